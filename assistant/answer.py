@@ -1,0 +1,133 @@
+"""answer: hits -> an extractive Answer made of the plan's own sentences, with sources.
+
+No LLM: the answer is the best-supported sentences, quoted verbatim, each with a marker
+[n] that points to its Source. A number the quotes do not contain can never appear,
+and `check_numbers` enforces it. When the evidence does not cover the question, the
+answer says 规划中未找到 and `found` is False.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import collapse, number_occurs, sentence_spans, unsupported_numbers
+from .types import SECTION_SEPARATOR, Answer, Document, Hit, Query, Source
+
+NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
+NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
+PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
+QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
+_ASCII_DIGIT = re.compile(r"\d")
+SENTENCES_PER_HIT = 12
+
+
+class NumberFaithfulnessError(AssertionError):
+    """An answer states a number that none of its quotes contains (a bug, never shown)."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hit: Hit
+    start: int
+    end: int
+    quote: str
+    coverage: float
+    score: float
+
+
+class Composer:
+    def __init__(self, documents: dict[str, Document], index, segmenter,
+                 max_sentences: int, min_coverage: float):
+        self.documents = documents
+        self.index = index
+        self.segmenter = segmenter
+        self.max_sentences = max_sentences
+        self.min_coverage = min_coverage
+
+    def compose(self, query: Query, hits: list[Hit]) -> Answer:
+        evidence = self.rank_evidence(query, hits)
+        if not evidence or evidence[0].coverage < self.min_coverage:
+            return self._not_found(query, hits, NOT_FOUND)
+        chosen = self._choose(evidence)
+        quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
+        if query.years and not any(number_occurs(y, quotes) for y in query.years):
+            return self._not_found(query, hits, NOT_FOUND_YEAR)
+        sources = tuple(self._source(e) for e in chosen)
+        lines = [f"· {s.quote}[{i}]{_where(s.section)}" for i, s in enumerate(sources, start=1)]
+        head = "规划原文如下："
+        if query.numbers and not any(number_occurs(n, " ".join(s.quote for s in sources))
+                                     for n in query.numbers):
+            head = PREMISE_MISMATCH
+        text = "\n".join([head, *lines])
+        check_numbers(text, [s.quote for s in sources])
+        return Answer(question=query.text, text=text, found=True, sources=sources,
+                      intent=query.intent, hits=tuple(hits))
+
+    def rank_evidence(self, query: Query, hits: list[Hit]) -> list[Evidence]:
+        weights = self._weights(query.text)
+        total = sum(weights.values()) or 1.0
+        quantity = bool(QUANTITY_ASK.search(query.text))
+        top_score = max((h.score for h in hits), default=1.0)
+        evidence = []
+        for hit in hits:
+            text = self.documents[hit.chunk.doc_id].text
+            spans = ([(hit.chunk.start, hit.chunk.end)] if hit.chunk.kind == "table_row"
+                     else sentence_spans(text, hit.chunk.start, hit.chunk.end)[:SENTENCES_PER_HIT])
+            for start, end in spans:
+                quote = collapse(text[start:end])
+                tokens = set(self.segmenter.tokens(f"{hit.chunk.context} {quote}"))
+                coverage = sum(w for t, w in weights.items() if t in tokens) / total
+                score = coverage * (1 + 0.3 * hit.score / top_score)
+                if quantity and _ASCII_DIGIT.search(quote):
+                    score += 0.1
+                evidence.append(Evidence(hit, start, end, quote, coverage, score))
+        return sorted(evidence, key=lambda e: -e.score)
+
+    def _weights(self, question: str) -> dict[str, float]:
+        idf, unseen = self.index.idf, self.index.unseen_idf()
+        return {t: idf.get(t, unseen) for t in set(self.segmenter.query_tokens(question))}
+
+    def _choose(self, evidence: list[Evidence]) -> list[Evidence]:
+        best = evidence[0]
+        chosen = [best]
+        for e in evidence[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if e.score >= 0.8 * best.score and e.coverage >= self.min_coverage and not any(
+                    _overlaps(e, c) for c in chosen):
+                chosen.append(e)
+        return sorted(chosen, key=lambda e: (e.hit.chunk.doc_id, e.start))
+
+    def _source(self, e: Evidence) -> Source:
+        doc = self.documents[e.hit.chunk.doc_id]
+        return Source(doc=doc.doc_id, title=doc.meta.title, section=e.hit.chunk.section,
+                      quote=e.quote, score=e.hit.score, start=e.start, end=e.end,
+                      why=why(e.hit))
+
+    def _not_found(self, query: Query, hits: list[Hit], text: str) -> Answer:
+        return Answer(question=query.text, text=text, found=False, sources=(),
+                      intent=query.intent, hits=tuple(hits))
+
+
+def why(hit: Hit) -> str:
+    lexical = f"词法第 {hit.lexical_rank} 名（BM25 {hit.lexical_score:.2f}）" if hit.lexical_rank else "词法未命中"
+    dense = f"语义第 {hit.dense_rank} 名（相似度 {hit.dense_score:.3f}）" if hit.dense_rank else "语义未命中"
+    return f"{lexical}；{dense}；融合得分 {hit.score:.4f}，综合第 {hit.rank} 名"
+
+
+def _overlaps(a: Evidence, b: Evidence) -> bool:
+    return a.hit.chunk.doc_id == b.hit.chunk.doc_id and a.start < b.end and b.start < a.end
+
+
+def _where(section: str) -> str:
+    """The section in the answer line, only the levels that hold no digit (digits in an
+    answer must come from its quotes)."""
+    parts = [p for p in section.split(SECTION_SEPARATOR) if not _ASCII_DIGIT.search(p)]
+    return f"（{SECTION_SEPARATOR.join(parts)}）" if parts else ""
+
+
+def check_numbers(text: str, quotes: list[str]) -> None:
+    missing = unsupported_numbers(text, quotes)
+    if missing:
+        raise NumberFaithfulnessError(f"answer states numbers its quotes lack: {missing}")

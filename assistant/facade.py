@@ -1,0 +1,111 @@
+"""The one path to an answer: the CLI, the app, the eval runner and the benchmarks all use
+`Assistant`. Heavy things (index, model, jieba) load on first use."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from functools import cached_property
+
+from .answer import Composer
+from .embed import make_embeddings
+from .errors import InvalidQuestion
+from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
+from .load import load_corpus
+from .parse import parse
+from .retrieve import HybridRetriever
+from .segment import Segmenter
+from .settings import Settings
+from .types import Answer, Document, Hit, ParsedDocument
+from .understand import SectorMap, analyze
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    pass
+
+
+class Assistant:
+    def __init__(self, settings: Settings, progress: Progress = _no_progress):
+        self.settings = settings
+        self._progress = progress
+        self._lock = threading.RLock()
+
+    # ---- the index ---------------------------------------------------------------------
+    @cached_property
+    def index(self) -> Index:
+        with self._lock:
+            return Index(self.settings, ensure_index(self.settings, self._progress))
+
+    def rebuild(self, progress: Progress = _no_progress) -> Manifest:
+        """Build anew and switch to the new index; the old one serves until the switch."""
+        manifest = build_index(self.settings, progress)
+        with self._lock:
+            for name in ("index", "retriever", "composer", "documents", "parsed"):
+                self.__dict__.pop(name, None)
+        return manifest
+
+    def ensure(self, progress: Progress | None = None) -> Manifest:
+        """Build the index if it is missing or stale (with progress), then load it."""
+        with self._lock:
+            if "index" not in self.__dict__:
+                manifest = ensure_index(self.settings, progress or self._progress)
+                self.__dict__["index"] = Index(self.settings, manifest)
+            return self.index.manifest
+
+    def status(self) -> Manifest | None:
+        return read_manifest(self.settings)
+
+    # ---- the corpus ---------------------------------------------------------------------
+    @cached_property
+    def documents(self) -> dict[str, Document]:
+        return {d.doc_id: d for d in load_corpus(self.settings.corpus_dir)}
+
+    @cached_property
+    def parsed(self) -> dict[str, ParsedDocument]:
+        return {doc_id: parse(d) for doc_id, d in self.documents.items()}
+
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return Segmenter(self.settings.corpus_dir / self.settings.user_dict)
+
+    @cached_property
+    def sectors(self) -> SectorMap:
+        return SectorMap.load(self.settings.corpus_dir / self.settings.departments_file)
+
+    # ---- asking -------------------------------------------------------------------------
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        s = self.settings
+        return HybridRetriever(index=self.index, segmenter=self.segmenter,
+                               embeddings=make_embeddings(s), k=s.top_k, candidates=s.candidates,
+                               rrf_k=s.rrf_k, dense_weight=s.dense_weight,
+                               lexical_weight=s.lexical_weight)
+
+    @cached_property
+    def composer(self) -> Composer:
+        return Composer(self.documents, self.index, self.segmenter,
+                        self.settings.answer_max_sentences, self.settings.min_coverage)
+
+    def search(self, question: str) -> list[Hit]:
+        return self.retriever.search(self.validate(question))
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+        question = self.validate(question)
+        query = analyze(question, self.segmenter, self.sectors)
+        hits = self.retriever.search(question)
+        return self.composer.compose(query, hits)
+
+    def warm_up(self) -> None:
+        """Load everything a first question would (index, model, jieba)."""
+        self.ask("节能目标")
+
+    def validate(self, question: str) -> str:
+        if question is None or not str(question).strip():
+            raise InvalidQuestion("问题为空，请输入要查询的内容，例如“大宗固废综合利用率要达到多少？”。")
+        question = str(question).strip()
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InvalidQuestion(f"问题过长（{len(question)} 字），请精简到 {limit} 字以内。")
+        if any(unicodedata.category(ch) == "Cc" for ch in question):
+            raise InvalidQuestion("问题中含有控制字符，请删除后重新输入。")
+        return question

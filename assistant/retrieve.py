@@ -1,0 +1,51 @@
+"""retrieve: hybrid search, dense (Chroma) + lexical (BM25), fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .types import Hit
+
+
+class HybridRetriever(BaseRetriever):
+    """Each Hit keeps its lexical and dense ranks and scores, so a reader can see why it came up."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Any
+    segmenter: Any
+    embeddings: Any
+    k: int = 8
+    candidates: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        k = k or self.k
+        lexical = self.index.lexical(self.segmenter.query_tokens(question), self.candidates)
+        dense = self.index.dense(self.embeddings.embed_query(question), self.candidates)
+        fused: dict[int, dict] = {}
+        for name, weight, ranking in (("lexical", self.lexical_weight, lexical),
+                                      ("dense", self.dense_weight, dense)):
+            for rank, (position, score) in enumerate(ranking, start=1):
+                entry = fused.setdefault(position, {"score": 0.0})
+                entry["score"] += weight / (self.rrf_k + rank)
+                entry[f"{name}_rank"] = rank
+                entry[f"{name}_score"] = score
+        order = sorted(fused.items(), key=lambda item: -item[1]["score"])[:k]
+        return [Hit(chunk=self.index.chunks[position], rank=rank, **entry)
+                for rank, (position, entry) in enumerate(order, start=1)]
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        return [LCDocument(page_content=h.chunk.text,
+                           metadata={"chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id,
+                                     "section": h.chunk.section, "score": h.score,
+                                     "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank})
+                for h in self.search(query)]

@@ -1,0 +1,64 @@
+"""segment: jieba with the corpus's domain dictionary, plus character bigrams."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import cached_property
+from pathlib import Path
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+BIGRAM_MARK = "§"
+
+# Words that ask rather than say: they carry no evidence of their own.
+QUESTION_WORDS = frozenset("""
+的 了 是 在 和 与 及 或 有 要 吗 呢 吧 啊 呀 么 哪 哪些 哪个 什么 啥 多少 几 怎么 怎样 如何 为什么
+请问 请 一下 我 我们 你 你们 他们 这个 那个 这 那 这些 那些 其 中 对 对于 关于 方面 问题 情况 规划 里 里面
+说 讲 提到 提出 给出 目标值 具体 能 会 可以 应该 需要 达到 到 多 少 还 又 也 都 就 把 被 让 给
+""".split())
+
+
+class Segmenter:
+    """Tokens for the lexical index and for question analysis. jieba loads on first use."""
+
+    def __init__(self, user_dict: Path | None = None):
+        self._user_dict = user_dict
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _jieba(self):
+        import jieba
+
+        jieba.setLogLevel(60)
+        tokenizer = jieba.Tokenizer()
+        with self._lock:
+            tokenizer.initialize()
+            if self._user_dict and self._user_dict.exists():
+                tokenizer.load_userdict(str(self._user_dict))
+        return tokenizer
+
+    def words(self, text: str) -> list[str]:
+        """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
+        return [w.lower() for w in self._jieba.lcut_for_search(text) if _KEEP.search(w)]
+
+    def terms(self, text: str) -> list[str]:
+        """The question's content words: `words` without question words."""
+        return [w for w in self.words(text) if w not in QUESTION_WORDS]
+
+    def tokens(self, text: str) -> list[str]:
+        """Index tokens: words and character bigrams (marked, so they never collide)."""
+        return self.words(text) + bigrams(text)
+
+    def query_tokens(self, text: str) -> list[str]:
+        """The question's content words (two characters or more) and their bigrams; bigrams
+        are taken inside words so that 问法 (“率到”, “要达”) adds no noise."""
+        words = [w for w in self.terms(text) if len(w) > 1]
+        return words + [b for w in words for b in bigrams(w)]
+
+
+def bigrams(text: str) -> list[str]:
+    out = []
+    for run in _CJK_RUN.findall(text):
+        out.extend(BIGRAM_MARK + run[i:i + 2] for i in range(len(run) - 1))
+    return out

