@@ -60,3 +60,25 @@ def unsupported_numbers(answer: str, quotes: list[str]) -> list[str]:
     """Numbers in the answer that no quote contains."""
     evidence = " ".join(quotes)
     return [n for n in numbers_in(answer) if not number_occurs(n, evidence)]
+
+
+def find_span(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` stands in `text`, whitespace ignored on both sides."""
+    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squashed = "".join(text[i] for i in positions)
+    target = squash(quote)
+    at = squashed.find(target) if target else -1
+    if at < 0:
+        return None
+    return positions[at], positions[at + len(target) - 1] + 1
+
+
+def contains_fact(text: str, fact: str) -> bool:
+    """`fact` in `text`, whitespace ignored; a fact that starts or ends with a digit must not
+    sit inside a longer number ("5" is not in "15%" or "2025")."""
+    hay, needle = squash(text), squash(fact)
+    if not needle:
+        return False
+    head = r"(?<![\d.])" if needle[0].isdigit() else ""
+    tail = r"(?![\d]|\.\d)" if needle[-1].isdigit() else ""
+    return re.search(head + re.escape(needle) + tail, hay) is not None

@@ -159,3 +159,35 @@ class Answer:
         if self.note:
             data["note"] = self.note
         return data
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    question: str
+    type: str
+    answerable: bool
+    key_facts: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    item: EvalItem
+    answer: Answer
+    latency_ms: float
+    gold_rank: int | None  # rank of the first hit holding a gold evidence span
+    facts_found: tuple[str, ...]
+    facts_missing: tuple[str, ...]
+    citations_valid: bool
+    numbers_faithful: bool
+
+    @property
+    def abstained_correctly(self) -> bool:
+        return self.answer.found == self.item.answerable
+
+    @property
+    def passed(self) -> bool:
+        return (self.abstained_correctly and not self.facts_missing
+                and self.citations_valid and self.numbers_faithful)

@@ -1,0 +1,189 @@
+"""evaluate: an eval set (JSONL or CSV) -> per-question results and metrics, through the
+same facade as every other caller."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+from .errors import EvalSetError, InvalidQuestion
+from .text import contains_fact, find_span, is_verbatim, unsupported_numbers
+from .types import Answer, EvalItem, EvalResult
+
+TYPES = ("fact", "list", "section", "compare", "department", "out_of_scope", "trap")
+ABSTENTION_TYPES = ("out_of_scope", "trap")
+LIST_SEPARATOR = "|"  # inside CSV cells holding several key facts or evidence spans
+
+
+def load_eval_set(path: Path) -> list[EvalItem]:
+    path = Path(path)
+    if not path.exists():
+        raise EvalSetError(f"找不到评测集文件 {path}。")
+    if path.suffix.lower() == ".csv":
+        rows = _csv_rows(path)
+    elif path.suffix.lower() in {".jsonl", ".json"}:
+        rows = _jsonl_rows(path)
+    else:
+        raise EvalSetError(f"评测集 {path.name} 的格式不支持：请使用 .jsonl 或 .csv。")
+    items = [_item(line, row) for line, row in rows]
+    if not items:
+        raise EvalSetError(f"评测集 {path.name} 中没有题目。")
+    seen: dict[str, int] = {}
+    for (line, _), item in zip(rows, items):
+        if item.id in seen:
+            raise EvalSetError(f"第 {line} 行：id “{item.id}” 与第 {seen[item.id]} 行重复。")
+        seen[item.id] = line
+    return items
+
+
+def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
+    rows = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalSetError(f"第 {line_no} 行不是合法的 JSON：{exc.msg}。") from exc
+        if not isinstance(row, dict):
+            raise EvalSetError(f"第 {line_no} 行应为一个 JSON 对象。")
+        rows.append((line_no, row))
+    return rows
+
+
+def _csv_rows(path: Path) -> list[tuple[int, dict]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = []
+        for row in reader:
+            for key in ("key_facts", "evidence"):
+                cell = (row.get(key) or "").strip()
+                row[key] = [p.strip() for p in cell.split(LIST_SEPARATOR) if p.strip()]
+            rows.append((reader.line_num, row))
+        return rows
+
+
+def _item(line: int, row: dict) -> EvalItem:
+    def fail(reason: str):
+        raise EvalSetError(f"第 {line} 行：{reason}")
+
+    for key in ("id", "question", "type"):
+        if not str(row.get(key) or "").strip():
+            fail(f"缺少字段 {key}。")
+    kind = str(row["type"]).strip()
+    if kind not in TYPES:
+        fail(f"type “{kind}” 无效，应为 {', '.join(TYPES)} 之一。")
+    answerable = _boolean(row.get("answerable", kind != "out_of_scope"), fail)
+    key_facts, evidence = row.get("key_facts") or [], row.get("evidence") or []
+    for key, value in (("key_facts", key_facts), ("evidence", evidence)):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            fail(f"{key} 应为字符串列表。")
+    if answerable and not key_facts:
+        fail("可回答的题目至少需要一个 key_facts。")
+    if not answerable and (key_facts or evidence):
+        fail("不可回答（answerable=false）的题目不应有 key_facts 或 evidence。")
+    return EvalItem(id=str(row["id"]).strip(), question=str(row["question"]).strip(), type=kind,
+                    answerable=answerable, key_facts=tuple(key_facts), evidence=tuple(evidence),
+                    section=str(row.get("section") or ""))
+
+
+def _boolean(value, fail) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes", "是"}:
+        return True
+    if text in {"false", "0", "no", "否"}:
+        return False
+    return fail(f"answerable “{value}” 无效，应为 true 或 false。")
+
+
+def run_eval(assistant, items: list[EvalItem],
+             progress: Callable[[int, int], None] | None = None) -> list[EvalResult]:
+    documents = assistant.documents
+    results = []
+    for i, item in enumerate(items, start=1):
+        began = time.perf_counter()
+        try:
+            answer = assistant.ask(item.question)
+        except InvalidQuestion as exc:
+            answer = Answer(question=item.question, text=str(exc), found=False)
+        latency = (time.perf_counter() - began) * 1000
+        results.append(_judge(item, answer, latency, documents))
+        if progress:
+            progress(i, len(items))
+    return results
+
+
+def _judge(item: EvalItem, answer: Answer, latency: float, documents) -> EvalResult:
+    facts_found = tuple(f for f in item.key_facts if contains_fact(answer.text, f))
+    quotes = [s.quote for s in answer.sources]
+    return EvalResult(
+        item=item, answer=answer, latency_ms=latency,
+        gold_rank=_gold_rank(item, answer, documents),
+        facts_found=facts_found,
+        facts_missing=tuple(f for f in item.key_facts if f not in facts_found),
+        citations_valid=all(s.doc in documents and is_verbatim(s.quote, documents[s.doc].text)
+                            for s in answer.sources),
+        numbers_faithful=not unsupported_numbers(answer.text, quotes))
+
+
+def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
+    """Rank of the first retrieved chunk that holds most of a gold evidence span."""
+    spans = []
+    for quote in item.evidence:
+        for doc_id, doc in documents.items():
+            span = find_span(doc.text, quote)
+            if span:
+                spans.append((doc_id, *span))
+    for hit in answer.hits:
+        c = hit.chunk
+        for doc_id, start, end in spans:
+            overlap = min(end, c.end) - max(start, c.start)
+            if doc_id == c.doc_id and overlap >= 0.5 * (end - start):
+                return hit.rank
+    return None
+
+
+def metrics(results: list[EvalResult]) -> dict:
+    """Overall and per-type metrics; each is None where no question measures it."""
+    out = {"overall": _metrics(results)}
+    for kind in TYPES:
+        subset = [r for r in results if r.item.type == kind]
+        if subset:
+            out[kind] = _metrics(subset)
+    return out
+
+
+def _metrics(results: list[EvalResult]) -> dict:
+    retrieval = [r for r in results if r.item.answerable and r.item.evidence]
+    answerable = [r for r in results if r.item.answerable]
+    abstention = [r for r in results if r.item.type in ABSTENTION_TYPES]
+    latencies = sorted(r.latency_ms for r in results)
+
+    def share(rows, test):
+        return round(sum(1 for r in rows if test(r)) / len(rows), 4) if rows else None
+
+    facts_total = sum(len(r.item.key_facts) for r in answerable)
+    return {
+        "questions": len(results),
+        "hit@1": share(retrieval, lambda r: r.gold_rank is not None and r.gold_rank <= 1),
+        "hit@3": share(retrieval, lambda r: r.gold_rank is not None and r.gold_rank <= 3),
+        "hit@5": share(retrieval, lambda r: r.gold_rank is not None and r.gold_rank <= 5),
+        "mrr": round(sum(1 / r.gold_rank for r in retrieval if r.gold_rank) / len(retrieval), 4)
+        if retrieval else None,
+        "key_fact_recall": round(sum(len(r.facts_found) for r in answerable) / facts_total, 4)
+        if facts_total else None,
+        "answered": share(answerable, lambda r: r.answer.found),
+        "abstention_accuracy": share(abstention, lambda r: r.abstained_correctly),
+        "citation_validity": share(results, lambda r: r.citations_valid),
+        "number_faithfulness": share(results, lambda r: r.numbers_faithful),
+        "passed": share(results, lambda r: r.passed),
+        "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "latency_p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1)
+        if latencies else None,
+    }
