@@ -20,6 +20,7 @@ PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
 SENTENCES_PER_HIT = 12
+RELATED_MIN_CHARS = 8
 
 
 class NumberFaithfulnessError(AssertionError):
@@ -131,3 +132,84 @@ def check_numbers(text: str, quotes: list[str]) -> None:
     missing = unsupported_numbers(text, quotes)
     if missing:
         raise NumberFaithfulnessError(f"answer states numbers its quotes lack: {missing}")
+
+
+def compose_targets(query: Query, targets: list, sectors, documents: dict[str, Document],
+                    registry: list | None = None) -> Answer:
+    """A complete list answer from the targets registry: one line per target, each cited."""
+    if query.intent == "department_unknown" or (query.department and not sectors.sectors_of_department(query.department)):
+        known = "、".join(sectors.departments())
+        text = (f"本地的部门对照表中没有“{query.unknown_department or query.department}”。"
+                f"可查询的部门有：{known}。也可以按领域提问，例如“交通领域有哪些目标？”")
+        return Answer(question=query.text, text=text, found=False, intent=query.intent)
+    scope = _scope(query, sectors)
+    if not targets:
+        return Answer(question=query.text, text=f"规划中未找到{scope}的量化目标。", found=False,
+                      intent=query.intent)
+    sources: list[Source] = []
+    lines = []
+    for target in targets:
+        markers = [_cite(sources, _target_source(target, documents))]
+        if target.source_kind == "table":
+            markers.append(_cite(sources, _header_source(target, documents)))
+        lines.append(f"· {describe(target)}" + "".join(f"[{m}]" for m in markers))
+        for other in related_targets(target, registry or [], exclude=targets):
+            mark = _cite(sources, _target_source(other, documents))
+            lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}[{mark}]")
+    head = f"{scope}的量化目标如下（来自目标清单，每项附规划原文）："
+    if query.department:
+        head += (f"\n说明：规划本身不点名部门，以下是规划归入“{'、'.join(sectors.sectors_of_department(query.department))}”"
+                 f"领域的目标；部门与领域的对应来自本地对照表。")
+    text = "\n".join([head, *lines])
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent=query.intent)
+
+
+def related_targets(target, registry: list, exclude: list = ()) -> list:
+    """Targets elsewhere that state the same indicator with another value or wording
+    (城市生活垃圾无害化处理率 99% vs 城镇… 98.2%): shown side by side, never merged."""
+    from difflib import SequenceMatcher
+
+    out = []
+    for other in registry:
+        if other is target or other in exclude or other.unit != target.unit:
+            continue
+        match = SequenceMatcher(None, target.indicator, other.indicator).find_longest_match()
+        if match.size >= RELATED_MIN_CHARS:
+            out.append(other)
+    return out
+
+
+def describe(target) -> str:
+    """“指标：值单位（基准，比较，期限）”, every number taken from the target's quotes."""
+    when = f"{target.year}年" if target.year.isdigit() else target.year
+    detail = "，".join(p for p in (target.baseline, target.comparator, when) if p)
+    return f"{target.indicator}：{target.value}{target.unit}（{detail}）"
+
+
+def _scope(query: Query, sectors) -> str:
+    if query.department:
+        return f"{query.department}（对应领域：{'、'.join(sectors.sectors_of_department(query.department))}）"
+    return f"{query.sector}领域"
+
+
+def _cite(sources: list[Source], source: Source) -> int:
+    for i, s in enumerate(sources, start=1):
+        if (s.doc, s.start, s.end) == (source.doc, source.start, source.end):
+            return i
+    sources.append(source)
+    return len(sources)
+
+
+def _target_source(target, documents) -> Source:
+    doc = documents[target.doc_id]
+    return Source(doc=doc.doc_id, title=doc.meta.title, section=target.section, quote=target.quote,
+                  score=1.0, start=target.start, end=target.end, why="来自目标清单（按领域完整列出）")
+
+
+def _header_source(target, documents) -> Source:
+    """The table's header line, which holds the deadline (“2025 年目标值”)."""
+    doc = documents[target.doc_id]
+    return Source(doc=doc.doc_id, title=doc.meta.title, section=target.section,
+                  quote=target.header_quote, score=1.0, start=target.header_start,
+                  end=target.header_end, why="表头（写明目标年份）")

@@ -81,6 +81,27 @@ def cmd_index(assistant: Assistant, args) -> int:
     return 0
 
 
+def cmd_targets(assistant: Assistant, args) -> int:
+    from .targets import to_csv, to_json, to_table
+
+    if args.department and not assistant.sectors.sectors_of_department(args.department):
+        known = "、".join(assistant.sectors.departments())
+        print(f"错误：对照表中没有部门“{args.department}”。可选：{known}", file=sys.stderr)
+        return 2
+    if args.sector and args.sector not in assistant.sectors.sectors:
+        known = "、".join(assistant.sectors.sectors)
+        print(f"错误：没有领域“{args.sector}”。可选：{known}", file=sys.stderr)
+        return 2
+    targets = assistant.targets(sector=args.sector, department=args.department)
+    render = {"table": to_table, "json": to_json, "csv": to_csv}[args.format]
+    text = render(targets)
+    if args.format == "csv":
+        sys.stdout.buffer.write(text.encode("utf-8-sig"))  # BOM: spreadsheets keep the Chinese
+    else:
+        print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="规划问答助手")
     parser.add_argument("--config", help="配置文件（TOML），默认读取项目根目录的 assistant.toml")
@@ -94,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="构建或检查索引")
     index.add_argument("--rebuild", action="store_true", help="无论是否最新都重建")
     index.set_defaults(func=cmd_index)
+    targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
+    targets.add_argument("--sector", help="按领域筛选，例如 交通")
+    targets.add_argument("--department", help="按部门筛选，例如 交通运输局（经本地对照表）")
+    targets.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    targets.set_defaults(func=cmd_targets)
     return parser
 
 
@@ -104,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load(args.config)
         assistant = Assistant(settings)
-        if args.command != "index":
+        if args.command in ("ask", "eval"):
             with _progress_bar() as update:
                 assistant.ensure(update)
         return args.func(assistant, args)

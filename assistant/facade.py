@@ -7,7 +7,7 @@ import threading
 import unicodedata
 from functools import cached_property
 
-from .answer import Composer
+from .answer import Composer, compose_targets
 from .embed import make_embeddings
 from .errors import InvalidQuestion
 from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
@@ -16,7 +16,8 @@ from .parse import parse
 from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
-from .types import Answer, Document, Hit, ParsedDocument
+from .targets import extract_targets, select
+from .types import Answer, Document, Hit, ParsedDocument, Target
 from .understand import SectorMap, analyze
 
 
@@ -40,7 +41,7 @@ class Assistant:
         """Build anew and switch to the new index; the old one serves until the switch."""
         manifest = build_index(self.settings, progress)
         with self._lock:
-            for name in ("index", "retriever", "composer", "documents", "parsed"):
+            for name in ("index", "retriever", "composer", "documents", "parsed", "registry"):
                 self.__dict__.pop(name, None)
         return manifest
 
@@ -92,8 +93,19 @@ class Assistant:
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
         question = self.validate(question)
         query = analyze(question, self.segmenter, self.sectors)
+        if query.intent in ("sector_targets", "department_unknown"):
+            chosen = select(self.registry, self.sectors, query.sector, query.department)
+            return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
         hits = self.retriever.search(question)
         return self.composer.compose(query, hits)
+
+    # ---- the targets registry -------------------------------------------------------------
+    @cached_property
+    def registry(self) -> list[Target]:
+        return [t for p in self.parsed.values() for t in extract_targets(p, self.sectors)]
+
+    def targets(self, sector: str | None = None, department: str | None = None) -> list[Target]:
+        return select(self.registry, self.sectors, sector or "", department or "")
 
     def warm_up(self) -> None:
         """Load everything a first question would (index, model, jieba)."""

@@ -114,6 +114,9 @@ class Target:
     end: int
     baseline: str = ""
     source_kind: str = "text"  # text | table
+    header_quote: str = ""  # a table target's header line, which states the deadline
+    header_start: int = -1
+    header_end: int = -1
 
     @property
     def section(self) -> str:
