@@ -102,6 +102,31 @@ def cmd_targets(assistant: Assistant, args) -> int:
     return 0
 
 
+def cmd_eval(assistant: Assistant, args) -> int:
+    import json
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from .evaluate import load_eval_set, metrics, run_eval
+    from .report import compare, metrics_table, report_data, write_report
+
+    items = load_eval_set(Path(args.file))
+    with tqdm(total=len(items), desc="评测", file=sys.stderr, leave=False) as bar:
+        results = run_eval(assistant, items, progress=lambda done, total: bar.update(1))
+    summary = metrics(results)
+    data = report_data(results, summary, Path(args.file).name, assistant.mode)
+    print(metrics_table(summary))
+    comparison = ""
+    if args.compare:
+        comparison = compare(json.loads(Path(args.compare).read_text(encoding="utf-8")), data)
+        print("\n" + comparison)
+    if args.report:
+        paths = write_report(data, Path(args.report), comparison)
+        print("\n报告已写入：" + "、".join(str(p) for p in paths.values()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="规划问答助手")
     parser.add_argument("--config", help="配置文件（TOML），默认读取项目根目录的 assistant.toml")
@@ -115,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="构建或检查索引")
     index.add_argument("--rebuild", action="store_true", help="无论是否最新都重建")
     index.set_defaults(func=cmd_index)
+    evaluate = sub.add_parser("eval", help="运行评测集，输出指标并写报告")
+    evaluate.add_argument("file", help="评测集（.jsonl 或 .csv，格式见 evals/README.md）")
+    evaluate.add_argument("--report", help="报告目录：写入 report.json / report.md / report.html")
+    evaluate.add_argument("--compare", help="上一次的 report.json，显示变好与变差")
+    evaluate.set_defaults(func=cmd_eval)
+
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
     targets.add_argument("--sector", help="按领域筛选，例如 交通")
     targets.add_argument("--department", help="按部门筛选，例如 交通运输局（经本地对照表）")

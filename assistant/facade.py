@@ -53,6 +53,10 @@ class Assistant:
                 self.__dict__["index"] = Index(self.settings, manifest)
             return self.index.manifest
 
+    @property
+    def mode(self) -> str:
+        return "extractive"
+
     def status(self) -> Manifest | None:
         return read_manifest(self.settings)
 

@@ -1,0 +1,140 @@
+"""Eval reports: JSON (for comparing runs), Markdown, and a self-contained HTML page with a
+chart of the metrics by question type and every failed question."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import time
+from pathlib import Path
+
+from .types import EvalResult
+
+CHART_METRICS = ("hit@5", "mrr", "key_fact_recall", "abstention_accuracy", "passed")
+TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall", "answered",
+                 "abstention_accuracy", "citation_validity", "number_faithfulness", "passed",
+                 "latency_p50_ms", "latency_p95_ms")
+
+
+def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: str) -> dict:
+    return {
+        "eval_set": eval_set, "mode": mode, "run_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "metrics": metrics,
+        "items": [{
+            "id": r.item.id, "type": r.item.type, "question": r.item.question,
+            "answerable": r.item.answerable, "found": r.answer.found, "passed": r.passed,
+            "gold_rank": r.gold_rank, "key_facts": list(r.item.key_facts),
+            "facts_missing": list(r.facts_missing), "citations_valid": r.citations_valid,
+            "numbers_faithful": r.numbers_faithful, "latency_ms": round(r.latency_ms, 1),
+            "answer": r.answer.text,
+            "sources": [s.to_json() for s in r.answer.sources],
+        } for r in results],
+    }
+
+
+def metrics_table(metrics: dict) -> str:
+    """Markdown table: one row per question type, overall first."""
+    head = "| 类型 | " + " | ".join(TABLE_METRICS) + " |"
+    rule = "|" + "---|" * (len(TABLE_METRICS) + 1)
+    rows = [f"| {kind} | " + " | ".join(_fmt(values.get(m)) for m in TABLE_METRICS) + " |"
+            for kind, values in metrics.items()]
+    return "\n".join([head, rule, *rows])
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else (f"{value:.3f}" if isinstance(value, float) and value <= 1 else str(value))
+
+
+def chart_png(metrics: dict) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    kinds = list(metrics)
+    fig, ax = plt.subplots(figsize=(11, 4.2), dpi=100)
+    width = 0.8 / len(CHART_METRICS)
+    for i, name in enumerate(CHART_METRICS):
+        values = [metrics[k].get(name) for k in kinds]
+        xs = np.arange(len(kinds)) + i * width
+        ax.bar(xs, [v if v is not None else 0 for v in values], width, label=name)
+    ax.set_xticks(np.arange(len(kinds)) + width * (len(CHART_METRICS) - 1) / 2, kinds)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("score")
+    ax.set_title("Metrics by question type")
+    ax.legend(ncol=len(CHART_METRICS), fontsize=8, loc="lower left")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def compare(old: dict, new: dict) -> str:
+    """What got better or worse between two JSON reports."""
+    lines = ["| 类型 | 指标 | 之前 | 现在 | 变化 |", "|---|---|---|---|---|"]
+    for kind, values in new["metrics"].items():
+        for name in TABLE_METRICS[1:]:
+            before, after = old["metrics"].get(kind, {}).get(name), values.get(name)
+            if isinstance(before, (int, float)) and isinstance(after, (int, float)) and before != after:
+                lines.append(f"| {kind} | {name} | {_fmt(before)} | {_fmt(after)} | {after - before:+.3f} |")
+    old_pass = {i["id"]: i["passed"] for i in old["items"]}
+    fixed = [i["id"] for i in new["items"] if i["passed"] and old_pass.get(i["id"]) is False]
+    broken = [i["id"] for i in new["items"] if not i["passed"] and old_pass.get(i["id"]) is True]
+    lines.append(f"\n变好（之前失败、现在通过）：{', '.join(fixed) or '无'}")
+    lines.append(f"变差（之前通过、现在失败）：{', '.join(broken) or '无'}")
+    return "\n".join(lines)
+
+
+def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "report.json", "md": out_dir / "report.md", "html": out_dir / "report.html"}
+    paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    failed = [i for i in data["items"] if not i["passed"]]
+    md = [f"# 评测报告：{data['eval_set']}", "",
+          f"运行时间 {data['run_at']} · 回答模式 {data['mode']} · 题目 {len(data['items'])} · 未通过 {len(failed)}",
+          "", metrics_table(data["metrics"]), ""]
+    if comparison:
+        md += ["## 与上次对比", "", comparison, ""]
+    md += ["## 未通过的题目", ""]
+    for item in failed:
+        md += [f"### {item['id']}（{item['type']}）{item['question']}",
+               f"- 期望要点：{'、'.join(item['key_facts']) or '（应回答“规划中未找到”）'}",
+               f"- 缺少：{'、'.join(item['facts_missing']) or '—'} · found={item['found']} · 检索名次={item['gold_rank']}",
+               "- 回答：" + item["answer"].replace("\n", " "), ""]
+    paths["md"].write_text("\n".join(md), encoding="utf-8")
+    paths["html"].write_text(_html(data, failed, comparison), encoding="utf-8")
+    return paths
+
+
+def _html(data: dict, failed: list[dict], comparison: str) -> str:
+    chart = base64.b64encode(chart_png(data["metrics"])).decode()
+    rows = "".join(
+        f"<tr><th>{html.escape(kind)}</th>" + "".join(f"<td>{_fmt(v.get(m))}</td>" for m in TABLE_METRICS) + "</tr>"
+        for kind, v in data["metrics"].items())
+    header = "".join(f"<th>{m}</th>" for m in TABLE_METRICS)
+    fails = "".join(
+        "<tr><td>{id}<br><small>{type}</small></td><td>{q}</td><td>{facts}</td><td>{ans}</td><td>{src}</td></tr>".format(
+            id=html.escape(i["id"]), type=html.escape(i["type"]), q=html.escape(i["question"]),
+            facts=html.escape("、".join(i["key_facts"]) or "（应回答“规划中未找到”）"),
+            ans=html.escape(i["answer"]).replace("\n", "<br>"),
+            src="<br>".join(html.escape(f"{s['section']}：{s['quote']}") for s in i["sources"]) or "—")
+        for i in failed)
+    compare_html = f"<h2>与上次对比</h2><pre>{html.escape(comparison)}</pre>" if comparison else ""
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>评测报告 {html.escape(data['eval_set'])}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}table{{border-collapse:collapse;margin:12px 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}th{{background:#f3f3f3}}
+img{{max-width:100%}}</style></head><body>
+<h1>评测报告：{html.escape(data['eval_set'])}</h1>
+<p>运行时间 {html.escape(data['run_at'])} · 回答模式 {html.escape(data['mode'])} · 题目 {len(data['items'])} · 未通过 {len(failed)}</p>
+<h2>各类型指标</h2><table><tr><th>类型</th>{header}</tr>{rows}</table>
+<img alt="metrics by type" src="data:image/png;base64,{chart}">
+{compare_html}
+<h2>未通过的题目（{len(failed)}）</h2>
+<table><tr><th>id</th><th>问题</th><th>期望要点</th><th>回答</th><th>出处</th></tr>{fails}</table>
+</body></html>"""

@@ -1,0 +1,80 @@
+from pathlib import Path
+
+from assistant.chunk import chunk
+from assistant.load import load_corpus
+from assistant.parse import classify, heading_label, parse
+from assistant.text import collapse, is_verbatim
+from assistant.types import Document, DocumentMeta
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def plan():
+    return parse(load_corpus(ROOT / "corpus")[0])
+
+
+def test_heading_tree_has_every_chapter_section_and_box():
+    paths = [" › ".join(b.section_path) for b in plan().headings()]
+    assert "三、主要任务 › （八）深化循环经济助力节能" in paths
+    assert "四、重点工程 › （十）绿色数据中心示范工程 › 专栏 12 绿色数据中心示范工程" in paths
+    assert "二、总体要求 › （一）指导思想和基本原则 › 1.指导思想" in paths
+    assert "一、发展基础 › （一）发展现状" in paths  # written “(一) 发展现状” in the text
+    assert sum(1 for p in paths if "专栏" in p) == 12
+    assert [p for p in paths if " › " not in p] == ["一、发展基础", "二、总体要求", "三、主要任务", "四、重点工程", "五、保障措施"]
+
+
+def test_table_of_contents_is_not_a_paragraph():
+    parsed = plan()
+    toc = [b for b in parsed.blocks if b.kind == "toc"]
+    assert len(toc) >= 30
+    text = parsed.document.text
+    assert not any("....." in text[b.start:b.end] for b in parsed.blocks if b.kind == "paragraph")
+
+
+def test_page_breaks_are_rejoined():
+    parsed = plan()
+    paragraphs = [collapse(parsed.document.text[b.start:b.end]) for b in parsed.blocks if b.kind == "paragraph"]
+    assert any("2019年度比例 为 35.4%" in p for p in paragraphs)
+    assert any("“两高 一低”企业底数" in p for p in paragraphs)
+    assert any("力争全部完成循环化改 造。" in p for p in paragraphs)
+
+
+def test_table_rows_keep_header_unit_and_sector():
+    rows = [b for b in plan().blocks if b.kind == "table_row"]
+    transit = next(b for b in rows if b.cells[0] == "中心城区公共交通占机动化出行比例")
+    assert transit.cells == ("中心城区公共交通占机动化出行比例", "%", "60")
+    assert transit.sector == "交通"
+    assert "2025 年目标值" in transit.context and "表 2" in transit.context
+    assert transit.section_path[-1].startswith("表 2")
+    sectors = {b.cells[0]: b.sector for b in rows}
+    assert sectors["规模以上工业增加值能耗累计降幅"] == "工业"
+    assert sectors["公共建筑能效提升改造面积"] == "建筑业"
+    assert sectors["公共机构人均综合能耗累计下降率"] == "公共机构"
+    assert sectors["单位地区生产总值能耗累计降幅"] == ""
+    assert sectors["煤炭"] == ""  # 表 1
+
+
+def test_chunks_are_verbatim_and_keep_sections():
+    parsed = plan()
+    chunks = chunk(parsed, 220)
+    assert all(is_verbatim(c.text, parsed.document.text) for c in chunks)
+    assert all(collapse(parsed.document.text[c.start:c.end]) == c.text for c in chunks)
+    row = next(c for c in chunks if c.text.startswith("中心城区公共交通占机动化出行比例 %"))
+    assert row.kind == "table_row" and "交通" in row.context
+    assert not any(c.kind == "toc" for c in chunks)
+
+
+def test_classify_and_labels_on_other_wording():
+    assert classify("六、组织实施") == "h1"
+    assert heading_label("(三) 完善财税金融政策", "h2") == "（三）完善财税金融政策"
+    assert classify("1.锅炉节能改造。采用燃烧优化、燃料替代等技术。") == "text"
+    assert classify("专栏 3 重点项目") == "box"
+    assert classify("表 4 重点项目清单") == "table"
+
+
+def test_another_plan_parses_the_same_way():
+    text = "目 录\n一、总则.....\t- 1 -\n\n一、总则\n\n（一）目标\n\n到 2025 年，森林覆盖率达到\n\n\n25%。\n"
+    parsed = parse(Document("x", "x.txt", text, DocumentMeta(title="某规划")))
+    paragraph = next(b for b in parsed.blocks if b.kind == "paragraph")
+    assert paragraph.section_path == ("一、总则", "（一）目标")
+    assert collapse(text[paragraph.start:paragraph.end]) == "到 2025 年，森林覆盖率达到 25%。"

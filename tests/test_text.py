@@ -1,0 +1,27 @@
+from assistant.text import contains_fact, find_span, number_occurs, sentence_spans, unsupported_numbers
+
+
+def test_number_occurs_respects_boundaries():
+    assert number_occurs("5", "累计下降 5%")
+    assert not number_occurs("5", "达到 15%")
+    assert not number_occurs("5", "到 2025 年")
+    assert not number_occurs("1", "控制在 1.6 以下")
+    assert number_occurs("1.6", "控制在 1.6 以下")
+
+
+def test_unsupported_numbers_ignore_markers():
+    assert unsupported_numbers("达到 40% 以上[1]", ["地区大宗固废综合利用率达到 40% 以上。"]) == []
+    assert unsupported_numbers("达到 60%[1]", ["达到 40% 以上。"]) == ["60"]
+
+
+def test_contains_fact():
+    assert contains_fact("利用率达到 40% 以上", "40%")
+    assert not contains_fact("达到 15%", "5%")
+    assert not contains_fact("到 2025 年", "5")
+    assert contains_fact("累计实现节能量2 万吨标准煤", "2万吨标准煤")
+
+
+def test_find_span_and_sentences():
+    text = "第一句。第二句\n\n跨页。"
+    assert find_span(text, "第二句跨页") == (4, 11)
+    assert [text[a:b] for a, b in sentence_spans(text, 0, len(text))] == ["第一句。", "第二句\n\n跨页。"]
