@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import unicodedata
 from functools import cached_property
@@ -18,7 +19,7 @@ from .segment import make_segmenter
 from .settings import Settings
 from .targets import extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
-from .understand import SectorMap, analyze
+from .understand import SectorMap, analyze, rewrite_follow_up
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -95,7 +96,16 @@ class Assistant:
         return self.retriever.search(self.validate(question))
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
-        question = self.validate(question)
+        """Answer a question; `history` holds earlier (question, answer) pairs, and a
+        follow-up (“那建筑呢？”) is rewritten from it and the rewrite shown on the answer."""
+        original = self.validate(question)
+        rewritten = rewrite_follow_up(original, history or [], self.sectors)
+        answer = self._answer(rewritten or original)
+        if rewritten:
+            answer = dataclasses.replace(answer, question=original, rewritten_question=rewritten)
+        return answer
+
+    def _answer(self, question: str) -> Answer:
         query = analyze(question, self.segmenter, self.sectors)
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = select(self.registry, self.sectors, query.sector, query.department)

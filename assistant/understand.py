@@ -99,3 +99,43 @@ def _is_bare_sector_question(question: str, sector: str, sectors: SectorMap) -> 
 def _unknown_department(question: str) -> str:
     m = _DEPARTMENT_WORD.search(squash(question))
     return m.group(1) if m else ""
+
+
+_PRONOUN = re.compile(r"(这个|这项|该|上述|刚才的?)(指标|领域|目标|部门)?")
+_SUBJECT_END = re.compile(r"到\s*20\d{2}|要|是|有|的目标|的指标|多少|吗|呢|[？?。，,]")
+_FOLLOW_UP_LEAD = ("那", "那么", "还有", "另外")
+_FOLLOW_UP_TAIL = ("呢", "呢？", "呢?", "怎么样", "如何")
+
+
+def rewrite_follow_up(question: str, history: list[tuple[str, str]], sectors: SectorMap) -> str | None:
+    """A follow-up rewritten from the previous question, without an LLM: “那建筑呢？” after
+    “交通领域有哪些目标？” swaps the sector; “那住建局呢” swaps the department; “这个指标是哪年的？”
+    carries the previous subject. None when the question stands on its own."""
+    if not history:
+        return None
+    previous = history[-1][0]
+    q = question.strip()
+    new = _subject_span(q, sectors)
+    if new and len(q) <= 16 and (q.startswith(_FOLLOW_UP_LEAD) or q.rstrip("？?。").endswith(_FOLLOW_UP_TAIL[:1] + _FOLLOW_UP_TAIL[3:])):
+        old = _subject_span(previous, sectors)
+        if old.endswith("领域") and not new.endswith("领域"):
+            new += "领域"
+        return previous.replace(old, new, 1) if old else f"{new}{previous}"
+    if (m := _PRONOUN.search(q)) and len(q) <= 20:
+        subject = _SUBJECT_END.split(previous, maxsplit=1)[0].strip()
+        if not subject:
+            return None
+        noun = m.group(2) or ""
+        return q.replace(m.group(0), subject + ("" if subject.endswith(noun) else noun), 1)
+    return None
+
+
+def _subject_span(question: str, sectors: SectorMap) -> str:
+    """The words in a question that name its sector or department, as written."""
+    q = squash(question)
+    best = ""
+    for name, spec in sectors.sectors.items():
+        for word in [name, *spec.get("aliases", []), *spec.get("departments", []), *spec.get("department_aliases", [])]:
+            if word and word in q and len(word) > len(best):
+                best = word
+    return best
