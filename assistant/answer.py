@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
-from .types import SECTION_SEPARATOR, Answer, Document, Hit, Query, Source
+from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
 
 NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
 NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
@@ -23,6 +23,11 @@ HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多�
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
 RELATED_MIN_CHARS = 8
+OVERVIEW_ITEMS = 8
+TITLE_MAX_CHARS = 12
+RARE_DF = 3  # a word in at most this many passages is specific enough to be required
+REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
+NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
 
 
 class NumberFaithfulnessError(AssertionError):
@@ -40,32 +45,72 @@ class Evidence:
 
 
 class Composer:
-    def __init__(self, documents: dict[str, Document], index, segmenter,
-                 max_sentences: int, min_coverage: float):
+    def __init__(self, documents: dict[str, Document], parsed: dict[str, ParsedDocument], index,
+                 segmenter, max_sentences: int, min_coverage: float):
         self.documents = documents
+        self.parsed = parsed
+        self.table_headers = {(doc_id, b.section_path): b for doc_id, p in parsed.items()
+                              for b in p.blocks if b.kind == "table_header"}
         self.index = index
         self.segmenter = segmenter
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
 
-    def compose(self, query: Query, hits: list[Hit]) -> Answer:
+    def compose(self, query: Query, hits: list[Hit], scope: Block | None = None, scope_doc: str = "") -> Answer:
+        """Quote the sentences that answer. With a scope (the heading of a 专栏 or 表 the
+        question names), the hits are that section's chunks and the answer always quotes
+        its heading; with nothing specific asked, it lists the section's items."""
         evidence = self._answering(query, self.rank_evidence(query, hits))
-        if not evidence or evidence[0].coverage < self.min_coverage:
+        if evidence and evidence[0].coverage >= self.min_coverage:
+            chosen = self._choose(evidence)
+        elif scope is not None:
+            chosen = self._overview(hits)
+        else:
             return self._not_found(query, hits, NOT_FOUND)
-        chosen = self._choose(evidence)
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
         if query.years and not any(number_occurs(y, quotes) for y in query.years):
             return self._not_found(query, hits, NOT_FOUND_YEAR)
-        sources = tuple(self._source(e) for e in chosen)
-        lines = [f"· {s.quote}[{i}]{_where(s.section)}" for i, s in enumerate(sources, start=1)]
+        sources: list[Source] = []
+        lines = []
+        if scope is not None:
+            heading = self._span_source(scope.section_path, scope.start, scope.end, "问题所指的栏目标题", scope_doc)
+            lines.append(f"{heading.quote}[{_cite(sources, heading)}]{_where(heading.section)}")
+        for e in chosen:
+            marks = [_cite(sources, self._source(e))]
+            header = self._header_of(e.hit.chunk)
+            if header:
+                marks.append(_cite(sources, header))
+            where = "" if scope is not None else _where(e.hit.chunk.section)
+            lines.append(f"· {e.quote}" + "".join(f"[{m}]" for m in marks) + where)
         head = "规划原文如下："
         if query.numbers and not any(number_occurs(n, " ".join(s.quote for s in sources))
                                      for n in query.numbers):
             head = PREMISE_MISMATCH
         text = "\n".join([head, *lines])
         check_numbers(text, [s.quote for s in sources])
-        return Answer(question=query.text, text=text, found=True, sources=sources,
+        return Answer(question=query.text, text=text, found=True, sources=tuple(sources),
                       intent=query.intent, hits=tuple(hits))
+
+    def _overview(self, hits: list[Hit]) -> list[Evidence]:
+        """The opening sentence of each chunk of a section, in document order."""
+        out = []
+        for hit in sorted(hits, key=lambda h: h.chunk.start)[:OVERVIEW_ITEMS]:
+            text = self.documents[hit.chunk.doc_id].text
+            start, end = _with_titles(sentence_spans(text, hit.chunk.start, hit.chunk.end))[0]
+            out.append(Evidence(hit, start, end, collapse(text[start:end]), 0.0, 0.0))
+        return out
+
+    def _header_of(self, chunk) -> Source | None:
+        """A table row's header line: it names the columns (years, units) the row's numbers fill."""
+        if chunk.kind != "table_row":
+            return None
+        block = self.table_headers.get((chunk.doc_id, chunk.section_path))
+        return block and self._span_source(chunk.section_path, block.start, block.end, "表头", chunk.doc_id)
+
+    def _span_source(self, section_path, start: int, end: int, why: str, doc_id: str) -> Source:
+        doc = self.documents[doc_id]
+        return Source(doc=doc.doc_id, title=doc.meta.title, section=SECTION_SEPARATOR.join(section_path),
+                      quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why)
 
     def rank_evidence(self, query: Query, hits: list[Hit]) -> list[Evidence]:
         weights = self._weights(query.text)
@@ -76,7 +121,7 @@ class Composer:
         for hit in hits:
             text = self.documents[hit.chunk.doc_id].text
             spans = ([(hit.chunk.start, hit.chunk.end)] if hit.chunk.kind == "table_row"
-                     else sentence_spans(text, hit.chunk.start, hit.chunk.end)[:SENTENCES_PER_HIT])
+                     else _with_titles(sentence_spans(text, hit.chunk.start, hit.chunk.end))[:SENTENCES_PER_HIT])
             for start, end in spans:
                 quote = collapse(text[start:end])
                 tokens = set(self.segmenter.tokens(f"{hit.chunk.context} {quote}"))
@@ -85,29 +130,40 @@ class Composer:
                 if quantity and _ASCII_DIGIT.search(quote):
                     score += 0.1
                 evidence.append(Evidence(hit, start, end, quote, coverage, score))
-        return sorted(evidence, key=lambda e: -e.score)
+        evidence.sort(key=lambda e: -e.score)
+        seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
+        return [e for e in evidence if not (squash(e.quote) in seen or seen.add(squash(e.quote)))]
 
     def _answering(self, query: Query, evidence: list[Evidence]) -> list[Evidence]:
-        """Evidence that can answer at all: it names the question's most specific word, and
-        when the question asks for a quantity, it states one (a number that is not a year)."""
-        focus = self._focus_word(query.text)
-        if focus:
-            evidence = [e for e in evidence if focus in self.segmenter.canonical(
+        """Evidence that can answer a question asking “how much” at all: it states a quantity
+        (a number that is not a year) and names the question's most specific word."""
+        if not HOW_MUCH.search(query.text):
+            return evidence
+        for word in self._focus_words(query.text):
+            evidence = [e for e in evidence if word in self.segmenter.canonical(
                 squash(f"{e.hit.chunk.context}{e.quote}")).lower()]
-        if HOW_MUCH.search(query.text):
-            evidence = [e for e in evidence if _states_quantity(e.quote)]
-        return evidence
+        return [e for e in evidence if _states_quantity(e.quote)]
 
-    def _focus_word(self, question: str) -> str:
-        """The rarest content word that stands somewhere in the plans. Words no plan holds
-        (补贴, or a typo) are left to coverage, which they already lower."""
+    def _focus_words(self, question: str) -> list[str]:
+        """The question's specific words: the rarest one, and every word as rare as a word
+        found in only a handful of passages. Words no plan holds (补贴, or a typo) are left
+        to coverage, which they already lower."""
         idf, unseen = self.index.idf, self.index.unseen_idf()
+        rare = self.index.idf_for_df(RARE_DF)
         words = [w for w in self.segmenter.terms(question)
                  if len(w) > 1 and not _ASCII_DIGIT.search(w) and self._in_corpus(w)]
-        return max(words, key=lambda w: (idf.get(w, unseen), len(w)), default="")
+        if not words:
+            return []
+        rarest = max(words, key=lambda w: (idf.get(w, unseen), len(w)))
+        return list(dict.fromkeys([rarest, *(w for w in words if idf.get(w, unseen) >= rare)]))
 
     def _in_corpus(self, word: str) -> bool:
         return any(word in self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
+
+    def chunk_coverage(self, question: str, chunk) -> float:
+        weights = self._weights(question)
+        tokens = set(self.segmenter.tokens(chunk.search_text))
+        return sum(w for t, w in weights.items() if t in tokens) / (sum(weights.values()) or 1.0)
 
     def _weights(self, question: str) -> dict[str, float]:
         idf, unseen = self.index.idf, self.index.unseen_idf()
@@ -133,6 +189,35 @@ class Composer:
     def _not_found(self, query: Query, hits: list[Hit], text: str) -> Answer:
         return Answer(question=query.text, text=text, found=False, sources=(),
                       intent=query.intent, hits=tuple(hits))
+
+
+def find_scope(question: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Block | None, str] | None:
+    """(kind, heading block, doc_id) for a question that names 专栏 N or 表 N; the block is
+    None when no plan has it. None when the question names neither."""
+    m = REFERENCE.search(question)
+    if not m:
+        return None
+    kind, number = m.group(1), m.group(2)
+    pattern = re.compile(rf"^{kind}\s*{number}(?!\d)")
+    for p in parsed.values():
+        for block in p.blocks:
+            if block.kind in ("heading", "table_caption") and pattern.match(
+                    collapse(p.document.text[block.start:block.end])):
+                path = block.section_path if block.kind == "heading" else block.section_path + (
+                    collapse(p.document.text[block.start:block.end]),)
+                return kind, Block(block.kind, path, block.start, block.end), p.document.doc_id
+    return kind, None, ""
+
+
+def _with_titles(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A short title sentence (“2.清洁取暖。”) is quoted together with the sentence it heads."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] - out[-1][0] <= TITLE_MAX_CHARS and out[-1][1] <= start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _states_quantity(quote: str) -> bool:

@@ -8,7 +8,7 @@ import threading
 import unicodedata
 from functools import cached_property
 
-from .answer import Composer, compose_targets
+from .answer import NO_SUCH_PART, Composer, compose_targets, find_scope
 from .embed import make_embeddings
 from .errors import InvalidQuestion
 from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
@@ -89,7 +89,7 @@ class Assistant:
 
     @cached_property
     def composer(self) -> Composer:
-        return Composer(self.documents, self.index, self.segmenter,
+        return Composer(self.documents, self.parsed, self.index, self.segmenter,
                         self.settings.answer_max_sentences, self.settings.min_coverage)
 
     def search(self, question: str) -> list[Hit]:
@@ -110,8 +110,18 @@ class Assistant:
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = select(self.registry, self.sectors, query.sector, query.department)
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
-        hits = self.retriever.search(question)
-        return self.composer.compose(query, hits)
+        scope = find_scope(question, self.parsed)
+        if scope is None:
+            return self.composer.compose(query, self.retriever.search(question))
+        kind, heading, doc_id = scope
+        if heading is None:
+            return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
+                          intent=query.intent)
+        inside = [c for c in self.index.chunks
+                  if c.doc_id == doc_id and c.section_path[:len(heading.section_path)] == heading.section_path]
+        inside.sort(key=lambda c: -self.composer.chunk_coverage(question, c))
+        hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
+        return self.composer.compose(query, hits, scope=heading, scope_doc=doc_id)
 
     # ---- the targets registry -------------------------------------------------------------
     @cached_property

@@ -232,6 +232,10 @@ class Index:
         n = len(self.chunks)
         return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
+    def idf_for_df(self, df: int) -> float:
+        n = len(self.chunks)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
     def unseen_idf(self) -> float:
         """Weight of a term no chunk contains: above any seen term."""
         return max(self.idf.values(), default=1.0) + 1.0

@@ -76,9 +76,10 @@ def find_span(text: str, quote: str) -> tuple[int, int] | None:
 def contains_fact(text: str, fact: str) -> bool:
     """`fact` in `text`, whitespace ignored; a fact that starts or ends with a digit must not
     sit inside a longer number ("5" is not in "15%" or "2025")."""
-    hay, needle = squash(text), squash(fact)
+    hay, needle = collapse(text), squash(fact)
     if not needle:
         return False
     head = r"(?<![\d.])" if needle[0].isdigit() else ""
-    tail = r"(?![\d]|\.\d)" if needle[-1].isdigit() else ""
-    return re.search(head + re.escape(needle) + tail, hay) is not None
+    tail = r"(?!\s*\d|\.\d)" if needle[-1].isdigit() else ""
+    body = r"\s*".join(re.escape(ch) for ch in needle)  # whitespace inside the fact is ignored
+    return re.search(head + body + tail, hay) is not None

@@ -13,7 +13,9 @@ from .types import Query
 
 _LIST_ASK = re.compile(r"哪些|哪几|有啥|有什么|都有|列出|列一下|清单|包括|几项|几个|多少项|汇总|全部")
 _TARGET_WORD = re.compile(r"目标|指标|任务|要求|考核|KPI", re.I)
-_DEPARTMENT_WORD = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:局|委员会|委|厅|办公室|部门))")
+_DEPARTMENT_WORD = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:局|委员会|委|厅|办公室|部门))")
+_NOT_DEPARTMENT = ("格局", "布局", "结局", "当局", "全局", "大局", "主管部门", "相关部门", "有关部门", "各部门")
+_REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -80,8 +82,9 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap) -> Query:
     else:
         unknown = _unknown_department(question) if asks_targets else ""
         intent = "department_unknown" if unknown else ("list" if asks_list else "fact")
-    years = tuple(_YEAR.findall(question))
-    numbers = tuple(n for n in _NUMBER.findall(question) if n not in years)
+    unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
+    years = tuple(_YEAR.findall(unreferenced))
+    numbers = tuple(n for n in _NUMBER.findall(unreferenced) if n not in years)
     return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
                  sector=sector, department=department, numbers=numbers, years=years,
                  unknown_department=unknown)
@@ -97,8 +100,11 @@ def _is_bare_sector_question(question: str, sector: str, sectors: SectorMap) -> 
 
 
 def _unknown_department(question: str) -> str:
-    m = _DEPARTMENT_WORD.search(squash(question))
-    return m.group(1) if m else ""
+    for m in _DEPARTMENT_WORD.finditer(squash(question)):
+        word = m.group(1)
+        if "的" not in word and not word.endswith(_NOT_DEPARTMENT) and len(word) <= 8:
+            return word
+    return ""
 
 
 _PRONOUN = re.compile(r"(这个|这项|该|上述|刚才的?)(指标|领域|目标|部门)?")
