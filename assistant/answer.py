@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
 
@@ -23,8 +24,10 @@ HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多�
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
 RELATED_MIN_CHARS = 8
-OVERVIEW_ITEMS = 8
+OVERVIEW_ITEMS = 12
+LIST_SENTENCES = 5
 TITLE_MAX_CHARS = 12
+NEIGHBOUR_CREDIT = 0.5
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
@@ -61,10 +64,11 @@ class Composer:
         question names), the hits are that section's chunks and the answer always quotes
         its heading; with nothing specific asked, it lists the section's items."""
         evidence = self._answering(query, self.rank_evidence(query, hits))
-        if evidence and evidence[0].coverage >= self.min_coverage:
-            chosen = self._choose(evidence)
-        elif scope is not None:
+        if scope is not None and (query.intent == "list" or not evidence
+                                  or evidence[0].coverage < self.min_coverage):
             chosen = self._overview(hits)
+        elif evidence and evidence[0].coverage >= self.min_coverage:
+            chosen = self._choose(evidence, LIST_SENTENCES if query.intent == "list" else self.max_sentences)
         else:
             return self._not_found(query, hits, NOT_FOUND)
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
@@ -92,13 +96,20 @@ class Composer:
                       intent=query.intent, hits=tuple(hits))
 
     def _overview(self, hits: list[Hit]) -> list[Evidence]:
-        """The opening sentence of each chunk of a section, in document order."""
+        """The opening sentence (with its item title) of each paragraph or row of a section,
+        in document order: what a 专栏 or 表 lists."""
         out = []
-        for hit in sorted(hits, key=lambda h: h.chunk.start)[:OVERVIEW_ITEMS]:
+        for hit in sorted(hits, key=lambda h: h.chunk.start):
             text = self.documents[hit.chunk.doc_id].text
-            start, end = _with_titles(sentence_spans(text, hit.chunk.start, hit.chunk.end))[0]
+            if hit.chunk.kind != "table_row" and not self._starts_paragraph(hit.chunk):
+                continue
+            start, end = (hit.chunk.start, hit.chunk.end) if hit.chunk.kind == "table_row" else \
+                _with_titles(sentence_spans(text, hit.chunk.start, hit.chunk.end))[0]
             out.append(Evidence(hit, start, end, collapse(text[start:end]), 0.0, 0.0))
-        return out
+        return out[:OVERVIEW_ITEMS]
+
+    def _starts_paragraph(self, chunk) -> bool:
+        return any(b.start == chunk.start for b in self.parsed[chunk.doc_id].blocks)
 
     def _header_of(self, chunk) -> Source | None:
         """A table row's header line: it names the columns (years, units) the row's numbers fill."""
@@ -113,19 +124,22 @@ class Composer:
                       quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why)
 
     def rank_evidence(self, query: Query, hits: list[Hit]) -> list[Evidence]:
-        weights = self._weights(query.text)
+        weights = self._weights(query.search)
         total = sum(weights.values()) or 1.0
-        quantity = bool(QUANTITY_ASK.search(query.text))
+        quantity = bool(QUANTITY_ASK.search(query.search))
         top_score = max((h.score for h in hits), default=1.0)
         evidence = []
         for hit in hits:
             text = self.documents[hit.chunk.doc_id].text
             spans = ([(hit.chunk.start, hit.chunk.end)] if hit.chunk.kind == "table_row"
                      else _with_titles(sentence_spans(text, hit.chunk.start, hit.chunk.end))[:SENTENCES_PER_HIT])
+            around = set(self.segmenter.tokens(hit.chunk.text))
             for start, end in spans:
                 quote = collapse(text[start:end])
                 tokens = set(self.segmenter.tokens(f"{hit.chunk.context} {quote}"))
-                coverage = sum(w for t, w in weights.items() if t in tokens) / total
+                # a word the paragraph stated earlier (its subject, its period) counts half
+                coverage = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0
+                               for t, w in weights.items()) / total
                 score = coverage * (1 + 0.3 * hit.score / top_score)
                 if quantity and _ASCII_DIGIT.search(quote):
                     score += 0.1
@@ -137,11 +151,11 @@ class Composer:
     def _answering(self, query: Query, evidence: list[Evidence]) -> list[Evidence]:
         """Evidence that can answer a question asking “how much” at all: it states a quantity
         (a number that is not a year) and names the question's most specific word."""
-        if not HOW_MUCH.search(query.text):
+        if not HOW_MUCH.search(query.search):
             return evidence
-        for word in self._focus_words(query.text):
+        for word in self._focus_words(query.search):
             evidence = [e for e in evidence if word in self.segmenter.canonical(
-                squash(f"{e.hit.chunk.context}{e.quote}")).lower()]
+                squash(f"{e.hit.chunk.context}{e.hit.chunk.text}")).lower()]
         return [e for e in evidence if _states_quantity(e.quote)]
 
     def _focus_words(self, question: str) -> list[str]:
@@ -166,14 +180,19 @@ class Composer:
         return sum(w for t, w in weights.items() if t in tokens) / (sum(weights.values()) or 1.0)
 
     def _weights(self, question: str) -> dict[str, float]:
+        """IDF weight of each question token. A word no passage holds weighs above any
+        other, once: its bigrams, equally unknown, are not counted again."""
         idf, unseen = self.index.idf, self.index.unseen_idf()
-        return {t: idf.get(t, unseen) for t in set(self.segmenter.query_tokens(question))}
+        tokens = self.segmenter.query_tokens(question)
+        unknown = {t for t in tokens if not t.startswith(BIGRAM_MARK) and t not in idf}
+        skip = {b for w in unknown for b in bigrams(w)}
+        return {t: idf.get(t, unseen) for t in set(tokens) if t not in skip or t in idf}
 
-    def _choose(self, evidence: list[Evidence]) -> list[Evidence]:
+    def _choose(self, evidence: list[Evidence], limit: int) -> list[Evidence]:
         best = evidence[0]
         chosen = [best]
         for e in evidence[1:]:
-            if len(chosen) >= self.max_sentences:
+            if len(chosen) >= limit:
                 break
             if e.score >= 0.8 * best.score and e.coverage >= self.min_coverage and not any(
                     _overlaps(e, c) for c in chosen):
@@ -296,8 +315,9 @@ def related_targets(target, registry: list, exclude: list = ()) -> list:
 def describe(target) -> str:
     """“指标：值单位（基准，比较，期限）”, every number taken from the target's quotes."""
     when = f"{target.year}年" if target.year.isdigit() else target.year
-    detail = "，".join(p for p in (target.baseline, target.comparator, when) if p)
-    return f"{target.indicator}：{target.value}{target.unit}（{detail}）"
+    suffix = target.comparator if target.comparator in ("以上", "以下", "左右") else ""
+    detail = "，".join(p for p in (target.baseline, "" if suffix else target.comparator, when) if p)
+    return f"{target.indicator}：{target.value}{target.unit}{suffix}" + (f"（{detail}）" if detail else "")
 
 
 def _scope(query: Query, sectors) -> str:

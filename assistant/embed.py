@@ -83,7 +83,7 @@ class HashEmbeddings(Embeddings):
     def _embed(self, text: str) -> list[float]:
         vector = np.zeros(self._dim, dtype=np.float32)
         chars = [c for c in text if not c.isspace()]
-        for a, b in zip(chars, chars[1:] + [""]):
+        for a, b in zip(chars, chars[1:] + [""], strict=False):
             digest = hashlib.blake2b((a + b).encode(), digest_size=4).digest()
             vector[int.from_bytes(digest, "little") % self._dim] += 1.0
         norm = np.linalg.norm(vector)
@@ -125,7 +125,7 @@ class CachedEmbeddings(Embeddings):
             if missing:
                 fresh = self.inner.embed_documents([texts[i] for i in missing])
                 rows = [(keys[i], np.asarray(v, dtype=np.float32).tobytes())
-                        for i, v in zip(missing, fresh)]
+                        for i, v in zip(missing, fresh, strict=False)]
                 con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
                 found.update(rows)
         con.close()

@@ -7,8 +7,8 @@ import csv
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import EvalSetError, InvalidQuestion
 from .text import contains_fact, find_span, is_verbatim, unsupported_numbers
@@ -33,7 +33,7 @@ def load_eval_set(path: Path) -> list[EvalItem]:
     if not items:
         raise EvalSetError(f"评测集 {path.name} 中没有题目。")
     seen: dict[str, int] = {}
-    for (line, _), item in zip(rows, items):
+    for (line, _), item in zip(rows, items, strict=False):
         if item.id in seen:
             raise EvalSetError(f"第 {line} 行：id “{item.id}” 与第 {seen[item.id]} 行重复。")
         seen[item.id] = line
@@ -133,7 +133,8 @@ def _judge(item: EvalItem, answer: Answer, latency: float, documents) -> EvalRes
 
 
 def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
-    """Rank of the first retrieved chunk that holds most of a gold evidence span."""
+    """Rank of the first retrieved chunk that holds at least half of a gold evidence span,
+    or is itself at least half gold (a span may run over several table rows or chunks)."""
     spans = []
     for quote in item.evidence:
         for doc_id, doc in documents.items():
@@ -146,7 +147,7 @@ def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
     for rank, doc, c_start, c_end in ranked:
         for doc_id, start, end in spans:
             overlap = min(end, c_end) - max(start, c_start)
-            if doc_id == doc and overlap >= 0.5 * (end - start):
+            if doc_id == doc and overlap >= 0.5 * min(end - start, c_end - c_start):
                 return rank
     return None
 

@@ -15,7 +15,7 @@ from .index import Index, Manifest, Progress, build_index, ensure_index, read_ma
 from .load import load_corpus
 from .parse import parse
 from .retrieve import HybridRetriever
-from .segment import make_segmenter
+from .segment import Segmenter, make_segmenter
 from .settings import Settings
 from .targets import extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
@@ -64,7 +64,7 @@ class Assistant:
     # ---- the corpus ---------------------------------------------------------------------
     @cached_property
     def documents(self) -> dict[str, Document]:
-        return {d.doc_id: d for d in load_corpus(self.settings.corpus_dir)}
+        return {d.doc_id: d for d in load_corpus(self.settings.corpus_dir, self.settings.support_files)}
 
     @cached_property
     def parsed(self) -> dict[str, ParsedDocument]:
@@ -112,14 +112,14 @@ class Assistant:
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
         scope = find_scope(question, self.parsed)
         if scope is None:
-            return self.composer.compose(query, self.retriever.search(question))
+            return self.composer.compose(query, self.retriever.search(query.search))
         kind, heading, doc_id = scope
         if heading is None:
             return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
                           intent=query.intent)
         inside = [c for c in self.index.chunks
                   if c.doc_id == doc_id and c.section_path[:len(heading.section_path)] == heading.section_path]
-        inside.sort(key=lambda c: -self.composer.chunk_coverage(question, c))
+        inside.sort(key=lambda c: -self.composer.chunk_coverage(query.search, c))
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
         return self.composer.compose(query, hits, scope=heading, scope_doc=doc_id)
 

@@ -16,11 +16,11 @@ import shutil
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 from .chunk import chunk
 from .embed import make_embeddings
@@ -121,7 +121,7 @@ def _build(settings: Settings, progress: Progress) -> Manifest:
     staging.mkdir(parents=True)
     try:
         progress(0.0, "读取并解析规划文本")
-        documents = load_corpus(settings.corpus_dir)
+        documents = load_corpus(settings.corpus_dir, settings.support_files)
         chunks = [c for d in documents for c in chunk(parse(d), settings.chunk_max_chars)]
         _write_chunks(staging / "chunks.json", chunks)
         progress(0.05, "建立词法索引（jieba + BM25）")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import CorpusError
 from .types import Document, DocumentMeta
@@ -34,11 +34,12 @@ READERS: dict[str, Callable[[Path], str]] = {".txt": _read_text, ".md": _read_ma
 META_SUFFIX = ".toml"
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Every plan document in corpus_dir, sorted by file name."""
+def load_corpus(corpus_dir: Path, support_files: tuple[str, ...] = ()) -> list[Document]:
+    """Every plan document in corpus_dir, sorted by file name; `support_files` (the jieba
+    dictionary, the synonyms list) live there too but are not plans."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"找不到语料目录 {corpus_dir}，请创建它并放入规划文本（.txt 或 .md）。")
-    paths = sorted(p for p in corpus_dir.iterdir() if p.suffix in READERS and p.stem != "userdict")
+    paths = sorted(p for p in corpus_dir.iterdir() if p.suffix in READERS and p.name not in support_files)
     documents = [_load_document(p) for p in paths]
     if not documents:
         raise CorpusError(f"语料目录 {corpus_dir} 中没有规划文本（.txt 或 .md）。")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Mapping
 
 from .errors import ConfigError
 
@@ -66,7 +66,7 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path | str | None = None, env: Mapping[str, str] | None = None,
-             **overrides) -> "Settings":
+             **overrides) -> Settings:
         env = os.environ if env is None else env
         values: dict = {}
         config_path = path or env.get(f"{ENV_PREFIX}CONFIG")
@@ -81,10 +81,10 @@ class Settings:
         values.update(overrides)
         return cls()._with(values)
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return self._with(changes)
 
-    def _with(self, values: Mapping) -> "Settings":
+    def _with(self, values: Mapping) -> Settings:
         known = {f.name: f for f in fields(self)}
         coerced = {}
         for name, raw in values.items():
@@ -97,12 +97,18 @@ class Settings:
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
+    @property
+    def support_files(self) -> tuple[str, ...]:
+        """Files in corpus_dir that configure the assistant rather than being plans."""
+        return (self.user_dict, self.synonyms, self.departments_file)
+
     def fingerprint(self) -> dict:
         """The settings that change what an index contains: a mismatch forces a rebuild."""
         return {
             "embedding_backend": self.embedding_backend,
             "embedding_model": self.embedding_model,
             "chunk_max_chars": self.chunk_max_chars,
+            "support_files": list(self.support_files),
         }
 
 

@@ -55,7 +55,7 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
             header, header_block = block.cells, block
         if block.kind != "table_row" or not any(TARGET_HEADER.search(h) for h in header):
             continue
-        cells = dict(zip(header, block.cells))
+        cells = dict(zip(header, block.cells, strict=False))
         value_col = next(h for h in header if TARGET_HEADER.search(h))
         year = YEAR.search(value_col)
         indicator = block.cells[0]

@@ -80,6 +80,6 @@ def contains_fact(text: str, fact: str) -> bool:
     if not needle:
         return False
     head = r"(?<![\d.])" if needle[0].isdigit() else ""
-    tail = r"(?!\s*\d|\.\d)" if needle[-1].isdigit() else ""
+    tail = r"(?!\d|\.\d)" if needle[-1].isdigit() else ""
     body = r"\s*".join(re.escape(ch) for ch in needle)  # whitespace inside the fact is ignored
     return re.search(head + body + tail, hay) is not None

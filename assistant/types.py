@@ -135,6 +135,11 @@ class Query:
     numbers: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     unknown_department: str = ""
+    search_text: str = ""  # what retrieval looks for: department words become sector words
+
+    @property
+    def search(self) -> str:
+        return self.search_text or self.text
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,13 @@ from .text import squash
 from .types import Query
 
 _LIST_ASK = re.compile(r"哪些|哪几|有啥|有什么|都有|列出|列一下|清单|包括|几项|几个|多少项|汇总|全部")
-_TARGET_WORD = re.compile(r"目标|指标|任务|要求|考核|KPI", re.I)
+_TARGET_WORD = re.compile(r"目标|指标|考核|KPI", re.I)
 _DEPARTMENT_WORD = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:局|委员会|委|厅|办公室|部门))")
 _NOT_DEPARTMENT = ("格局", "布局", "结局", "当局", "全局", "大局", "主管部门", "相关部门", "有关部门", "各部门")
+_GENERIC_ASK = re.compile(
+    r"[的了吗呢？?。！!，,、\s]|领域|方面|量化|硬性|主要|约束性|目标|指标|任务|要求|考核|有|是|哪些|哪几项|什么|啥|"
+    r"要|完成|负责|牵头|管|这边|那边|部门|单位|都|全部|所有|列出|清单|一下|请问|规划|里|中|对|给")
+SUBJECT_MIN_CHARS = 5
 _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -27,7 +31,7 @@ class SectorMap:
     sectors: dict  # name -> {"aliases": [...], "headings": [...], "departments": [...], ...}
 
     @classmethod
-    def load(cls, path: Path) -> "SectorMap":
+    def load(cls, path: Path) -> SectorMap:
         if not path.exists():
             return cls({})
         return cls(tomllib.loads(path.read_text(encoding="utf-8")).get("sectors", {}))
@@ -71,31 +75,75 @@ class SectorMap:
 
 def analyze(question: str, segmenter: Segmenter, sectors: SectorMap) -> Query:
     department = sectors.find_department(question)
-    sector = sectors.find_sector(question) if not department else ""
     asks_list = bool(_LIST_ASK.search(question))
     asks_targets = bool(_TARGET_WORD.search(question))
+    rest = _without(question, [_department_word(question, department, sectors)]) if department else question
+    sector = sectors.find_sector(rest)
     unknown = ""
-    if department:
-        intent = "sector_targets"
-    elif sector and asks_targets and (asks_list or _is_bare_sector_question(question, sector, sectors)):
-        intent = "sector_targets"
+    search_text = ""
+    if department and asks_targets and not sector and _is_bare(rest):
+        intent = "sector_targets"  # 交通局要完成哪些指标: everything the mapping gives it
+    elif department and sector and asks_targets and department in sectors.sectors[sector].get("departments", []):
+        intent, department = "sector_targets", ""  # 发改委这边能源结构的目标: that sector
+    elif sector and asks_targets and (asks_list or _is_bare(_without(question, _sector_words(sector, sectors)))):
+        intent, department = "sector_targets", ""
     else:
-        unknown = _unknown_department(question) if asks_targets else ""
-        intent = "department_unknown" if unknown else ("list" if asks_list else "fact")
+        unknown = _unknown_department(question) if asks_targets and not department else ""
+        intent = "department_unknown" if unknown and _is_bare(_without(question, [unknown])) else (
+            "list" if asks_list else "fact")
+        search_text = _department_as_sector(question, department, sectors, segmenter) if department else (
+            _strip_department_suffix(question))
+        department = ""
     unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
     years = tuple(_YEAR.findall(unreferenced))
     numbers = tuple(n for n in _NUMBER.findall(unreferenced) if n not in years)
     return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
                  sector=sector, department=department, numbers=numbers, years=years,
-                 unknown_department=unknown)
+                 unknown_department=unknown, search_text=search_text)
 
 
-def _is_bare_sector_question(question: str, sector: str, sectors: SectorMap) -> bool:
-    """“公共机构的量化指标”: nothing but a sector and a word for targets."""
+def _department_as_sector(question: str, department: str, sectors: SectorMap, segmenter: Segmenter) -> str:
+    """The plan names sectors, not departments: “农业农村局在节能方面要干什么” is searched as
+    “农业农村在节能方面要干什么”; where the rest of the question names its subject
+    (“工信局管的固废综合利用…”), the department is simply left out."""
+    word = _department_word(question, department, sectors)
+    rest = question.replace(word, "", 1)
+    if len("".join(w for w in segmenter.terms(rest) if len(w) > 1)) >= SUBJECT_MIN_CHARS:
+        return rest
+    return question.replace(word, "、".join(sectors.sectors_of_department(department)), 1)
+
+
+def _strip_department_suffix(question: str) -> str:
+    """An unmapped department is searched by its field: 财政局 → 财政."""
+    m = _DEPARTMENT_WORD.search(question)
+    if not m or m.group(1).endswith(_NOT_DEPARTMENT):
+        return ""
+    word = m.group(1)
+    return question.replace(word, re.sub(r"(局|委员会|委|厅|办公室|部门)$", "", word), 1)
+
+
+def _sector_words(sector: str, sectors: SectorMap) -> list[str]:
+    return [sector, *sectors.sectors[sector].get("aliases", [])]
+
+
+def _department_word(question: str, department: str, sectors: SectorMap) -> str:
+    """The words the question used for the department (交通局, 住建部门 …)."""
+    q = squash(question)
+    names = [department] + [a for spec in sectors.sectors.values() if department in spec.get("departments", [])
+                            for a in spec.get("department_aliases", [])]
+    return max((n for n in names if n in q), key=len, default=department)
+
+
+def _without(question: str, words: list[str]) -> str:
     rest = squash(question)
-    for alias in sorted([sector, *sectors.sectors[sector].get("aliases", [])], key=len, reverse=True):
-        rest = rest.replace(alias, "")
-    rest = re.sub(r"[的了吗呢？?。！!，,、\s]|领域|方面|量化|硬性|主要|约束性|目标|指标|任务|要求|考核|有|是", "", rest)
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return rest
+
+
+def _is_bare(rest: str) -> bool:
+    """Nothing left but words for “which targets”: 要完成哪些量化指标, 的硬性指标有啥."""
+    rest = _GENERIC_ASK.sub("", rest)
     return len(rest) <= 2
 
 

@@ -78,3 +78,13 @@ def test_another_plan_parses_the_same_way():
     paragraph = next(b for b in parsed.blocks if b.kind == "paragraph")
     assert paragraph.section_path == ("一、总则", "（一）目标")
     assert collapse(text[paragraph.start:paragraph.end]) == "到 2025 年，森林覆盖率达到 25%。"
+
+
+def test_support_files_are_not_plans(tmp_path):
+    from assistant import Settings
+
+    settings = Settings.load(env={})
+    documents = load_corpus(ROOT / "corpus", settings.support_files)
+    assert [d.doc_id for d in documents] == ["000_8a2f0d3686d36b01"]
+    assert documents[0].meta.title == "塔城地区“十四五”节能规划（2021-2025年）"
+    assert documents[0].meta.number == "塔地发改基础〔2023〕17号"

@@ -1,0 +1,714 @@
+"""规划问答助手 — the Gradio app: `python app.py`.
+
+A thin layer over `assistant.Assistant`: it renders answers, sources, targets, eval runs and
+the plan text, and it is the one place that turns exceptions into user messages (domain
+errors keep their Chinese message; anything else is logged and shown as a generic notice,
+never as a stack trace). Everything is served locally: system fonts, no CDN, no analytics.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by gradio at call time: no version check
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import html  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant import feedback as feedback_store  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
+
+log = logging.getLogger("assistant.app")
+
+ROOT = Path(__file__).resolve().parent
+BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.jsonl"
+EXAMPLES = ("大宗固废综合利用率到2025年要达到多少？", "交通领域有哪些目标？", "数据中心PUE有什么要求",
+            "那建筑呢？", "规划对PM2.5浓度有什么目标？")
+ALL = "（全部）"
+BUILTIN = "内置评测集"
+UPLOADED = "上传的文件"
+HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
+CONTEXT_CHARS = 120  # characters of the surrounding paragraph shown around a quote
+STREAM_STEP = 12  # characters per streamed update
+STREAM_DELAY = 0.012
+GENERIC_ERROR = "处理时出现内部错误，已记录到服务器日志。请稍后重试；如反复出现，请联系管理员。"
+TYPE_NAMES = {"overall": "总体", "fact": "事实", "list": "列举", "section": "章节", "compare": "比较",
+              "department": "部门", "out_of_scope": "范围外", "trap": "陷阱"}
+METRIC_NAMES = {"questions": "题数", "hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr": "MRR",
+                "key_fact_recall": "要点召回", "answered": "作答率", "abstention_accuracy": "拒答准确率",
+                "citation_validity": "引用有效", "number_faithfulness": "数字有据", "passed": "通过率",
+                "latency_p50_ms": "延迟P50(ms)", "latency_p95_ms": "延迟P95(ms)"}
+TARGET_HEADERS = ["指标", "目标值", "单位", "比较", "年份", "领域", "原文", "章节"]
+
+CSS = """
+.notice {border-radius: 6px; padding: 10px 14px; margin: 6px 0; line-height: 1.6}
+.notice-notfound {background: #fff4e5; border: 1px solid #f0a040; color: #7a4100}
+.notice-rewritten {background: #eaf3ff; border: 1px solid #8bb8f0; color: #123e6e}
+.notice-error {background: #fdecec; border: 1px solid #e08080; color: #7a1010}
+.notice-ok {background: #eef8ee; border: 1px solid #8cc88c; color: #1d531d}
+.notice-info {background: #f4f4f5; border: 1px solid #d4d4d8; color: #3f3f46}
+.source-card {border: 1px solid #e4e4e7; border-radius: 6px; padding: 8px 12px; margin: 8px 0; background: #fff}
+.source-head {font-weight: 600}
+.source-marker {color: #1d4ed8; margin-right: 4px}
+.source-title {color: #71717a; font-size: 0.85em}
+.source-context {margin: 6px 0; line-height: 1.7; color: #3f3f46}
+.source-context mark, .plan-text mark {background: #fde68a; color: #111; padding: 0 1px}
+.source-actions a {color: #1d4ed8; text-decoration: underline; cursor: pointer; font-size: 0.9em}
+.source-card details {font-size: 0.85em; color: #52525b; margin-top: 4px}
+.plan-text {white-space: pre-wrap; line-height: 1.8; max-height: 70vh; overflow-y: auto;
+  border: 1px solid #e4e4e7; border-radius: 6px; padding: 12px 16px; background: #fff; color: #18181b}
+.plan-heading {font-weight: 700; color: #1e3a8a}
+.plan-outline {max-height: 70vh; overflow-y: auto; font-size: 0.9em; border: 1px solid #e4e4e7;
+  border-radius: 6px; padding: 8px; background: #fafafa}
+.plan-outline ul {list-style: none; padding-left: 0; margin: 0}
+.plan-outline li {margin: 2px 0}
+.plan-outline a {color: #1e3a8a; text-decoration: none; cursor: pointer}
+.plan-outline a:hover {text-decoration: underline}
+.plan-outline .lvl-2 {padding-left: 1em} .plan-outline .lvl-3 {padding-left: 2em}
+.plan-outline .lvl-4 {padding-left: 3em}
+#targets-table *, #failed-table *, #metrics-table *, #docs-table * {font-family: var(--font)}
+.startup-bar {height: 8px; background: #e4e4e7; border-radius: 4px; overflow: hidden; margin-top: 6px}
+.startup-bar > div {height: 100%; background: #2563eb}
+"""
+
+SOURCES_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('[data-source]');
+  if (!link) return;
+  event.preventDefault();
+  trigger('click', {source: link.dataset.source});
+});
+"""
+
+OUTLINE_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('[data-target]');
+  if (!link) return;
+  event.preventDefault();
+  const target = document.getElementById(link.dataset.target);
+  if (target) target.scrollIntoView({block: 'start'});
+});
+"""
+
+VIEWER_JS = """
+const toMark = () => setTimeout(() => {
+  const mark = element.querySelector('mark');
+  if (mark) mark.scrollIntoView({block: 'center'});
+}, 150);
+toMark();
+watch('value', toMark);
+"""
+
+SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
+  const mark = document.querySelector('#plan-viewer mark');
+  if (mark) mark.scrollIntoView({block: 'center'});
+}, 400); }"""
+
+
+# ---- turning exceptions into messages (the only place) -----------------------------------
+def user_message(exc: BaseException) -> str:
+    if isinstance(exc, AssistantError):
+        return str(exc)
+    log.error("unexpected error in the app", exc_info=exc)
+    return GENERIC_ERROR
+
+
+def fail(exc: BaseException) -> gr.Error:
+    """For handlers outside the chat: a gr.Error carrying the user message only."""
+    return gr.Error(user_message(exc), print_exception=False)
+
+
+# ---- start-up: build/load the index in the background, report progress ------------------
+class Startup:
+    """Builds the index (if missing or stale) and warms the model up, off the request path,
+    so the page is served at once and shows the progress instead of a blank screen."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.fraction = 0.0
+        self.message = "等待启动…"
+        self.error: str | None = None
+        self.done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Startup:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="index-startup", daemon=True)
+            self._thread.start()
+        return self
+
+    def _update(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = max(0.0, min(1.0, float(fraction))), message
+
+    def _run(self) -> None:
+        try:
+            self._update(0.0, "检查索引…")
+            self.assistant.ensure(self._update)
+            self._update(1.0, "索引就绪，正在加载模型…")
+            self.assistant.warm_up()
+            self._update(1.0, "就绪")
+        except Exception as exc:  # noqa: BLE001 - shown on the page, logged by user_message
+            self.error = user_message(exc)
+        finally:
+            self.done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
+
+    @property
+    def ready(self) -> bool:
+        return self.done.is_set() and self.error is None
+
+
+# ---- rendering -------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_<|~$]|\](?=\())")
+_MD_LINE_START = re.compile(r"^([ \t]*)(\d+\.(?=\s)|[-+>#])", re.MULTILINE)
+
+
+def md_escape(text: str) -> str:
+    """Plan text shown verbatim in the Markdown chat: no emphasis, links, lists, headings or
+    HTML come from it. Markers like [1] stay as they are (no link without a following "(")."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: m[1] + "\\" + m[2] if not m[2][0].isdigit()
+                              else m[1] + m[2][:-1] + "\\.", text)
+
+
+_TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
+
+
+def esc(text) -> str:
+    """html.escape, and braces/dollars as entities so gr.HTML's template syntax never fires."""
+    return html.escape(str(text), quote=True).translate(_TEMPLATE_CHARS)
+
+
+def chat_text(answer, shown: str, complete: bool) -> str:
+    parts = []
+    if answer.rewritten_question:
+        parts.append(f"*按上下文理解为：{md_escape(answer.rewritten_question)}*")
+    parts.append(md_escape(shown) + ("" if complete else " ▌"))
+    if complete and answer.note:
+        parts.append(f"> 说明：{md_escape(answer.note)}")
+    return "\n\n".join(parts)
+
+
+def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
+    """The quote marked inside its paragraph, with up to CONTEXT_CHARS characters around it."""
+    if not (0 <= start < end <= len(text)):
+        return f"<mark>{esc(quote)}</mark>"
+    before = text[max(0, start - CONTEXT_CHARS):start]
+    after = text[end:end + CONTEXT_CHARS]
+    cut_before = "\n" not in before and start - CONTEXT_CHARS > 0
+    cut_after = "\n" not in after and end + CONTEXT_CHARS < len(text)
+    before = before[before.rfind("\n") + 1:]
+    after = after.split("\n", 1)[0]
+    return ("…" if cut_before else "") + esc(before) + f"<mark>{esc(text[start:end])}</mark>" + \
+        esc(after) + ("…" if cut_after else "")
+
+
+def sources_html(answer, documents: dict) -> str:
+    parts = []
+    if not answer.found:
+        parts.append('<div class="notice notice-notfound"><b>规划中未找到</b>：已索引的规划中没有能直接回答这个问题的内容，'
+                     '助手不作推测。可以换个说法，或到“原文”页查看规划全文。</div>')
+    if answer.rewritten_question:
+        parts.append(f'<div class="notice notice-rewritten">按上下文理解为：{esc(answer.rewritten_question)}</div>')
+    if answer.sources:
+        parts.append(f'<div class="sources-title"><b>出处（{len(answer.sources)}）</b></div>')
+    for i, s in enumerate(answer.sources):
+        doc = documents.get(s.doc)
+        context = excerpt_html(doc.text, s.start, s.end, s.quote) if doc else f"<mark>{esc(s.quote)}</mark>"
+        why = f"<details><summary>为什么检索到它</summary><p>{esc(s.why)}</p></details>" if s.why else ""
+        parts.append(
+            f'<div class="source-card" data-index="{i}">'
+            f'<div class="source-head"><span class="source-marker">[{i + 1}]</span>'
+            f'<span class="source-section">{esc(s.section)}</span></div>'
+            f'<div class="source-title">《{esc(s.title)}》</div>'
+            f'<p class="source-context">{context}</p>'
+            f'<div class="source-actions"><a href="#" data-source="{i}" class="open-source">在原文中查看</a></div>'
+            f"{why}</div>")
+    return "".join(parts)
+
+
+def empty_sources_html(message: str = "提问后，这里列出回答所依据的规划原文（出处）。") -> str:
+    return f'<div class="notice notice-info">{esc(message)}</div>'
+
+
+def outline_html(parsed) -> str:
+    items = []
+    for i, h in enumerate(parsed.headings()):
+        level = min(len(h.section_path), 4)
+        label = h.section_path[-1] if h.section_path else parsed.document.text[h.start:h.end]
+        items.append(f'<li class="lvl-{level}"><a href="#" data-target="plan-sec-{i}">{esc(label)}</a></li>')
+    return f'<div class="plan-outline"><b>章节目录</b><ul>{"".join(items)}</ul></div>'
+
+
+def plan_html(parsed, highlight: tuple[int, int] | None = None) -> str:
+    """The full plan text, escaped, line breaks kept; headings are anchors; one passage marked."""
+    text = parsed.document.text
+    cuts: list[tuple[int, int, str]] = []  # (position, order: closes before opens, tag)
+    hl = highlight if highlight and 0 <= highlight[0] < highlight[1] <= len(text) else None
+    for i, h in enumerate(parsed.headings()):
+        if hl and h.start < hl[1] and hl[0] < h.end:  # overlapping spans cannot both be elements
+            cuts.append((h.start, 1, f'<span id="plan-sec-{i}" class="plan-anchor"></span>'))
+        else:
+            cuts.append((h.start, 1, f'<span id="plan-sec-{i}" class="plan-heading">'))
+            cuts.append((h.end, 0, "</span>"))
+    if hl:
+        cuts.append((hl[0], 2, '<mark id="plan-highlight">'))
+        cuts.append((hl[1], 0, "</mark>"))
+    cuts.sort(key=lambda c: (c[0], c[1]))
+    out, pos = [], 0
+    for at, _, tag in cuts:
+        out.append(esc(text[pos:at]))
+        out.append(tag)
+        pos = at
+    out.append(esc(text[pos:]))
+    return f'<div class="plan-text">{"".join(out)}</div>'
+
+
+def fmt_metric(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value <= 1:
+        return f"{value:.3f}"
+    return str(value)
+
+
+# ---- the app -----------------------------------------------------------------------------
+class App:
+    """Handlers for the Blocks; each turns the facade's results into component values."""
+
+    def __init__(self, assistant: Assistant, feedback_dir: Path | None = None,
+                 startup: Startup | None = None):
+        self.assistant = assistant
+        self.settings = assistant.settings
+        self.feedback_dir = Path(feedback_dir or self.settings.feedback_dir)
+        self.startup = startup or Startup(assistant)
+        self.out_dir = Path(tempfile.mkdtemp(prefix="plan-qa-app-"))
+
+    def _out_path(self, name: str) -> Path:
+        folder = self.out_dir / uuid.uuid4().hex[:12]
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
+    # -- start-up status -------------------------------------------------------------------
+    def startup_html(self) -> str:
+        s = self.startup
+        if s.error:
+            return f'<div class="notice notice-error"><b>索引不可用</b>：{esc(s.error)}</div>'
+        if s.ready:
+            m = self.assistant.status()
+            detail = f"{m.chunk_count} 个片段 · 模型 {m.model_id} · 构建于 {m.built_at}" if m else ""
+            return f'<div class="notice notice-ok" id="startup-ready">索引就绪。{esc(detail)}</div>'
+        pct = int(s.fraction * 100)
+        return (f'<div class="notice notice-rewritten" id="startup-building"><b>正在准备索引</b>'
+                f'（首次启动需构建，约十几秒；期间提出的问题会在就绪后自动回答）：{esc(s.message)} · {pct}%'
+                f'<div class="startup-bar"><div style="width:{pct}%"></div></div></div>')
+
+    def watch_startup(self):
+        """Streams the start-up box (message and bar) until the index is ready."""
+        while not self.startup.wait(0.4):
+            yield self.startup_html()
+        yield self.startup_html()
+
+    # -- chat ------------------------------------------------------------------------------
+    def respond(self, message, chat, turns):
+        chat, turns = list(chat or []), list(turns or [])
+        question = message if isinstance(message, str) else ""
+        shown_q = question.strip()
+        if len(shown_q) > 200:
+            shown_q = shown_q[:200] + f"…（共 {len(shown_q)} 字）"
+        if shown_q:
+            chat.append({"role": "user", "content": md_escape(shown_q)})
+        chat.append({"role": "assistant", "content": "⏳ 正在检索规划原文…"})
+        yield chat, turns, empty_sources_html("正在检索…"), [], ""
+
+        while not self.startup.wait(0.5):
+            chat[-1] = {"role": "assistant",
+                        "content": f"⏳ 索引准备中（{int(self.startup.fraction * 100)}%）：{self.startup.message}。"
+                                   "完成后自动回答。"}
+            yield chat, turns, gr.skip(), gr.skip(), gr.skip()
+
+        history = [(t["question"], t["answer"]["answer"]) for t in turns][-HISTORY_TURNS:]
+        try:
+            answer = self.assistant.ask(question, history)
+            documents = self.assistant.documents
+        except Exception as exc:  # noqa: BLE001 - turned into a message in the chat
+            chat[-1] = {"role": "assistant", "content": "⚠️ " + md_escape(user_message(exc))}
+            yield chat, turns, empty_sources_html(), [], ""
+            return
+
+        text = answer.text
+        for cut in range(STREAM_STEP, len(text), STREAM_STEP):
+            chat[-1] = {"role": "assistant", "content": chat_text(answer, text[:cut], complete=False)}
+            yield chat, turns, gr.skip(), gr.skip(), gr.skip()
+            time.sleep(STREAM_DELAY)
+        chat[-1] = {"role": "assistant", "content": chat_text(answer, text, complete=True)}
+        data = answer.to_json()
+        turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data})
+        yield chat, turns, sources_html(answer, documents), data["sources"], ""
+
+    @staticmethod
+    def clear():
+        return [], [], empty_sources_html(), [], ""
+
+    def on_like(self, turns, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = next((t for t in turns or [] if t["index"] == index), None)
+        if turn is None:
+            return "这条消息不是助手的回答，未记录反馈。"
+        if data.liked is True or data.liked == "Like":
+            vote = "up"
+        elif data.liked is False or data.liked == "Dislike":
+            vote = "down"
+        else:
+            return "已取消评价（之前的记录保留在反馈文件中）。"
+        try:
+            feedback_store.record(self.feedback_dir, turn["question"], turn["answer"], vote)
+        except OSError as exc:
+            log.error("cannot write feedback", exc_info=exc)
+            return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。"
+        mark = "👍" if vote == "up" else "👎"
+        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”。"
+
+    def export_feedback(self):
+        out = self._out_path("feedback_downvotes_eval.jsonl")
+        try:
+            count = feedback_store.export_downvotes(self.feedback_dir, out)
+        except OSError as exc:
+            raise fail(exc) from None
+        if not count:
+            return "还没有 👎 反馈可以导出。", gr.File(value=None, visible=False)
+        return (f"已导出 {count} 条 👎 反馈为评测题（key_facts / evidence 待人工补充，见各条的 todo 字段）。",
+                gr.File(value=str(out), visible=True))
+
+    # -- opening a source in the plan viewer -------------------------------------------------
+    def open_source(self, sources, evt: gr.EventData):
+        try:
+            i = int((evt._data or {}).get("source"))
+            s = sources[i]
+        except (TypeError, ValueError, IndexError, AttributeError):
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), "未能定位该出处，请重新提问后再试。"
+        return self._show(s["doc"], (s["start"], s["end"]), f"[{i + 1}] {s['section']}")
+
+    def _show(self, doc_id: str, highlight=None, label: str = ""):
+        try:
+            parsed = self.assistant.parsed.get(doc_id)
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        if parsed is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), "该文档不在当前索引中。"
+        info = f"已定位出处 {md_escape(label)}（黄色标记）" if highlight else ""
+        return (gr.Tabs(selected="plan"), gr.Dropdown(value=doc_id), outline_html(parsed),
+                plan_html(parsed, highlight), info)
+
+    def show_document(self, doc_id):
+        if not doc_id:
+            return gr.skip(), gr.skip(), ""
+        _, _, outline, viewer, info = self._show(doc_id)
+        return outline, viewer, info
+
+    # -- the plan tab ----------------------------------------------------------------------
+    def documents_rows(self):
+        try:
+            documents = self.assistant.documents
+            manifest = self.assistant.status()
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        counts = manifest.documents if manifest else {}
+        return [[d.doc_id, d.meta.title, d.meta.issuer, d.meta.number, d.meta.date, counts.get(d.doc_id, 0)]
+                for d in documents.values()]
+
+    def status_markdown(self) -> str:
+        m = self.assistant.status()
+        if m is None:
+            return "索引尚未构建。"
+        return (f"**索引状态**：模型 `{m.model_id}` · 构建于 {m.built_at} · 用时 {m.build_seconds} 秒 · "
+                f"{len(m.documents)} 个文档、{m.chunk_count} 个片段 · 回答模式 {self.assistant.mode}")
+
+    def plan_tab(self):
+        try:
+            documents = self.assistant.documents
+        except Exception as exc:  # noqa: BLE001
+            return [], user_message(exc), gr.Dropdown(choices=[]), "", "", ""
+        choices = [(d.meta.title or d.doc_id, d.doc_id) for d in documents.values()]
+        first = choices[0][1] if choices else None
+        outline, viewer, _ = self.show_document(first) if first else ("", "", "")
+        return (self.documents_rows(), self.status_markdown(), gr.Dropdown(choices=choices, value=first),
+                outline, viewer, "")
+
+    def rebuild(self, progress=gr.Progress()):  # noqa: B008 - how gradio injects a progress bar
+        progress(0.0, desc="开始重建索引…")
+        try:
+            self.assistant.rebuild(lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        gr.Info("索引已重建并切换到新版本。")
+        return self.documents_rows(), self.status_markdown()
+
+    # -- targets -----------------------------------------------------------------------------
+    def filter_choices(self):
+        try:
+            sectors = self.assistant.sectors
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        return ([ALL, *sectors.sectors], [ALL, *sectors.departments()])
+
+    def targets_view(self, sector, department):
+        sector = "" if sector in (None, "", ALL) else sector
+        department = "" if department in (None, "", ALL) else department
+        try:
+            from assistant.targets import to_csv
+
+            targets = self.assistant.targets(sector=sector or None, department=department or None)
+            if department:
+                mapped = "、".join(self.assistant.sectors.sectors_of_department(department)) or "无"
+                scope = f"部门“{department}”（经本地对照表对应领域：{mapped}）"
+            else:
+                scope = f"领域“{sector}”" if sector else "全部领域"
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        rows = [[t.indicator, t.value, t.unit, t.comparator, t.year or "未写明", t.sector, t.quote, t.section]
+                for t in targets]
+        name = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", department or sector or "全部")
+        path = self._out_path(f"规划指标_{name}.csv")
+        path.write_text(to_csv(targets), encoding="utf-8-sig")  # BOM: spreadsheets keep the Chinese
+        summary = f"{scope}：共 {len(targets)} 项目标。"
+        return rows, summary, gr.DownloadButton(value=str(path), interactive=True)
+
+    def on_sector(self, sector):
+        rows, summary, download = self.targets_view(sector, ALL)
+        return gr.Dropdown(value=ALL), rows, summary, download
+
+    def on_department(self, department):
+        rows, summary, download = self.targets_view(ALL, department)
+        return gr.Dropdown(value=ALL), rows, summary, download
+
+    # -- evals -------------------------------------------------------------------------------
+    def run_eval(self, which, upload, progress=gr.Progress()):  # noqa: B008
+        from assistant.evaluate import load_eval_set, metrics, run_eval
+        from assistant.report import TABLE_METRICS, chart_png, report_data, write_report
+
+        if which == UPLOADED:
+            if not upload:
+                raise gr.Error("请先上传评测集文件（.jsonl 或 .csv），或选择内置评测集。", print_exception=False)
+            path = Path(upload if isinstance(upload, str) else upload.name)
+        else:
+            path = BUILTIN_EVAL_SET
+        try:
+            items = load_eval_set(path)
+            self.startup.wait()
+            progress(0, desc=f"共 {len(items)} 题，开始评测…")
+            results = run_eval(self.assistant, items,
+                               progress=lambda done, total: progress(done / total, desc=f"第 {done}/{total} 题"))
+            summary = metrics(results)
+            chart = self._out_path("metrics.png")
+            chart.write_bytes(chart_png(summary))
+            report_dir = self._out_path("report").with_suffix("")
+            name = path.name if which == UPLOADED else BUILTIN_EVAL_SET.name
+            report = write_report(report_data(results, summary, name, self.assistant.mode), report_dir)
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+
+        table = [[f"{TYPE_NAMES.get(kind, kind)}（{kind}）", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
+                 for kind, values in summary.items()]
+        failed = [r for r in results if not r.passed]
+        failed_rows = [[r.item.id, TYPE_NAMES.get(r.item.type, r.item.type), r.item.question,
+                        "、".join(r.item.key_facts) or "（应回答“规划中未找到”）",
+                        "、".join(r.facts_missing) or "—",
+                        r.answer.text,
+                        "\n".join(f"[{i}] {s.section}：{s.quote}" for i, s in enumerate(r.answer.sources, 1)) or "—"]
+                       for r in failed]
+        if not failed_rows:
+            failed_rows = [["—", "—", "全部通过", "—", "—", "—", "—"]]
+        overall = summary["overall"]
+        text = (f"**{esc(name)}**：{overall['questions']} 题，通过 {overall['questions'] - len(failed)} 题，"
+                f"未通过 {len(failed)} 题；通过率 {fmt_metric(overall['passed'])}，"
+                f"要点召回 {fmt_metric(overall['key_fact_recall'])}，hit@5 {fmt_metric(overall['hit@5'])}。")
+        return (text, gr.Dataframe(value=table, headers=["类型", *(METRIC_NAMES.get(m, m) for m in TABLE_METRICS)]),
+                str(chart), failed_rows, gr.DownloadButton(value=str(report["html"]), visible=True))
+
+
+def build_app(assistant: Assistant, feedback_dir: Path | None = None,
+              startup: Startup | None = None) -> gr.Blocks:
+    app = App(assistant, feedback_dir, startup)
+    with gr.Blocks(title="规划问答助手", analytics_enabled=False) as demo:
+        demo.app_handlers = app  # for tests and for main()
+        gr.Markdown("## 规划问答助手\n以规划原文为依据回答问题：每个回答都附出处（原文摘录与所在章节）；规划中没有写的，助手会说明未找到。")
+        startup_box = gr.HTML(app.startup_html(), elem_id="startup-status")
+
+        with gr.Tabs(selected="chat") as tabs:
+            # 1-2. chat, sources, feedback
+            with gr.Tab("问答", id="chat"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label="对话", height=460, elem_id="chatbot", buttons=["copy"],
+                                             feedback_options=("Like", "Dislike"),
+                                             placeholder="请输入关于规划的问题，或点击下方的示例问题。")
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, scale=5, lines=1, max_lines=6,
+                                                  placeholder="输入问题，例如：大宗固废综合利用率到2025年要达到多少？",
+                                                  elem_id="question", submit_btn=False)
+                            send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
+                            clear = gr.Button("清空对话", scale=1, min_width=80, elem_id="clear")
+                        gr.Markdown("**示例问题**（点击即问）：")
+                        with gr.Row():
+                            example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in EXAMPLES]
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
+                                          max_height=640)
+                with gr.Accordion("反馈：在每个回答下方点赞或点踩；导出点踩的问题", open=False,
+                                  elem_id="feedback-panel"):
+                    feedback_status = gr.Markdown("对回答点赞（👍）或点踩（👎），反馈会保存在本机"
+                                                  f"（{esc(app.feedback_dir / feedback_store.FILE_NAME)}）。")
+                    export = gr.Button("导出 👎 反馈为评测题（JSONL）", elem_id="export-feedback")
+                    export_file = gr.File(label="导出的文件", visible=False, elem_id="export-file")
+            # 3. targets
+            with gr.Tab("指标", id="targets"):
+                with gr.Row():
+                    sector = gr.Dropdown([ALL], value=ALL, label="按领域", elem_id="sector", interactive=True)
+                    department = gr.Dropdown([ALL], value=ALL, label="按部门（经本地对照表）", elem_id="department",
+                                             interactive=True)
+                    download_csv = gr.DownloadButton("下载 CSV", elem_id="download-csv", interactive=False)
+                targets_summary = gr.Markdown("")
+                targets_table = gr.Dataframe(headers=TARGET_HEADERS, interactive=False, wrap=True,
+                                             elem_id="targets-table", max_height=560,
+                                             column_widths=["16%", "7%", "7%", "7%", "6%", "8%", "31%", "18%"])
+            # 4. evals
+            with gr.Tab("评测", id="evals"):
+                with gr.Row():
+                    which = gr.Radio([BUILTIN, UPLOADED], value=BUILTIN, label="评测集",
+                                     info=f"内置：evals/{BUILTIN_EVAL_SET.name}（全部运行约需一分钟）")
+                    upload = gr.File(label="上传评测集（.jsonl 或 .csv，格式同内置评测集）",
+                                     file_types=[".jsonl", ".csv", ".json"], type="filepath", elem_id="eval-upload")
+                run = gr.Button("运行评测", variant="primary", elem_id="run-eval")
+                eval_summary = gr.Markdown("", elem_id="eval-summary")
+                metrics_table = gr.Dataframe(interactive=False, label="各类型指标", elem_id="metrics-table")
+                chart = gr.Image(label="各类型指标图", type="filepath", interactive=False, elem_id="metrics-chart",
+                                 buttons=["download"])
+                failed_table = gr.Dataframe(headers=["编号", "类型", "问题", "期望要点", "缺少要点", "回答", "出处"],
+                                            interactive=False, wrap=True, label="未通过的题目",
+                                            elem_id="failed-table", max_height=600,
+                                            column_widths=["6%", "6%", "16%", "10%", "8%", "30%", "24%"])
+                report_download = gr.DownloadButton("下载评测报告（HTML）", visible=False, elem_id="download-report")
+            # 5. the plan
+            with gr.Tab("原文", id="plan"):
+                status_md = gr.Markdown("", elem_id="index-status")
+                docs_table = gr.Dataframe(headers=["文档", "标题", "发文单位", "文号", "日期", "片段数"],
+                                          interactive=False, label="索引中的文档", elem_id="docs-table")
+                rebuild = gr.Button("重建索引", elem_id="rebuild")
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=220):
+                        doc_choice = gr.Dropdown([], label="文档", elem_id="doc-choice", interactive=True)
+                        outline = gr.HTML("", elem_id="plan-outline", js_on_load=OUTLINE_JS)
+                    with gr.Column(scale=3):
+                        viewer_info = gr.Markdown("", elem_id="viewer-info")
+                        viewer = gr.HTML("", elem_id="plan-viewer", js_on_load=VIEWER_JS)
+
+        turns = gr.State([])
+        source_list = gr.State([])
+
+        # events: chat
+        chat_outputs = [chatbot, turns, sources, source_list, question]
+        chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns], outputs=chat_outputs,
+                         concurrency_id="ask", show_progress="hidden")
+        question.submit(**chat_args, api_name="ask")
+        send.click(**chat_args, api_visibility="private")
+        for button, text in zip(example_buttons, EXAMPLES, strict=True):
+            button.click(lambda t=text: t, outputs=question, api_visibility="private", queue=False).then(
+                **chat_args, api_visibility="private")
+        clear.click(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
+        chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
+        chatbot.like(app.on_like, inputs=[turns], outputs=feedback_status, api_visibility="private")
+        export.click(app.export_feedback, outputs=[feedback_status, export_file], api_visibility="private")
+        plan_outputs = [tabs, doc_choice, outline, viewer, viewer_info]
+        sources.click(app.open_source, inputs=[source_list], outputs=plan_outputs, api_visibility="private").then(
+            None, js=SCROLL_TO_MARK_JS)
+
+        # events: targets
+        target_outputs = [targets_table, targets_summary, download_csv]
+        sector.input(app.on_sector, inputs=sector, outputs=[department, *target_outputs], api_visibility="private")
+        department.input(app.on_department, inputs=department, outputs=[sector, *target_outputs], api_visibility="private")
+
+        # events: evals
+        upload.upload(lambda: UPLOADED, outputs=which, api_visibility="private", queue=False)
+        run.click(app.run_eval, inputs=[which, upload],
+                  outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
+                  concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
+
+        # events: plan
+        doc_choice.input(app.show_document, inputs=doc_choice, outputs=[outline, viewer, viewer_info],
+                         api_visibility="private")
+        rebuild.click(app.rebuild, outputs=[docs_table, status_md], concurrency_limit=1,
+                      concurrency_id="rebuild", api_visibility="private")
+
+        # page load: the start-up progress, then fill the tabs
+        def fill_filters():
+            sectors, departments = app.filter_choices()
+            rows, summary, download = app.targets_view(ALL, ALL)
+            return (gr.Dropdown(choices=sectors, value=ALL), gr.Dropdown(choices=departments, value=ALL),
+                    rows, summary, download)
+
+        demo.load(app.watch_startup, outputs=startup_box, concurrency_limit=None, api_visibility="private",
+                  show_progress="hidden").then(
+            fill_filters, outputs=[sector, department, *target_outputs], api_visibility="private").then(
+            app.plan_tab, outputs=[docs_table, status_md, doc_choice, outline, viewer, viewer_info],
+            api_visibility="private")
+    return demo
+
+
+THEME = gr.themes.Default(font=["system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK SC", "Microsoft YaHei",
+                                "sans-serif"],
+                          font_mono=["ui-monospace", "monospace"])
+
+LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, footer_links=["settings"],
+                      mcp_server=False, pwa=False, ssr_mode=False, enable_monitoring=False)
+
+
+def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None = None,
+           block: bool = True, concurrency: int = 4) -> gr.Blocks:
+    """Start the background index build and serve the app (used by main() and the tests)."""
+    startup = Startup(assistant).start()
+    demo = build_app(assistant, feedback_dir=feedback_dir, startup=startup)
+    demo.queue(default_concurrency_limit=concurrency)
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
+                **LAUNCH_OPTIONS)
+    return demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="规划问答助手（Gradio 网页）")
+    parser.add_argument("--config", help="配置文件（TOML），默认读取项目根目录的 assistant.toml")
+    parser.add_argument("--host", help="监听地址，默认取配置 host")
+    parser.add_argument("--port", type=int, help="端口，默认取配置 port")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.load(args.config)
+    except AssistantError as exc:
+        print(f"错误：{exc}")
+        return 2
+    print(f"规划问答助手：http://{args.host or settings.host}:{args.port or settings.port}"
+          "（首次启动会先构建索引，进度显示在网页上）", flush=True)
+    try:
+        launch(Assistant(settings), args.host or settings.host, args.port or settings.port)
+    except OSError as exc:
+        print(f"错误：无法在 {args.host or settings.host}:{args.port or settings.port} 启动网页服务（{exc}）。"
+              "可用 --port 或 ASSISTANT_PORT 换一个端口。")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

