@@ -30,6 +30,7 @@ TITLE_MAX_CHARS = 12
 NEIGHBOUR_CREDIT = 0.5
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
+PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
 
 
@@ -52,6 +53,7 @@ class Composer:
                  segmenter, max_sentences: int, min_coverage: float):
         self.documents = documents
         self.parsed = parsed
+        self._paragraphs: dict[str, str] = {}
         self.table_headers = {(doc_id, b.section_path): b for doc_id, p in parsed.items()
                               for b in p.blocks if b.kind == "table_header"}
         self.index = index
@@ -94,6 +96,30 @@ class Composer:
         check_numbers(text, [s.quote for s in sources])
         return Answer(question=query.text, text=text, found=True, sources=tuple(sources),
                       intent=query.intent, hits=tuple(hits))
+
+    def compose_parts(self, query: Query, parts: list[tuple[Query, list[Hit]]]) -> Answer:
+        """One answer to a question in several parts: each part's best sentences, quoted
+        once; a part the plan does not answer is said to be missing."""
+        answers = [self.compose(part, hits) for part, hits in parts]
+        found = [a for a in answers if a.found]
+        if not found:
+            return self._not_found(query, parts[0][1], answers[0].text)
+        sources: list[Source] = []
+        lines = []
+        for answer in found:
+            for line in answer.text.splitlines()[1:]:
+                markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+                renumbered = {m: _cite(sources, answer.sources[m - 1]) for m in markers}
+                line = _renumber(line, renumbered)
+                if line not in lines:
+                    lines.append(line)
+        head = PREMISE_MISMATCH if any(a.text.startswith(PREMISE_MISMATCH) for a in found) else "规划原文如下："
+        if len(found) < len(answers):
+            lines.append(PART_MISSING)
+        text = "\n".join([head, *lines])
+        check_numbers(text, [s.quote for s in sources])
+        return Answer(question=query.text, text=text, found=True,
+                      sources=tuple(sources), intent=query.intent, hits=tuple(parts[0][1]))
 
     def _overview(self, hits: list[Hit]) -> list[Evidence]:
         """The opening sentence (with its item title) of each paragraph or row of a section,
@@ -151,11 +177,12 @@ class Composer:
     def _answering(self, query: Query, evidence: list[Evidence]) -> list[Evidence]:
         """Evidence that can answer a question asking “how much” at all: it states a quantity
         (a number that is not a year) and names the question's most specific word."""
-        if not HOW_MUCH.search(query.search):
+        if not (HOW_MUCH.search(query.search) or HOW_MUCH.search(query.text)):
             return evidence
+        if self._unknown_words(query.search):
+            return []  # 森林覆盖率, 污水处理率: the plan never names what is asked about
         for word in self._focus_words(query.search):
-            evidence = [e for e in evidence if word in self.segmenter.canonical(
-                squash(f"{e.hit.chunk.context}{e.hit.chunk.text}")).lower()]
+            evidence = [e for e in evidence if word in self._paragraph_of(e.hit.chunk)]
         return [e for e in evidence if _states_quantity(e.quote)]
 
     def _focus_words(self, question: str) -> list[str]:
@@ -170,6 +197,27 @@ class Composer:
             return []
         rarest = max(words, key=lambda w: (idf.get(w, unseen), len(w)))
         return list(dict.fromkeys([rarest, *(w for w in words if idf.get(w, unseen) >= rare)]))
+
+    def _paragraph_of(self, chunk) -> str:
+        """The whole paragraph (or row) a chunk was cut from, with its context, as compared."""
+        if chunk.id not in self._paragraphs:
+            text = self.documents[chunk.doc_id].text
+            block = next((b for b in self.parsed[chunk.doc_id].blocks
+                          if b.start <= chunk.start < b.end and b.kind in ("paragraph", "front", "table_row")), None)
+            span = text[block.start:block.end] if block else chunk.text
+            self._paragraphs[chunk.id] = self.segmenter.canonical(squash(f"{chunk.context}{span}")).lower()
+        return self._paragraphs[chunk.id]
+
+    def _unknown_words(self, question: str) -> list[str]:
+        """Content words no plan holds in any part (no character pair of theirs occurs), and
+        that are no one-character typo of a known word either (“公公机构” is 公共机构
+        mistyped; “森林” is simply not in the plan; “大规模” is made of known words)."""
+        idf = self.index.idf
+        vocab = {t for t in idf if not t.startswith(BIGRAM_MARK)}
+        return [w for w in self.segmenter.terms(question)
+                if len(w) > 1 and not _ASCII_DIGIT.search(w) and not self._in_corpus(w)
+                and not any(b in idf for b in bigrams(w))
+                and not any(_one_apart(w, v) for v in vocab)]
 
     def _in_corpus(self, word: str) -> bool:
         return any(word in self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
@@ -226,6 +274,14 @@ def find_scope(question: str, parsed: dict[str, ParsedDocument]) -> tuple[str, B
                     collapse(p.document.text[block.start:block.end]),)
                 return kind, Block(block.kind, path, block.start, block.end), p.document.doc_id
     return kind, None, ""
+
+
+def _one_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _renumber(line: str, mapping: dict[int, int]) -> str:
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping[int(m.group(1))]}]", line)
 
 
 def _with_titles(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from .segment import Segmenter, make_segmenter
 from .settings import Settings
 from .targets import extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
-from .understand import SectorMap, analyze, rewrite_follow_up
+from .understand import SectorMap, analyze, rewrite_follow_up, split_parts
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -112,6 +112,10 @@ class Assistant:
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
         scope = find_scope(question, self.parsed)
         if scope is None:
+            parts = split_parts(query.search, self.segmenter)
+            if len(parts) > 1:
+                return self.composer.compose_parts(query, [
+                    (dataclasses.replace(query, search_text=p), self.retriever.search(p)) for p in parts])
             return self.composer.compose(query, self.retriever.search(query.search))
         kind, heading, doc_id = scope
         if heading is None:

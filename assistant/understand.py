@@ -193,3 +193,30 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
             if word and word in q and len(word) > len(best):
                 best = word
     return best
+
+
+_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个大|哪个高|哪个多|有啥不同|有什么不同|区别")
+_CLAUSE_SPLIT = re.compile(r"[，,；;]")
+_AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
+PART_MIN_TERMS = 2
+
+
+def split_parts(question: str, segmenter: Segmenter) -> list[str]:
+    """A question that asks for two things at once (“…绿色出行分担率和公交占比分别是多少”,
+    “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
+    a subject borrows the first part's."""
+    parts = [p for p in _CLAUSE_SPLIT.split(question) if p.strip()]
+    if len(parts) == 1 and _COMPARE.search(question):
+        parts = [p for p in _AND_SPLIT.split(question) if p.strip()]
+    if len(parts) < 2:
+        return [question]
+    subject = [w for w in segmenter.terms(parts[0]) if len(w) > 1]
+    out = []
+    for part in parts:
+        terms = [w for w in segmenter.terms(part) if len(w) > 1]
+        if not terms:
+            continue
+        if len(terms) < PART_MIN_TERMS:
+            part = "".join(w for w in subject if w not in terms)[:12] + part
+        out.append(part)
+    return out if len(out) > 1 else [question]
