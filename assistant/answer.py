@@ -26,9 +26,10 @@ SENTENCES_PER_HIT = 12
 RELATED_MIN_CHARS = 8
 OVERVIEW_ITEMS = 12
 LIST_SENTENCES = 5
-TITLE_MAX_CHARS = 12
+TITLE_MAX_CHARS = 16
 NEIGHBOUR_CREDIT = 0.5
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
+OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "包括", "方面", "重点", "措施", "工程"})
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
 PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
@@ -66,7 +67,7 @@ class Composer:
         question names), the hits are that section's chunks and the answer always quotes
         its heading; with nothing specific asked, it lists the section's items."""
         evidence = self._answering(query, self.rank_evidence(query, hits))
-        if scope is not None and (query.intent == "list" or not evidence
+        if scope is not None and (self._asks_overview(query.text) or not evidence
                                   or evidence[0].coverage < self.min_coverage):
             chosen = self._overview(hits)
         elif evidence and evidence[0].coverage >= self.min_coverage:
@@ -133,6 +134,12 @@ class Composer:
                 _with_titles(sentence_spans(text, hit.chunk.start, hit.chunk.end))[0]
             out.append(Evidence(hit, start, end, collapse(text[start:end]), 0.0, 0.0))
         return out[:OVERVIEW_ITEMS]
+
+    def _asks_overview(self, question: str) -> bool:
+        """“专栏5讲啥”, “表2列了哪些指标”: nothing asked but what the section holds."""
+        rest = REFERENCE.sub("", question)
+        words = [w for w in self.segmenter.terms(rest) if len(w) > 1 and w not in OVERVIEW_WORDS]
+        return len(words) <= 1
 
     def _starts_paragraph(self, chunk) -> bool:
         return any(b.start == chunk.start for b in self.parsed[chunk.doc_id].blocks)

@@ -16,6 +16,7 @@ from .types import Answer, EvalItem, EvalResult
 
 TYPES = ("fact", "list", "section", "compare", "department", "out_of_scope", "trap")
 ABSTENTION_TYPES = ("out_of_scope", "trap")
+STRUCTURAL_INTENTS = ("sector_targets", "section")
 LIST_SEPARATOR = "|"  # inside CSV cells holding several key facts or evidence spans
 
 
@@ -141,9 +142,12 @@ def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
             span = find_span(doc.text, quote)
             if span:
                 spans.append((doc_id, *span))
-    # Answers from the targets registry retrieve nothing: their ranked passages are the sources.
-    ranked = [(h.rank, h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in answer.hits] or \
-        [(i, s.doc, s.start, s.end) for i, s in enumerate(answer.sources, start=1)]
+    # Answers from the targets registry or from a named 专栏/表 are found by structure, not
+    # by search: their ranked passages are their sources, in order.
+    if answer.intent in STRUCTURAL_INTENTS or not answer.hits:
+        ranked = [(i, s.doc, s.start, s.end) for i, s in enumerate(answer.sources, start=1)]
+    else:
+        ranked = [(h.rank, h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in answer.hits]
     for rank, doc, c_start, c_end in ranked:
         for doc_id, start, end in spans:
             overlap = min(end, c_end) - max(start, c_start)

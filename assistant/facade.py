@@ -125,7 +125,8 @@ class Assistant:
                   if c.doc_id == doc_id and c.section_path[:len(heading.section_path)] == heading.section_path]
         inside.sort(key=lambda c: -self.composer.chunk_coverage(query.search, c))
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
-        return self.composer.compose(query, hits, scope=heading, scope_doc=doc_id)
+        return self.composer.compose(dataclasses.replace(query, intent="section"), hits,
+                                     scope=heading, scope_doc=doc_id)
 
     # ---- the targets registry -------------------------------------------------------------
     @cached_property

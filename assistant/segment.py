@@ -10,13 +10,14 @@ from pathlib import Path
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 BIGRAM_MARK = "§"
+_CJK_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[—–\-－]+(?=[\u4e00-\u9fff])")
 
 # Words that ask rather than say: they carry no evidence of their own.
 QUESTION_WORDS = frozenset("""
 的 了 是 在 和 与 及 或 有 要 吗 呢 吧 啊 呀 么 哪 哪些 哪个 什么 啥 多少 几 怎么 怎样 如何 为什么
 请问 请 一下 我 我们 你 你们 他们 这个 那个 这 那 这些 那些 其 中 对 对于 关于 方面 问题 情况 规划 里 里面
 说 讲 提到 提出 给出 目标值 具体 能 会 可以 应该 需要 达到 到 多 少 还 又 也 都 就 把 被 让 给
-百分之几 百分之 百分 几家 几个 几项 几条 几年 哪年 哪一年 多少家 多少个 多少项 干什么 干啥 做什么 怎么做 干嘛 要做 做些 做哪些 一部 部分 一部分 哪部分 一节 哪一节 章节 一章 内容 写 写在 讲了 讲的 讲啥 主要 程度 分别 哪年 年份 是否 对吗
+占多大 占多少 哪几 哪几个 哪几项 哪几家 地方 期间 时期 一般 通常 百分之几 百分之 百分 几家 几个 几项 几条 几年 哪年 哪一年 多少家 多少个 多少项 干什么 干啥 做什么 怎么做 干嘛 要做 做些 做哪些 一部 部分 一部分 哪部分 一节 哪一节 章节 一章 内容 写 写在 讲了 讲的 讲啥 主要 程度 分别 哪年 年份 是否 对吗
 是不是 这样 那块 那一节 栏目 哪里 哪儿 什么样 多大 多高 各 各是 各自 一般 大概 大约 现在 目前 显示 列 列了
 """.split())
 
@@ -43,6 +44,7 @@ class Segmenter:
         return sorted(pairs, key=lambda p: -len(p[0]))
 
     def canonical(self, text: str) -> str:
+        text = _CJK_DASH.sub("", text)  # “塔—额—裕” and 塔额裕 are one name
         for variant, canonical in self._synonyms:
             text = re.sub(re.escape(variant), canonical, text, flags=re.I)
         return text
