@@ -132,7 +132,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 img{{max-width:100%}}</style></head><body>
 <h1>评测报告：{html.escape(data['eval_set'])}</h1>
 <p>运行时间 {html.escape(data['run_at'])} · 回答模式 {html.escape(data['mode'])} · 题目 {len(data['items'])} · 未通过 {len(failed)}</p>
-<h2>各类型指标</h2><table><tr><th>类型</th>{header}</tr>{rows}</table>
+<h2>各类型指标</h2><div style="overflow-x:auto"><table><tr><th>类型</th>{header}</tr>{rows}</table></div>
 <img alt="metrics by type" src="data:image/png;base64,{chart}">
 {compare_html}
 <h2>未通过的题目（{len(failed)}）</h2>

@@ -108,7 +108,7 @@ def _sentence_targets(parsed, block, lead, start, sentence, sectors, year):
         target = _clause_target(clause, lead)
         if target:
             indicator, value, unit, comparator = target
-            quote_start, quote_end = _trim(parsed.document.text, start, start + len(sentence))
+            quote_start, quote_end = start, start + len(sentence)  # sentence spans come trimmed
             found.append(Target(
                 indicator=indicator, value=value, unit=unit.replace("％", "%"), comparator=comparator,
                 year=year, sector=_sector(block, lead, indicator, sectors),
@@ -117,14 +117,6 @@ def _sentence_targets(parsed, block, lead, start, sentence, sectors, year):
                 doc_id=parsed.document.doc_id, start=quote_start, end=quote_end,
                 baseline=baseline if baseline and baseline[1:5] in clause else ""))
     return found, year
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
 
 
 def _clause_target(clause: str, lead: str):
