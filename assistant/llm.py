@@ -1,0 +1,343 @@
+"""llm: the optional LLM answer mode, on top of the extractive answer.
+
+The extractive pipeline finds the evidence; a chat model behind any OpenAI-compatible
+endpoint (Ollama, vLLM, llama.cpp server, a hosted API) only rephrases it. The model is
+never asked without evidence, and its reply is shown only if it passes the same checks the
+extractive composer enforces: every marker [n] points to a source it was given, at least one
+marker is present, and every number stands in the quote of a source the reply cites.
+Anything else (a failed check, a timeout, a refused connection, an HTTP error) gives back
+the extractive answer with a short Chinese note saying why.
+
+    llm = LLMAnswerer(settings)          # cheap: nothing is loaded or contacted yet
+    answer = llm.answer(extractive)      # an Answer, mode "llm" or "extractive"
+
+Streaming for a UI: `llm.stream(extractive)` returns an `AnswerStream`; iterate it for
+text pieces as they arrive, then read `.answer` for the verified result (or write
+`final = yield from llm.stream(extractive)` inside a generator). The pieces are shown
+before the check, so when `.answer.mode` is "extractive" the UI replaces what it showed
+with `.answer.text` and `.answer.note`.
+
+Prompts are Markdown files in `settings.prompts_dir` (see prompts/README.md). A prompt
+file that lacks one of its variables fails loudly with `PromptError` on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import openai
+
+from .answer import NOT_FOUND
+from .errors import ConfigError
+from .text import numbers_in, unsupported_numbers
+from .types import Answer, Source
+
+log = logging.getLogger(__name__)
+
+ANSWER_PROMPT = "answer.zh.md"
+REWRITE_PROMPT = "rewrite.zh.md"
+ANSWER_VARIABLES = ("question", "sources")
+REWRITE_VARIABLES = ("question", "history")
+NOT_FOUND_PREFIX = "规划中未找到"
+HISTORY_TURNS = 3
+HISTORY_ANSWER_CHARS = 300
+
+FALLBACK = "已改用原文摘录回答。"
+TIMEOUT_NOTE = "模型服务超时，" + FALLBACK
+CONNECTION_NOTE = "无法连接模型服务，" + FALLBACK
+STATUS_NOTE = "模型服务返回错误，" + FALLBACK
+SERVICE_NOTE = "模型服务出错，" + FALLBACK
+EMPTY_NOTE = "模型没有给出回答，" + FALLBACK
+NO_MARKER_NOTE = "模型回答没有标注出处，" + FALLBACK
+BAD_MARKER_NOTE = "模型回答引用了未提供的出处 {markers}，" + FALLBACK
+NUMBER_NOTE = "模型回答中有所引原文里没有的数字，" + FALLBACK  # no digits in a note
+
+_ROLE_HEADING = re.compile(r"^#{1,3}\s*(system|user|human)\s*$", re.IGNORECASE | re.MULTILINE)
+# [1] as the answer shows it; also [1,2], [1、2], 【1】, ［1］ as models sometimes write it
+_MARKER_GROUP = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]］】]")
+_MARKER = re.compile(r"\[(\d+)\]")
+_FENCE = re.compile(r"<(/?)(sources|question|history)>", re.IGNORECASE)
+_THINK = re.compile(r"^\s*<think>.*?(</think>|$)", re.DOTALL)
+_LEAD = " \t\r\n*#>"  # Markdown emphasis or heading before 规划中未找到
+
+
+class PromptError(ConfigError):
+    """A prompt file is missing, unreadable, or lacks (or adds) a template variable."""
+
+
+# ---- prompts -------------------------------------------------------------------------------
+
+def load_prompt(path: Path, required: Sequence[str]):
+    """A ChatPromptTemplate from a Markdown prompt file.
+
+    The file holds a `# system` section and a `# user` section (headings on a line of their
+    own, one to three #); text before the first of them documents the prompt and is not sent.
+    Variables are written {name}; a literal brace is written twice. Raises PromptError,
+    naming the file and the variable, when a required variable is missing or an unknown one
+    is present (it would fail only when the first question is asked)."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    path = Path(path)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PromptError(f"无法读取提示词文件 {path}：{exc.strerror or exc}") from exc
+    parts = _ROLE_HEADING.split(content)
+    messages = [("human" if role.lower() in ("user", "human") else "system", body.strip())
+                for role, body in zip(parts[1::2], parts[2::2], strict=True) if body.strip()]
+    if not any(role == "human" for role, _ in messages):
+        raise PromptError(f"提示词文件 {path} 缺少“# user”一节（用户消息模板）。")
+    try:
+        template = ChatPromptTemplate.from_messages(messages)
+    except (ValueError, KeyError) as exc:  # an unbalanced brace
+        raise PromptError(f"提示词文件 {path} 的模板格式有误：{exc}（字面的花括号要写成两个）") from exc
+    found = set(template.input_variables)
+    missing = [v for v in required if v not in found]
+    if missing:
+        names = "、".join(f"{{{v}}}" for v in missing)
+        raise PromptError(f"提示词文件 {path} 缺少模板变量 {names}。")
+    unknown = sorted(found - set(required))
+    if unknown:
+        names = "、".join(f"{{{v}}}" for v in unknown)
+        raise PromptError(f"提示词文件 {path} 含有未知的模板变量 {names}；"
+                          f"可用的变量：{'、'.join(f'{{{v}}}' for v in required)}。")
+    return template
+
+
+def format_sources(sources: Sequence[Source]) -> str:
+    """[1] section + quote, in the order of the answer's sources (its markers' numbering)."""
+    blocks = []
+    for i, s in enumerate(sources, start=1):
+        where = s.section or s.title
+        blocks.append(f"[{i}] 出处：{_fence(where)}\n原文：{_fence(s.quote)}")
+    return "\n\n".join(blocks)
+
+
+def format_history(history: Sequence[tuple[str, str]]) -> str:
+    turns = []
+    for question, answer in list(history)[-HISTORY_TURNS:]:
+        answer = answer if len(answer) <= HISTORY_ANSWER_CHARS else answer[:HISTORY_ANSWER_CHARS] + "…"
+        turns.append(f"用户：{_fence(question)}\n助手：{_fence(answer)}")
+    return "\n\n".join(turns)
+
+
+def _fence(text: str) -> str:
+    """Data may not close the tags the prompt puts around it."""
+    return _FENCE.sub(lambda m: f"＜{m.group(1)}{m.group(2)}＞", text)
+
+
+# ---- checking a reply --------------------------------------------------------------------
+
+def normalise_markers(text: str) -> str:
+    """[1,2] / [1、2] / 【1】 / ［1］ become [1][2] / [1]: the one form the UI and checks know."""
+    return _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+
+
+def strip_thinking(text: str) -> str:
+    """A reasoning model's leading <think>…</think> block is not part of the answer."""
+    return _THINK.sub("", text, count=1).strip()
+
+
+def check_reply(reply: str, sources: Sequence[Source]) -> str:
+    """Why the reply cannot be shown ("" when it can): empty, no marker, a marker outside
+    1..len(sources), or a number no cited quote contains."""
+    if not reply.strip():
+        return EMPTY_NOTE
+    cited = [int(n) for n in _MARKER.findall(reply)]
+    if not cited:
+        return NO_MARKER_NOTE
+    invalid = sorted({n for n in cited if not 1 <= n <= len(sources)})
+    if invalid:
+        return BAD_MARKER_NOTE.format(markers="".join(f"[{n}]" for n in invalid))
+    quotes = [sources[n - 1].quote for n in sorted(set(cited))]
+    if unsupported_numbers(reply, quotes):
+        return NUMBER_NOTE
+    return ""
+
+
+def is_abstention(reply: str) -> bool:
+    return reply.lstrip(_LEAD).startswith(NOT_FOUND_PREFIX)
+
+
+# ---- the answerer --------------------------------------------------------------------------
+
+class AnswerStream:
+    """Text pieces of the model's reply as they arrive; after the loop, `.answer` holds the
+    verified Answer (None before). `yield from` on it also returns that Answer."""
+
+    def __init__(self, pieces: Iterator[str]):
+        self._pieces = pieces
+        self.answer: Answer | None = None
+
+    def __iter__(self):
+        if self.answer is None:
+            self.answer = yield from self._pieces
+        return self.answer
+
+    def result(self) -> Answer:
+        """Consume what is left and return the verified Answer."""
+        for _ in self:
+            pass
+        return self.answer
+
+
+class LLMAnswerer:
+    def __init__(self, settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._answer_chain = None
+        self._rewrite_chain = None
+
+    # the chains are built on first use: constructing an LLMAnswerer costs nothing
+    def _model(self):
+        from langchain_openai import ChatOpenAI
+
+        s = self.settings
+        return ChatOpenAI(base_url=s.llm_base_url, model=s.llm_model,
+                          api_key=os.environ.get(s.llm_api_key_env) or "not-needed",
+                          timeout=s.llm_timeout, temperature=s.llm_temperature, max_retries=0)
+
+    def _chain(self, which: str):
+        from langchain_core.output_parsers import StrOutputParser
+
+        attr = f"_{which}_chain"
+        with self._lock:
+            if getattr(self, attr) is None:
+                name, variables = ((ANSWER_PROMPT, ANSWER_VARIABLES) if which == "answer"
+                                   else (REWRITE_PROMPT, REWRITE_VARIABLES))
+                prompt = load_prompt(Path(self.settings.prompts_dir) / name, variables)
+                setattr(self, attr, prompt | self._model() | StrOutputParser())
+            return getattr(self, attr)
+
+    def check_prompts(self) -> None:
+        """Load both prompt files now (an entry point may call it at start-up): PromptError
+        if either is broken."""
+        self._chain("answer")
+        self._chain("rewrite")
+
+    def answer(self, extractive: Answer) -> Answer:
+        """The model's answer if it passes every check, else the extractive one with a note.
+        Returned unchanged when there is no evidence or LLM mode is not configured."""
+        return self.stream(extractive).result()
+
+    def stream(self, extractive: Answer) -> AnswerStream:
+        return AnswerStream(self._generate(extractive))
+
+    def _generate(self, extractive: Answer):
+        if not (extractive.found and extractive.sources and self.settings.llm_enabled):
+            return extractive
+        chain = self._chain("answer")  # a broken prompt file raises PromptError here
+        inputs = {"question": _fence(extractive.rewritten_question or extractive.question),
+                  "sources": format_sources(extractive.sources)}
+        shown: list[str] = []
+        hide = _ThinkFilter()
+        try:
+            for chunk in chain.stream(inputs):
+                piece = hide.feed(chunk)
+                if piece:
+                    shown.append(piece)
+                    yield piece
+            piece = hide.flush()
+            if piece:
+                shown.append(piece)
+                yield piece
+        except (openai.APITimeoutError, httpx.TimeoutException) as exc:
+            return self._fallback(extractive, TIMEOUT_NOTE, exc)
+        except (openai.APIConnectionError, httpx.TransportError) as exc:
+            return self._fallback(extractive, CONNECTION_NOTE, exc)
+        except openai.APIStatusError as exc:
+            return self._fallback(extractive, STATUS_NOTE, exc)
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
+            return self._fallback(extractive, SERVICE_NOTE, exc)
+        return self.verify(extractive, "".join(shown))
+
+    def verify(self, extractive: Answer, reply: str) -> Answer:
+        """The Answer a finished reply gives (see the module docstring)."""
+        reply = normalise_markers(strip_thinking(reply))
+        if is_abstention(reply):
+            text = _MARKER.sub("", reply).strip()
+            if numbers_in(text):  # a number with no quote beside it may not be shown
+                text = NOT_FOUND
+            return dataclasses.replace(extractive, found=False, text=text, sources=(), mode="llm")
+        problem = check_reply(reply, extractive.sources)
+        if problem:
+            return self._fallback(extractive, problem)
+        return dataclasses.replace(extractive, text=reply, mode="llm", sources=extractive.sources)
+
+    def _fallback(self, extractive: Answer, note: str, exc: BaseException | None = None) -> Answer:
+        detail = ""
+        if exc is not None:
+            status = getattr(exc, "status_code", None)
+            detail = f" ({type(exc).__name__}{f', HTTP {status}' if status else ''}: {self._redact(str(exc))[:200]})"
+        log.warning("LLM answer not used, extractive answer kept: %s%s", note, detail)
+        note = f"{extractive.note}\n{note}" if extractive.note else note
+        return dataclasses.replace(extractive, mode="extractive", note=note)
+
+    def _redact(self, text: str) -> str:
+        key = os.environ.get(self.settings.llm_api_key_env)
+        return text.replace(key, "***") if key else text
+
+    # ---- follow-up questions ---------------------------------------------------------------
+    def rewrite_follow_up(self, question: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """A follow-up (“那建筑呢？”) rewritten by the model into a question that stands alone.
+        None when there is no history, the model keeps the question as it is, or anything
+        goes wrong (the caller then uses its own rule-based rewrite or the question)."""
+        if not history or not self.settings.llm_enabled:
+            return None
+        try:
+            reply = self._chain("rewrite").invoke(
+                {"question": _fence(question), "history": format_history(history)})
+        except PromptError as exc:
+            log.warning("follow-up rewrite skipped: %s", exc)
+            return None
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
+            log.warning("follow-up rewrite failed (%s: %s)", type(exc).__name__, self._redact(str(exc))[:200])
+            return None
+        lines = [ln.strip() for ln in strip_thinking(reply).splitlines() if ln.strip()]
+        rewritten = lines[0].strip("“”\"'「」 ") if lines else ""
+        rewritten = re.sub(r"^(改写后的问题|改写|问题)[:：]\s*", "", rewritten)
+        if not rewritten or rewritten == question.strip() or len(rewritten) > self.settings.max_question_chars:
+            return None
+        return rewritten
+
+
+class _ThinkFilter:
+    """Holds back a leading <think>…</think> block while streaming (reasoning models such
+    as those Ollama serves put it in the content); everything else passes at once."""
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self):
+        self.state = "start"  # start | thinking | open
+        self.buffer = ""
+
+    def feed(self, piece: str) -> str:
+        if self.state == "open":
+            return piece
+        self.buffer += piece
+        if self.state == "start":
+            head = self.buffer.lstrip()
+            if head.startswith(self.OPEN):
+                self.state = "thinking"
+            elif self.OPEN.startswith(head):
+                return ""  # not decided yet
+            else:
+                self.state, out, self.buffer = "open", self.buffer, ""
+                return out
+        end = self.buffer.find(self.CLOSE)
+        if end < 0:
+            return ""
+        self.state, out, self.buffer = "open", self.buffer[end + len(self.CLOSE):].lstrip(), ""
+        return out
+
+    def flush(self) -> str:
+        out = self.buffer if self.state == "start" else ""
+        self.buffer = ""
+        return out
