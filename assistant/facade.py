@@ -21,6 +21,10 @@ from .targets import extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
 from .understand import SectorMap, analyze, rewrite_follow_up, split_parts
 
+# Lists from the targets registry and a 专栏/表's items must stay complete: a model that
+# summarises might drop one, so these answers stay extractive in LLM mode too.
+COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown")
+
 
 def _no_progress(fraction: float, message: str) -> None:
     pass
@@ -56,7 +60,7 @@ class Assistant:
 
     @property
     def mode(self) -> str:
-        return "extractive"
+        return f"llm（{self.settings.llm_model}，校验失败时回退为原文摘录）" if self.settings.llm_enabled else "extractive"
 
     def status(self) -> Manifest | None:
         return read_manifest(self.settings)
@@ -99,11 +103,24 @@ class Assistant:
         """Answer a question; `history` holds earlier (question, answer) pairs, and a
         follow-up (“那建筑呢？”) is rewritten from it and the rewrite shown on the answer."""
         original = self.validate(question)
-        rewritten = rewrite_follow_up(original, history or [], self.sectors)
+        history = history or []
+        rewritten = (self.llm.rewrite_follow_up(original, history) if self.llm and history else None) \
+            or rewrite_follow_up(original, history, self.sectors)
         answer = self._answer(rewritten or original)
         if rewritten:
             answer = dataclasses.replace(answer, question=original, rewritten_question=rewritten)
+        if self.llm and answer.intent not in COMPLETE_LIST_INTENTS:
+            answer = self.llm.answer(answer)
         return answer
+
+    @cached_property
+    def llm(self):
+        """The optional LLM answer mode: None unless a model server is configured."""
+        if not self.settings.llm_enabled:
+            return None
+        from .llm import LLMAnswerer
+
+        return LLMAnswerer(self.settings)
 
     def _answer(self, question: str) -> Answer:
         query = analyze(question, self.segmenter, self.sectors)

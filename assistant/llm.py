@@ -13,9 +13,10 @@ the extractive answer with a short Chinese note saying why.
 
 Streaming for a UI: `llm.stream(extractive)` returns an `AnswerStream`; iterate it for
 text pieces as they arrive, then read `.answer` for the verified result (or write
-`final = yield from llm.stream(extractive)` inside a generator). The pieces are shown
-before the check, so when `.answer.mode` is "extractive" the UI replaces what it showed
-with `.answer.text` and `.answer.note`.
+`final = yield from llm.stream(extractive)` inside a generator). The pieces arrive before
+the check, so once the loop ends the UI replaces what it showed with `.answer.text` (and
+shows `.answer.note`): the extractive text when `.answer.mode` is "extractive", the reply
+with its markers normalised ([1,2] -> [1][2]) when it is "llm".
 
 Prompts are Markdown files in `settings.prompts_dir` (see prompts/README.md). A prompt
 file that lacks one of its variables fails loudly with `PromptError` on first use.
@@ -24,6 +25,7 @@ file that lacks one of its variables fails loudly with `PromptError` on first us
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 import os
 import re
@@ -31,7 +33,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import httpx
 import openai
 
 from .answer import NOT_FOUND
@@ -40,6 +41,24 @@ from .text import numbers_in, unsupported_numbers
 from .types import Answer, Source
 
 log = logging.getLogger(__name__)
+
+
+def _http_libraries() -> tuple:
+    """openai 3 talks through httpx2, openai 1-2 through httpx: catch whichever is raised
+    (openai wraps most of them in its own errors, not all when a stream breaks)."""
+    found = []
+    for name in ("httpx", "httpx2"):
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:
+            pass
+    return tuple(found)
+
+
+_HTTP = _http_libraries()
+TIMEOUT_ERRORS = (openai.APITimeoutError, *(m.TimeoutException for m in _HTTP))
+CONNECTION_ERRORS = (openai.APIConnectionError, *(m.TransportError for m in _HTTP))
+SERVICE_ERRORS = (openai.OpenAIError, *(m.HTTPError for m in _HTTP))  # whatever else the client raises
 
 ANSWER_PROMPT = "answer.zh.md"
 REWRITE_PROMPT = "rewrite.zh.md"
@@ -248,13 +267,13 @@ class LLMAnswerer:
             if piece:
                 shown.append(piece)
                 yield piece
-        except (openai.APITimeoutError, httpx.TimeoutException) as exc:
+        except TIMEOUT_ERRORS as exc:
             return self._fallback(extractive, TIMEOUT_NOTE, exc)
-        except (openai.APIConnectionError, httpx.TransportError) as exc:
+        except CONNECTION_ERRORS as exc:
             return self._fallback(extractive, CONNECTION_NOTE, exc)
         except openai.APIStatusError as exc:
             return self._fallback(extractive, STATUS_NOTE, exc)
-        except (openai.OpenAIError, httpx.HTTPError) as exc:
+        except SERVICE_ERRORS as exc:
             return self._fallback(extractive, SERVICE_NOTE, exc)
         return self.verify(extractive, "".join(shown))
 
@@ -297,7 +316,7 @@ class LLMAnswerer:
         except PromptError as exc:
             log.warning("follow-up rewrite skipped: %s", exc)
             return None
-        except (openai.OpenAIError, httpx.HTTPError) as exc:
+        except SERVICE_ERRORS as exc:
             log.warning("follow-up rewrite failed (%s: %s)", type(exc).__name__, self._redact(str(exc))[:200])
             return None
         lines = [ln.strip() for ln in strip_thinking(reply).splitlines() if ln.strip()]
@@ -315,11 +334,16 @@ class _ThinkFilter:
     OPEN, CLOSE = "<think>", "</think>"
 
     def __init__(self):
-        self.state = "start"  # start | thinking | open
+        self.state = "start"  # start | thinking | after | open
         self.buffer = ""
 
     def feed(self, piece: str) -> str:
         if self.state == "open":
+            return piece
+        if self.state == "after":  # the blank lines between </think> and the answer
+            piece = piece.lstrip()
+            if piece:
+                self.state = "open"
             return piece
         self.buffer += piece
         if self.state == "start":
@@ -334,8 +358,8 @@ class _ThinkFilter:
         end = self.buffer.find(self.CLOSE)
         if end < 0:
             return ""
-        self.state, out, self.buffer = "open", self.buffer[end + len(self.CLOSE):].lstrip(), ""
-        return out
+        rest, self.buffer, self.state = self.buffer[end + len(self.CLOSE):], "", "after"
+        return self.feed(rest)
 
     def flush(self) -> str:
         out = self.buffer if self.state == "start" else ""
