@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
@@ -227,7 +228,12 @@ class Composer:
                 and not any(_one_apart(w, v) for v in vocab)]
 
     def _in_corpus(self, word: str) -> bool:
-        return any(word in self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
+        return word in self._corpus_text
+
+    @cached_property
+    def _corpus_text(self) -> str:
+        """Every plan, as words are compared with it (synonyms unified, no whitespace)."""
+        return "\n".join(self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
 
     def chunk_coverage(self, question: str, chunk) -> float:
         weights = self._weights(question)
