@@ -26,6 +26,8 @@ _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
 RELATED_MIN_CHARS = 8
 OVERVIEW_ITEMS = 12
+TASK_SENTENCES = 16  # per answer, shared among the sector's sections
+TASK_MIN_SENTENCES = 3
 LIST_SENTENCES = 5
 TITLE_MAX_CHARS = 16
 NEIGHBOUR_CREDIT = 0.5
@@ -122,6 +124,37 @@ class Composer:
         check_numbers(text, [s.quote for s in sources])
         return Answer(question=query.text, text=text, found=True,
                       sources=tuple(sources), intent=query.intent, hits=tuple(parts[0][1]))
+
+    def compose_sections(self, query: Query, sections: list) -> Answer:
+        """What the plan asks of a sector: each of its sections, heading first, then its
+        sentences in order (fewer per section when the sector spans many)."""
+        if not sections:
+            return self._not_found(query, [], NOT_FOUND)
+        per_section = max(TASK_MIN_SENTENCES, TASK_SENTENCES // len(sections))
+        sources: list[Source] = []
+        lines = []
+        for heading, doc_id, chunks in sections:
+            head = self._span_source(heading.section_path, heading.start, heading.end, "该领域的章节", doc_id)
+            lines.append(f"{SECTION_SEPARATOR.join(heading.section_path)}[{_cite(sources, head)}]")
+            text = self.documents[doc_id].text
+            spans = [(c, s) for c in sorted(chunks, key=lambda c: c.start) if c.kind != "table_row"
+                     for s in _with_titles(sentence_spans(text, c.start, c.end))]
+            for chunk, (start, end) in spans[:per_section]:
+                hit = Hit(chunk=chunk, score=1.0, rank=len(sources))
+                source = self._source(Evidence(hit, start, end, collapse(text[start:end]), 0.0, 0.0))
+                lines.append(f"· {source.quote}[{_cite(sources, source)}]")
+            if len(spans) > per_section:
+                lines.append(f"  （本节还有更多内容，可在原文中查看“{heading.section_path[-1]}”。）")
+        names = "、".join(self.sectors_label(query))
+        intro = f"规划中与“{names}”有关的章节及原文如下："
+        if query.department:
+            intro += "（规划不点名部门，部门与领域的对应来自本地对照表）"
+        text = "\n".join([intro, *lines])
+        check_numbers(text, [s.quote for s in sources])
+        return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent=query.intent)
+
+    def sectors_label(self, query: Query) -> list[str]:
+        return [query.department] if query.department else [query.sector]
 
     def _overview(self, hits: list[Hit]) -> list[Evidence]:
         """The opening sentence (with its item title) of each paragraph or row of a section,

@@ -16,7 +16,7 @@ from .types import Answer, EvalItem, EvalResult
 
 TYPES = ("fact", "list", "section", "compare", "department", "out_of_scope", "trap")
 ABSTENTION_TYPES = ("out_of_scope", "trap")
-STRUCTURAL_INTENTS = ("sector_targets", "section")
+STRUCTURAL_INTENTS = ("sector_targets", "section", "sector_tasks")
 LIST_SEPARATOR = "|"  # inside CSV cells holding several key facts or evidence spans
 
 

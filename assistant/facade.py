@@ -23,7 +23,8 @@ from .understand import SectorMap, analyze, rewrite_follow_up, split_parts
 
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
-COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown")
+COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks")
+SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -124,6 +125,8 @@ class Assistant:
 
     def _answer(self, question: str) -> Answer:
         query = analyze(question, self.segmenter, self.sectors)
+        if query.intent == "sector_tasks":
+            return self._sector_tasks(query)
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = select(self.registry, self.sectors, query.sector, query.department)
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
@@ -144,6 +147,21 @@ class Assistant:
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
         return self.composer.compose(dataclasses.replace(query, intent="section"), hits,
                                      scope=heading, scope_doc=doc_id)
+
+    def _sector_tasks(self, query) -> Answer:
+        """The sections the plan devotes to the asked sector (by the headings named for it in
+        the local mapping), each quoted from its heading down."""
+        words = [w for name in self.sectors.sectors_asked(query)
+                 for w in self.sectors.sectors.get(name, {}).get("headings", [])]
+        sections = []
+        for doc_id, parsed in self.parsed.items():
+            for block in parsed.blocks:
+                if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
+                        w in block.section_path[-1] for w in words):
+                    inside = [c for c in self.index.chunks if c.doc_id == doc_id
+                              and c.section_path[:SECTION_DEPTH] == block.section_path]
+                    sections.append((block, doc_id, inside))
+        return self.composer.compose_sections(query, sections)
 
     # ---- the targets registry -------------------------------------------------------------
     @cached_property

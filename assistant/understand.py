@@ -19,6 +19,8 @@ _GENERIC_ASK = re.compile(
     r"[的了吗呢？?。！!，,、\s]|领域|方面|量化|硬性|主要|约束性|目标|指标|任务|要求|考核|有|是|哪些|哪几项|什么|啥|"
     r"要|完成|负责|牵头|管|这边|那边|部门|单位|都|全部|所有|列出|清单|一下|请问|规划|里|中|对|给")
 SUBJECT_MIN_CHARS = 5
+_TASK_ASK = re.compile(r"干什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点是什么")
+_TASK_WORDS = re.compile(r"干什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点|节能减排|节能|在|上|方面|领域|负责|需要|应该|要")
 _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -64,6 +66,9 @@ class SectorMap:
                     best, found = alias, name
         return found
 
+    def sectors_asked(self, query) -> list[str]:
+        return self.sectors_of_department(query.department) if query.department else [query.sector]
+
     def sector_of_heading(self, section_path: tuple[str, ...]) -> str:
         """The sector a target belongs to, from the deepest heading that names one."""
         for heading in reversed(section_path):
@@ -87,6 +92,9 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap) -> Query:
         intent, department = "sector_targets", ""  # 发改委这边能源结构的目标: that sector
     elif sector and asks_targets and (asks_list or _is_bare(_without(question, _sector_words(sector, sectors)))):
         intent, department = "sector_targets", ""
+    elif (department or sector) and _TASK_ASK.search(question) and _is_bare(
+            _TASK_WORDS.sub("", _without(rest, _sector_words(sector, sectors) if sector else []))):
+        intent = "sector_tasks"  # 农业农村局在节能方面要干什么: what the plan's sections ask of it
     else:
         unknown = _unknown_department(question) if asks_targets and not department else ""
         intent = "department_unknown" if unknown and _is_bare(_without(question, [unknown])) else (

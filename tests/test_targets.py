@@ -134,3 +134,20 @@ def test_targets_cli_json_and_csv():
     bad = subprocess.run([sys.executable, "-m", "assistant", "targets", "--department", "环保局"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "交通运输局" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("question,section", [
+    ("农业农村局在节能方面要干什么？", "（六）加强农业农村节能减排"),
+    ("交通局要做什么", "（四）加强交通运输节能减排"),
+    ("住建部门负责哪些任务", "（六）超低能耗建筑建设工程"),
+])
+def test_task_questions_quote_the_sectors_sections(assistant, question, section):
+    answer = assistant.ask(question)
+    assert answer.found and answer.intent == "sector_tasks"
+    assert any(s.section.endswith(section) for s in answer.sources)
+    assert "规划不点名部门" in answer.text
+
+
+def test_a_task_question_with_a_subject_is_not_a_section_dump(assistant):
+    answer = assistant.ask("工信局管的固废综合利用要达到多少？")
+    assert answer.intent == "fact" and "40%" in answer.text
