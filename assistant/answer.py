@@ -83,7 +83,8 @@ class Composer:
         sources: list[Source] = []
         lines = []
         if scope is not None:
-            heading = self._span_source(scope.section_path, scope.start, scope.end, "问题所指的栏目标题", scope_doc)
+            heading = span_source(self.documents[scope_doc], scope.section_path, scope.start, scope.end,
+                                  "问题所指的栏目标题")
             lines.append(f"{heading.quote}[{_cite(sources, heading)}]{_where(heading.section)}")
         for e in chosen:
             marks = [_cite(sources, self._source(e))]
@@ -134,7 +135,8 @@ class Composer:
         sources: list[Source] = []
         lines = []
         for heading, doc_id, chunks in sections:
-            head = self._span_source(heading.section_path, heading.start, heading.end, "该领域的章节", doc_id)
+            head = span_source(self.documents[doc_id], heading.section_path, heading.start, heading.end,
+                               "该领域的章节")
             lines.append(f"{SECTION_SEPARATOR.join(heading.section_path)}[{_cite(sources, head)}]")
             text = self.documents[doc_id].text
             spans = [(c, s) for c in sorted(chunks, key=lambda c: c.start) if c.kind != "table_row"
@@ -145,16 +147,12 @@ class Composer:
                 lines.append(f"· {source.quote}[{_cite(sources, source)}]")
             if len(spans) > per_section:
                 lines.append(f"  （本节还有更多内容，可在原文中查看“{heading.section_path[-1]}”。）")
-        names = "、".join(self.sectors_label(query))
-        intro = f"规划中与“{names}”有关的章节及原文如下："
+        intro = f"规划中与“{query.department or query.sector}”有关的章节及原文如下："
         if query.department:
             intro += "（规划不点名部门，部门与领域的对应来自本地对照表）"
         text = "\n".join([intro, *lines])
         check_numbers(text, [s.quote for s in sources])
         return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent=query.intent)
-
-    def sectors_label(self, query: Query) -> list[str]:
-        return [query.department] if query.department else [query.sector]
 
     def _overview(self, hits: list[Hit]) -> list[Evidence]:
         """The opening sentence (with its item title) of each paragraph or row of a section,
@@ -183,16 +181,10 @@ class Composer:
         if chunk.kind != "table_row":
             return None
         block = self.table_headers.get((chunk.doc_id, chunk.section_path))
-        return block and self._span_source(chunk.section_path, block.start, block.end, "表头", chunk.doc_id)
-
-    def _span_source(self, section_path, start: int, end: int, why: str, doc_id: str) -> Source:
-        doc = self.documents[doc_id]
-        return Source(doc=doc.doc_id, title=doc.meta.title, section=SECTION_SEPARATOR.join(section_path),
-                      quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why)
+        return block and span_source(self.documents[chunk.doc_id], chunk.section_path, block.start, block.end, "表头")
 
     def rank_evidence(self, query: Query, hits: list[Hit]) -> list[Evidence]:
         weights = self._weights(query.search)
-        total = sum(weights.values()) or 1.0
         quantity = bool(QUANTITY_ASK.search(query.search))
         top_score = max((h.score for h in hits), default=1.0)
         evidence = []
@@ -204,9 +196,7 @@ class Composer:
             for start, end in spans:
                 quote = collapse(text[start:end])
                 tokens = set(self.segmenter.tokens(f"{hit.chunk.context} {quote}"))
-                # a word the paragraph stated earlier (its subject, its period) counts half
-                coverage = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0
-                               for t, w in weights.items()) / total
+                coverage = _coverage(weights, tokens, around)
                 score = coverage * (1 + 0.3 * hit.score / top_score)
                 if quantity and _ASCII_DIGIT.search(quote):
                     score += 0.1
@@ -269,9 +259,7 @@ class Composer:
         return "\n".join(self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
 
     def chunk_coverage(self, question: str, chunk) -> float:
-        weights = self._weights(question)
-        tokens = set(self.segmenter.tokens(chunk.search_text))
-        return sum(w for t, w in weights.items() if t in tokens) / (sum(weights.values()) or 1.0)
+        return _coverage(self._weights(question), set(self.segmenter.tokens(chunk.search_text)))
 
     def _weights(self, question: str) -> dict[str, float]:
         """IDF weight of each question token. A word no passage holds weighs above any
@@ -320,6 +308,13 @@ def find_scope(question: str, parsed: dict[str, ParsedDocument]) -> tuple[str, B
                     collapse(p.document.text[block.start:block.end]),)
                 return kind, Block(block.kind, path, block.start, block.end), p.document.doc_id
     return kind, None, ""
+
+
+def _coverage(weights: dict[str, float], tokens: set[str], around: set[str] = frozenset()) -> float:
+    """Share of the question's weight the tokens hold; a word only the surrounding
+    paragraph states (its subject, its period) counts half."""
+    held = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0 for t, w in weights.items())
+    return held / (sum(weights.values()) or 1.0)
 
 
 def _one_apart(a: str, b: str) -> bool:
@@ -436,15 +431,18 @@ def _cite(sources: list[Source], source: Source) -> int:
     return len(sources)
 
 
+def span_source(doc: Document, section_path: tuple[str, ...], start: int, end: int, why: str) -> Source:
+    """A Source quoting doc.text[start:end] (whitespace collapsed) that retrieval did not rank."""
+    return Source(doc=doc.doc_id, title=doc.meta.title, section=SECTION_SEPARATOR.join(section_path),
+                  quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why)
+
+
 def _target_source(target, documents) -> Source:
-    doc = documents[target.doc_id]
-    return Source(doc=doc.doc_id, title=doc.meta.title, section=target.section, quote=target.quote,
-                  score=1.0, start=target.start, end=target.end, why="来自目标清单（按领域完整列出）")
+    return span_source(documents[target.doc_id], target.section_path, target.start, target.end,
+                       "来自目标清单（按领域完整列出）")
 
 
 def _header_source(target, documents) -> Source:
     """The table's header line, which holds the deadline (“2025 年目标值”)."""
-    doc = documents[target.doc_id]
-    return Source(doc=doc.doc_id, title=doc.meta.title, section=target.section,
-                  quote=target.header_quote, score=1.0, start=target.header_start,
-                  end=target.header_end, why="表头（写明目标年份）")
+    return span_source(documents[target.doc_id], target.section_path, target.header_start,
+                       target.header_end, "表头（写明目标年份）")

@@ -9,7 +9,6 @@ import unicodedata
 from functools import cached_property
 
 from .answer import NO_SUCH_PART, Composer, compose_targets, find_scope
-from .embed import make_embeddings
 from .errors import InvalidQuestion
 from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
 from .load import load_corpus
@@ -88,7 +87,7 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         s = self.settings
         return HybridRetriever(index=self.index, segmenter=self.segmenter,
-                               embeddings=make_embeddings(s), k=s.top_k, candidates=s.candidates,
+                               embeddings=self.index.embeddings, k=s.top_k, candidates=s.candidates,
                                rrf_k=s.rrf_k, dense_weight=s.dense_weight,
                                lexical_weight=s.lexical_weight)
 
@@ -141,8 +140,7 @@ class Assistant:
         if heading is None:
             return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
                           intent=query.intent)
-        inside = [c for c in self.index.chunks
-                  if c.doc_id == doc_id and c.section_path[:len(heading.section_path)] == heading.section_path]
+        inside = self._chunks_under(doc_id, heading.section_path)
         inside.sort(key=lambda c: -self.composer.chunk_coverage(query.search, c))
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
         return self.composer.compose(dataclasses.replace(query, intent="section"), hits,
@@ -158,10 +156,12 @@ class Assistant:
             for block in parsed.blocks:
                 if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
                         w in block.section_path[-1] for w in words):
-                    inside = [c for c in self.index.chunks if c.doc_id == doc_id
-                              and c.section_path[:SECTION_DEPTH] == block.section_path]
-                    sections.append((block, doc_id, inside))
+                    sections.append((block, doc_id, self._chunks_under(doc_id, block.section_path)))
         return self.composer.compose_sections(query, sections)
+
+    def _chunks_under(self, doc_id: str, section_path: tuple[str, ...]) -> list:
+        return [c for c in self.index.chunks
+                if c.doc_id == doc_id and c.section_path[:len(section_path)] == section_path]
 
     # ---- the targets registry -------------------------------------------------------------
     @cached_property

@@ -216,11 +216,16 @@ class Index:
         return bm25s.BM25.load(str(self.path / "bm25"), show_progress=False)
 
     @cached_property
+    def embeddings(self):
+        """The one embedder for this index: queries are embedded with the passages' model."""
+        return make_embeddings(self.settings)
+
+    @cached_property
     def vectorstore(self):
         from langchain_chroma import Chroma
 
         return Chroma(collection_name=self.manifest.collection,
-                      embedding_function=make_embeddings(self.settings),
+                      embedding_function=self.embeddings,
                       client=chroma_client(self.settings, self.path / "chroma"),
                       create_collection_if_not_exists=False)
 
