@@ -32,7 +32,7 @@ from assistant.errors import AssistantError  # noqa: E402
 log = logging.getLogger("assistant.app")
 
 ROOT = Path(__file__).resolve().parent
-BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.jsonl"
+BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
 EXAMPLES = ("大宗固废综合利用率到2025年要达到多少？", "交通领域有哪些目标？", "数据中心PUE有什么要求",
             "那建筑呢？", "规划对PM2.5浓度有什么目标？")
 ALL = "（全部）"

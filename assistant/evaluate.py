@@ -14,7 +14,7 @@ from .errors import EvalSetError, InvalidQuestion
 from .text import contains_fact, find_span, is_verbatim, unsupported_numbers
 from .types import Answer, EvalItem, EvalResult
 
-TYPES = ("fact", "list", "section", "compare", "department", "out_of_scope", "trap")
+TYPES = ("fact", "list", "section", "table", "doc_fact", "compare", "department", "out_of_scope", "trap")
 ABSTENTION_TYPES = ("out_of_scope", "trap")
 STRUCTURAL_INTENTS = ("sector_targets", "section", "sector_tasks")
 LIST_SEPARATOR = "|"  # inside CSV cells holding several key facts or evidence spans

@@ -1,5 +1,5 @@
 """feedback: 👍/👎 on answers, kept locally as JSONL, and the 👎 ones exported as eval items
-for a person to complete (the format of evals/tacheng_plan_qa.jsonl)."""
+for a person to complete (the format of evals/tacheng_plan_qa.dev.jsonl)."""
 
 from __future__ import annotations
 

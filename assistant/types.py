@@ -13,6 +13,7 @@ class DocumentMeta:
     issuer: str = ""
     number: str = ""
     date: str = ""
+    region: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Benchmark: cold index build, answer latency p50/p95, peak RSS. Prints figures; not a test.
 
-    python benchmarks/bench.py [--questions evals/tacheng_plan_qa.jsonl] [--repeat 1]
+    python benchmarks/bench.py [--questions evals/tacheng_plan_qa.dev.jsonl] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from assistant.evaluate import load_eval_set  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--questions", default=str(ROOT / "evals" / "tacheng_plan_qa.jsonl"))
+    parser.add_argument("--questions", default=str(ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"))
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     questions = [item.question for item in load_eval_set(Path(args.questions))]

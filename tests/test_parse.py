@@ -19,7 +19,10 @@ def test_heading_tree_has_every_chapter_section_and_box():
     assert "四、重点工程 › （十）绿色数据中心示范工程 › 专栏 12 绿色数据中心示范工程" in paths
     assert "二、总体要求 › （一）指导思想和基本原则 › 1.指导思想" in paths
     assert "一、发展基础 › （一）发展现状" in paths  # written “(一) 发展现状” in the text
-    assert sum(1 for p in paths if "专栏" in p) == 12
+    assert sum(1 for p in paths if p.split(" › ")[-1].startswith("专栏")) == 12
+    # numbered items printed inside a 专栏 belong to it (the box closes at the next （一）)
+    assert "四、重点工程 › （二）通用设备节能改造工程 › 专栏4 通用设备节能改造工程 › 1.锅炉节能改造" in paths
+    assert "五、保障措施 › （五）加强兵地融合，共促节能减排工作" in paths
     assert [p for p in paths if " › " not in p] == ["一、发展基础", "二、总体要求", "三、主要任务", "四、重点工程", "五、保障措施"]
 
 
@@ -67,7 +70,11 @@ def test_chunks_are_verbatim_and_keep_sections():
 def test_classify_and_labels_on_other_wording():
     assert classify("六、组织实施") == "h1"
     assert heading_label("(三) 完善财税金融政策", "h2") == "（三）完善财税金融政策"
-    assert classify("1.锅炉节能改造。采用燃烧优化、燃料替代等技术。") == "text"
+    assert classify("1.锅炉节能改造。采用燃烧优化、燃料替代等技术。") == "h3"  # run into its paragraph
+    assert classify("1.到2025年，锅炉全部改造。") == "text"  # a numbered sentence
+    assert classify("0.69 万吨、8.3 万吨") == "text"
+    assert classify("（二）强化监督考核。") == "h2"
+    assert classify("(2) 电机改造") == "h4"
     assert classify("专栏 3 重点项目") == "box"
     assert classify("表 4 重点项目清单") == "table"
 

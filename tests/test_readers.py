@@ -1,0 +1,214 @@
+"""Readers for real plans: the shared PDFs as published, and PDF/DOCX files made here."""
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.chunk import chunk
+from assistant.errors import CorpusError
+from assistant.frontmatter import front_matter
+from assistant.load import read_document
+from assistant.parse import parse
+from assistant.readers import reflow, strip_page_furniture
+from assistant.text import is_verbatim, squash
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS = ROOT.parent / "shared" / "plans"
+FIXTURES = ROOT / "tests" / "fixtures" / "plans"
+SHARED = {"fujian": "fujian_14th_fyp_energy_saving_emission_reduction.pdf",
+          "anhui": "anhui_14th_fyp_energy_saving_emission_reduction.pdf"}
+
+needs_plans = pytest.mark.skipif(not PLANS.is_dir(), reason="shared/plans is not beside the checkout")
+
+
+def shared_plan(name):
+    return parse(read_document(PLANS / SHARED[name]))
+
+
+def gold_headings(name):
+    return json.loads((FIXTURES / f"{name}.headings.json").read_text(encoding="utf-8"))
+
+
+@needs_plans
+@pytest.mark.parametrize("name", SHARED)
+def test_shared_pdf_headings_match_the_hand_made_outline(name):
+    parsed = shared_plan(name)
+    got = [squash(parsed.document.text[b.start:b.end]) for b in parsed.headings()]
+    gold = [h["text"] for h in gold_headings(name)]
+    recall = sum(1 for h in gold if h in got) / len(gold)
+    precision = sum(1 for h in got if h in gold) / len(got)
+    assert recall >= 0.95 and precision >= 0.95, (recall, precision)
+    depth = {h["text"]: h["level"] for h in gold_headings(name)}
+    for block in parsed.headings():  # the outline depth is the printed numbering's
+        assert len(block.section_path) == depth[squash(parsed.document.text[block.start:block.end])]
+
+
+@needs_plans
+@pytest.mark.parametrize("name", SHARED)
+def test_shared_pdf_chunks_are_verbatim_with_the_right_section(name):
+    parsed = shared_plan(name)
+    text = parsed.document.text
+    flat = squash(text)
+    positions = [i for i, ch in enumerate(text) if not ch.isspace()]
+    marks, at = [], 0  # where each hand-listed heading stands in the text
+    for heading in gold_headings(name):
+        at = flat.index(heading["text"], at)
+        marks.append((positions[at], heading))
+        at += len(heading["text"])
+    chunks = chunk(parsed, 220)
+    assert all(is_verbatim(c.text, text) for c in chunks)
+    for c in random.Random(7).sample(chunks, 20):
+        stack = []
+        for start, heading in marks:
+            if start > c.start:
+                break
+            stack = [h for h in stack if h["level"] < heading["level"]] + [heading]
+        assert [squash(label) for label in c.section_path] == [squash(h["text"]) for h in stack], c.text[:40]
+
+
+@needs_plans
+def test_shared_pdf_identity_from_its_first_page():
+    meta = read_document(PLANS / SHARED["anhui"]).meta
+    assert meta.title == "安徽省“十四五”节能减排实施方案"
+    assert meta.region == "安徽省"
+    assert meta.number == ""  # the 国发〔2021〕33号 it cites is another document's
+
+
+@needs_plans
+def test_shared_pdf_paragraphs_are_joined_across_lines_and_pages():
+    text = read_document(PLANS / SHARED["anhui"]).text
+    assert "溶剂型胶粘剂使用量降低 20%" in text  # printed across a page break
+    assert "（一）重点行业绿色升级工程。聚焦石化、化工、钢铁、电力" in text
+
+
+def test_seed_front_matter_without_a_metadata_file():
+    text = (ROOT / "corpus" / "000_8a2f0d3686d36b01.txt").read_text(encoding="utf-8")
+    meta = front_matter(text)
+    assert meta["number"] == "塔地发改基础〔2023〕17号"
+    assert meta["title"].startswith("塔城地区“十四五”节能规划")
+    assert meta["date"] == "2023-02"
+    assert meta["region"] == "塔城地区"
+    assert "发展和改革委员会" in meta["issuer"]
+
+
+def _cjk_pdf(path: Path, pages: list[list[str]], header: str = "", numbers: bool = True, **canvas_args) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path), pagesize=A4, **canvas_args)
+    for n, lines in enumerate(pages, start=1):
+        if header:
+            c.setFont("STSong-Light", 9)
+            c.drawString(72, 800, header)
+        c.setFont("STSong-Light", 12)
+        for i, line in enumerate(lines):
+            c.drawString(72 + (24 if line.startswith(" ") else 0), 760 - 20 * i, line.strip())
+        if numbers:
+            c.drawString(280, 40, f"— {n} —")
+        c.showPage()
+    c.save()
+    return path
+
+
+FULL = "全市加快推进节能降碳，推动能源消费结构持续优化，建立健全"  # a full printed line
+
+
+def test_pdf_page_numbers_and_running_header_are_removed(tmp_path):
+    pages = [["某市“十四五”节能规划", "一、总体要求", "（一）发展目标。到 2025 年，全市单位地区生产总值能耗比 2020",
+              "年下降 15%。" + FULL[:10], FULL, FULL, "能源管理体系。"],
+             [FULL, FULL, "绿色低碳循环发展经济体系，非化石能源消费比重达到 25%，", "煤炭消费比重下降到 50%。",
+              "（二）重点任务", FULL, FULL, FULL + "节能"],
+             ["降碳。", "二、保障措施", FULL, "各部门按职责分工负责。"]]
+    document = read_document(_cjk_pdf(tmp_path / "plan.pdf", pages, header="某市节能规划（征求意见稿）"))
+    text = document.text
+    assert "—" not in text and "征求意见稿" not in text
+    assert "比 2020年下降 15%。" in text or "比 2020 年下降 15%。" in text.replace("2020年", "2020 年")
+    assert "绿色低碳循环发展经济体系，非化石能源消费比重达到 25%" in text  # joined across a page
+    assert f"{FULL}节能降碳。" in text  # a sentence cut by the page break
+    parsed = parse(document)
+    assert [b.section_path for b in parsed.headings()] == [
+        ("一、总体要求",), ("一、总体要求", "（一）发展目标"), ("一、总体要求", "（二）重点任务"), ("二、保障措施",)]
+    assert document.meta.title == "某市“十四五”节能规划" and document.meta.region == "某市"
+
+
+def test_pdf_without_text_layer_is_refused(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "scan.pdf"))
+    c.rect(100, 100, 300, 500, fill=1)
+    c.showPage()
+    c.save()
+    with pytest.raises(CorpusError, match="文字层"):
+        read_document(tmp_path / "scan.pdf")
+
+
+def test_encrypted_and_corrupt_pdfs_are_refused(tmp_path):
+    encrypted = _cjk_pdf(tmp_path / "locked.pdf", [["一、总体要求", FULL]], encrypt="secret")
+    with pytest.raises(CorpusError, match="加密"):
+        read_document(encrypted)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + bytes(random.Random(1).randrange(256) for _ in range(2000)))
+    with pytest.raises(CorpusError, match="损坏"):
+        read_document(broken)
+
+
+def test_unsupported_oversized_binary_and_gbk_files_are_refused(tmp_path):
+    (tmp_path / "plan.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(CorpusError, match="不支持的文件类型"):
+        read_document(tmp_path / "plan.xlsx")
+    big = tmp_path / "big.txt"
+    big.write_text("一、总则\n" + "节能。" * 2000, encoding="utf-8")
+    with pytest.raises(CorpusError, match="过大"):
+        read_document(big, max_bytes=1000)
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(CorpusError, match="二进制"):
+        read_document(tmp_path / "bin.txt")
+    (tmp_path / "gbk.txt").write_bytes("一、总则\n节能降碳。\n".encode("gbk"))
+    with pytest.raises(CorpusError, match="UTF-8"):
+        read_document(tmp_path / "gbk.txt")
+
+
+def test_docx_paragraphs_and_tables_become_lines_and_rows(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("某县“十四五”节能规划")
+    d.add_paragraph("一、发展目标")
+    d.add_paragraph("（一）主要指标。到 2025 年，全县单位地区生产总值能耗下降 13%。")
+    table = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([("指标", "单位", "2025年目标值"), ("绿色建筑占比", "%", "100"), ("公交车新能源比例", "%", "80")]):
+        for col, value in enumerate(row):
+            table.cell(r, col).text = value
+    d.add_paragraph("二、保障措施")
+    d.save(tmp_path / "plan.docx")
+    document = read_document(tmp_path / "plan.docx")
+    parsed = parse(document)
+    rows = [b for b in parsed.blocks if b.kind == "table_row"]
+    assert [r.cells for r in rows] == [("绿色建筑占比", "%", "100"), ("公交车新能源比例", "%", "80")]
+    assert rows[0].section_path == ("一、发展目标", "（一）主要指标")  # a table with no 表 N caption
+    assert "2025年目标值" in rows[0].context
+    assert [h.section_path[-1] for h in parsed.headings()] == ["一、发展目标", "（一）主要指标", "二、保障措施"]
+    assert document.meta.title == "某县“十四五”节能规划"
+
+
+def test_broken_docx_is_refused(tmp_path):
+    (tmp_path / "bad.docx").write_bytes(b"not a zip")
+    with pytest.raises(CorpusError, match="Word"):
+        read_document(tmp_path / "bad.docx")
+
+
+def test_reflow_keeps_headings_and_short_last_lines_apart():
+    lines = ["一、总体要求", FULL, "末行。", "（一）目标。" + FULL[:20], FULL, "短句结束。"]
+    assert reflow(lines).splitlines() == ["一、总体要求", FULL + "末行。", "（一）目标。" + FULL[:20] + FULL + "短句结束。"]
+
+
+def test_page_furniture_needs_repetition():
+    pages = [["第 1 页", "正文一", "正文二"], ["第 2 页", "正文三", "正文四"], ["- 3 -", "正文五", "抄送：某局"]]
+    assert strip_page_furniture(pages) == ["正文一", "正文二", "正文三", "正文四", "正文五", "抄送：某局"]
+    assert re.search("正文", "".join(strip_page_furniture(pages)))
