@@ -109,7 +109,22 @@ class Settings:
             "embedding_model": self.embedding_model,
             "chunk_max_chars": self.chunk_max_chars,
             "support_files": list(self.support_files),
+            "pipeline": pipeline_version(),
         }
+
+
+# The modules whose code decides what an index holds: a change to any of them (a better
+# parser, another chunking rule) makes every index built before it stale.
+PIPELINE_MODULES = ("readers.py", "frontmatter.py", "load.py", "parse.py", "chunk.py", "segment.py")
+
+
+def pipeline_version() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in PIPELINE_MODULES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _read_toml(path: Path) -> dict:
