@@ -16,7 +16,7 @@ from .parse import parse
 from .retrieve import HybridRetriever
 from .segment import Segmenter, make_segmenter
 from .settings import Settings
-from .targets import extract_targets, select
+from .targets import TargetCues, extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
 from .understand import SectorMap, analyze, rewrite_follow_up, split_parts
 
@@ -80,7 +80,7 @@ class Assistant:
 
     @cached_property
     def sectors(self) -> SectorMap:
-        return SectorMap.load(self.settings.corpus_dir / self.settings.departments_file)
+        return SectorMap.load(self.settings.corpus_dir / self.settings.departments_file, self.segmenter)
 
     # ---- asking -------------------------------------------------------------------------
     @cached_property
@@ -165,8 +165,12 @@ class Assistant:
 
     # ---- the targets registry -------------------------------------------------------------
     @cached_property
+    def target_cues(self) -> TargetCues:
+        return TargetCues.load(self.settings.corpus_dir / self.settings.target_cues)
+
+    @cached_property
     def registry(self) -> list[Target]:
-        return [t for p in self.parsed.values() for t in extract_targets(p, self.sectors)]
+        return [t for p in self.parsed.values() for t in extract_targets(p, self.sectors, self.target_cues)]
 
     def targets(self, sector: str | None = None, department: str | None = None) -> list[Target]:
         return select(self.registry, self.sectors, sector or "", department or "")

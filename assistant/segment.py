@@ -65,6 +65,18 @@ class Segmenter:
         """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
         return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
 
+    def spans_word(self, text: str, word: str) -> bool:
+        """Some occurrence of `word` in `text` starts and ends on jieba word boundaries."""
+        cuts = {0}
+        for _, start, end in self._jieba.tokenize(text):
+            cuts.update((start, end))
+        at = text.find(word)
+        while at >= 0:
+            if at in cuts and at + len(word) in cuts:
+                return True
+            at = text.find(word, at + 1)
+        return False
+
     def terms(self, text: str) -> list[str]:
         """The question's content words: `words` without question words."""
         return [w for w in self.words(text) if w not in QUESTION_WORDS]

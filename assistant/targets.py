@@ -13,37 +13,74 @@ import csv
 import io
 import json
 import re
-from dataclasses import asdict
+import tomllib
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
-from .text import collapse, sentence_spans
-from .types import SECTION_SEPARATOR, ParsedDocument, Target
+from .errors import CorpusError
+from .text import collapse, sentence_spans, squash
+from .types import SECTION_SEPARATOR, ParsedDocument, Responsibility, Target
 from .understand import SectorMap
 
 GENERAL_SECTOR = "综合"
-HISTORY_HEADINGS = ("发展基础", "发展现状", "现状", "回顾", "成效", "基础")
-LOOKING_AHEAD = re.compile(r"到\s*20\d{2}\s*年|力争|“?十四五”?末|确保")
 TARGET_HEADER = re.compile(r"目标")
-VERBS = ("累计实现节能量", "实现节能量", "降至至", "降至", "累计下降", "降低", "下降", "控制在",
-         "不低于", "不少于", "不高于", "提高到", "提高至", "提升至", "达到", "达", "增加",
-         "全面执行", "逐步执行", "推广")
-RATE_ENDINGS = ("率", "比例", "占比", "比重")
-NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(%|％|万吨标准煤|万平方米|家)?\s*(以上|以下|左右)?")
 YEAR = re.compile(r"(20\d{2})\s*年(底)?|“?十四五”?末")
-BASELINE = re.compile(r"比\s*(20\d{2})\s*年")
-LEAD_MARKERS = re.compile(r"^(到\s*20\d{2}\s*年(底)?|力争|确保|其中|同时|并|实现)+")
-TRAIL_MARKERS = re.compile(r"(力争|确保)+$")
+# A deadline opens its clause (“到 2025 年，…”); “从 41.65 增加到 2019 年的 59.98” is a past span.
+DEADLINE = re.compile(r"(?:^|(?<=[，,；;。：:\s“]))(?:到|至)\s*(20\d{2})\s*年(底)?|(20\d{2})\s*年(底)?(?:前|以前)|“?十四五”?末")
+BASELINE = re.compile(r"(?:比|较)\s*(20\d{2})\s*年")
+LEAD_MARKERS = re.compile(r"^(到\s*20\d{2}\s*年(底)?|“?十四五”?(时期|期间|末)|力争|确保|其中|同时|并|实现|全面)+")
+TRAIL_MARKERS = re.compile(r"(力争|确保|均|分别|年均)+$")
 STANDARD_VERBS = ("全面执行", "逐步执行", "推广")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 MAX_VERB_GAP = 10
-COMPARATORS = {"不低于": "不低于", "不少于": "不少于", "不高于": "不高于", "控制在": "控制在",
-               "累计下降": "累计降幅", "降低": "降低", "下降": "降低", "降至": "降至", "降至至": "降至",
-               "增加": "增加", "全面执行": "全面执行", "逐步执行": "逐步执行", "推广": "推广",
-               "累计实现节能量": "累计", "实现节能量": "累计"}
+MAX_INDICATOR = 40
+RATE_ENDINGS = ("率", "比例", "占比", "比重")
+NOTE = re.compile(r"[（(]([^（）()]{4,300})[）)]")
+ENUMERATION = re.compile(r"[、和及与]")
 
 
-def extract_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
-    targets = _table_targets(parsed, sectors) + _text_targets(parsed, sectors)
-    return _dedupe(targets)
+@dataclass(frozen=True)
+class TargetCues:
+    """The words that mark a target, read from the cue file beside the plans."""
+
+    units: tuple[str, ...]
+    suffixes: dict
+    verbs: dict
+    value_first: tuple[str, ...]
+    future: tuple[str, ...]
+    past: tuple[str, ...]
+    history_headings: tuple[str, ...]
+    responsibility: tuple[str, ...]
+    department_suffixes: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> TargetCues:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            cues = data["cues"]
+            return cls(units=tuple(sorted(data["units"], key=len, reverse=True)), suffixes=data["suffixes"],
+                       verbs=data["verbs"], **{k: tuple(v) for k, v in cues.items()})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            raise CorpusError(f"目标提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
+
+    def quantity(self) -> re.Pattern:
+        units = "|".join(re.escape(u) for u in self.units)
+        suffixes = "|".join(re.escape(s) for s in sorted(self.suffixes, key=len, reverse=True))
+        return re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({units})?\s*({suffixes})?")
+
+    def is_future(self, sentence: str, history: bool) -> bool:
+        """Past versus plan, per sentence: a forward cue wins; else a past cue, or a
+        chapter that reviews the past, makes it history."""
+        flat = squash(sentence)
+        if DEADLINE.search(sentence) or any(cue in flat for cue in self.future):
+            return True
+        return not (history or any(cue in flat for cue in self.past))
+
+
+def extract_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
+    notes = responsibilities(parsed, cues)
+    targets = _table_targets(parsed, sectors) + _text_targets(parsed, sectors, cues)
+    return [_with_departments(t, notes) for t in _dedupe(targets, cues)]
 
 
 def _table_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
@@ -74,21 +111,27 @@ def _sector_name(label: str, sectors: SectorMap) -> str:
     return sectors.find_sector(label) if label else ""
 
 
-def _text_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
+def _text_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
     text = parsed.document.text
+    quantity = cues.quantity()
     out = []
     for block in parsed.blocks:
         if block.kind != "paragraph":
             continue
-        history = any(w in h for h in block.section_path[:1] for w in HISTORY_HEADINGS)
+        history = any(w in h for h in block.section_path[:1] for w in cues.history_headings)
         lead = _lead(text, block)
-        year = ""  # a deadline stated once (“到 2025 年，…”) holds for the paragraph
+        heading_year = _deadline(" ".join(block.section_path))
         for start, end in sentence_spans(text, block.start, block.end):
             sentence = text[start:end]
-            if history and not LOOKING_AHEAD.search(sentence):
+            if not cues.is_future(sentence, history):
                 continue
-            found, year = _sentence_targets(parsed, block, lead, start, sentence, sectors, year)
-            out.extend(found)
+            for found in _sentence_targets(sentence, lead, cues, quantity, heading_year):
+                indicator, value, unit, comparator, year, baseline = found
+                out.append(Target(
+                    indicator=indicator, value=value, unit=unit.replace("％", "%"), comparator=comparator,
+                    year=year, sector=_sector(block, lead, indicator, sectors), section_path=block.section_path,
+                    quote=collapse(sentence), doc_id=parsed.document.doc_id, start=start, end=end,
+                    baseline=baseline))
     return out
 
 
@@ -98,65 +141,135 @@ def _lead(text: str, block) -> str:
     return phrase if len(phrase) <= 24 else ""
 
 
-def _sentence_targets(parsed, block, lead, start, sentence, sectors, year):
+def _deadline(text: str) -> str:
+    """The deadline a text states itself (“到 2025 年”, “2025 年底前”, “十四五末”), or ""."""
+    m = DEADLINE.search(text)
+    if not m:
+        return ""
+    year = m.group(1) or m.group(3)
+    late = m.group(2) or m.group(4)
+    return (year + "年底") if year and late else (year or "十四五末")
+
+
+def _sentence_targets(sentence: str, lead: str, cues: TargetCues, quantity, heading_year: str):
+    """Every target value a sentence sets, with the deadline and baseline that the
+    sentence itself (or its heading) states; nothing is carried from other sentences."""
+    year = previous = ""
+    for clause in re.split(r"(?<=[，；。,;])", sentence):
+        year = _deadline(clause) or year
+        baseline = f"比{b.group(1)}年" if (b := BASELINE.search(clause)) else ""
+        for indicator, value, unit, comparator in _clause_targets(collapse(clause), lead, cues, quantity, previous):
+            previous = indicator
+            yield indicator, value, unit, comparator, year or heading_year, baseline
+
+
+def _clause_targets(flat: str, lead: str, cues: TargetCues, quantity, previous: str = ""):
+    """(indicator, value, unit, comparator) for every value the clause sets; a clause that
+    names no indicator of its own (“力争下降 14.5%”) continues the sentence's last one."""
+    values = [m for m in quantity.finditer(flat) if not _is_label(flat, m)]
+    units = _shared_units(flat, values)
     found = []
-    baseline = ""
-    for clause in re.split(r"(?<=[，；。])", sentence):
-        if (m := YEAR.search(clause)) and LOOKING_AHEAD.search(clause):
-            year = (m.group(1) + "年底") if m.group(2) else (m.group(1) or "十四五末")
-        baseline = f"比{b.group(1)}年" if (b := BASELINE.search(clause)) else baseline
-        target = _clause_target(clause, lead)
-        if target:
-            indicator, value, unit, comparator = target
-            quote_start, quote_end = start, start + len(sentence)  # sentence spans come trimmed
-            found.append(Target(
-                indicator=indicator, value=value, unit=unit.replace("％", "%"), comparator=comparator,
-                year=year, sector=_sector(block, lead, indicator, sectors),
-                section_path=block.section_path,
-                quote=collapse(parsed.document.text[quote_start:quote_end]),
-                doc_id=parsed.document.doc_id, start=quote_start, end=quote_end,
-                baseline=baseline if baseline and baseline[1:5] in clause else ""))
-    return found, year
-
-
-def _clause_target(clause: str, lead: str):
-    """(indicator, value, unit, comparator) when the clause sets a value, else None."""
-    flat = collapse(clause)
-    for m in NUMBER.finditer(flat):
-        value, unit, suffix = m.group(1), m.group(2) or "", m.group(3) or ""
-        if re.match(r"\s*年", flat[m.end(1):]) or flat[m.end(1):m.end(1) + 1] in "号条块":
-            continue
-        before = flat[:m.start()].rstrip()
-        verb_at = max(((before.rfind(v), v) for v in VERBS),
-                      key=lambda p: (p[0] + len(p[1]) if p[0] >= 0 else -1, len(p[1])))
-        if verb_at[0] >= 0 and m.start() - (verb_at[0] + len(verb_at[1])) <= MAX_VERB_GAP:
-            verb = verb_at[1]
-            indicator = before[:verb_at[0]]
-        elif before.endswith(RATE_ENDINGS):
-            verb, indicator = "", before
-        else:
-            continue
+    group_start = 0
+    for i, m in enumerate(values):
+        if not (i and _same_enumeration(flat, values[i - 1], m)):
+            group_start = m.start()
+        value, unit, suffix = m.group(1), units[i], m.group(3) or ""
         if not unit and not suffix:
             continue  # a bare number (项目数量, 机组编号) is not a target value
-        indicator = _clean_indicator(indicator, verb, lead)
+        before = flat[:group_start].rstrip()
+        verb_at = max(((before.rfind(v), v) for v in cues.verbs),
+                      key=lambda p: (p[0] + len(p[1]) if p[0] >= 0 else -1, len(p[1])))
+        if verb_at[0] >= 0 and len(before) - (verb_at[0] + len(verb_at[1])) <= MAX_VERB_GAP:
+            verb = verb_at[1]
+            indicator = before[:verb_at[0]]
+            if not _clean_indicator(indicator, verb, lead):  # “新增污水处理能力 150 万吨/日”
+                indicator = before[verb_at[0]:] or verb + _object_after(flat, m)
+        elif before.endswith(RATE_ENDINGS):
+            verb, indicator = "", before
+        elif (unit in ("%", "％") or suffix) and (after := _value_first(flat, m, cues)) is not None:
+            verb, indicator = "", after
+        else:
+            continue
+        indicator = _clean_indicator(indicator, verb, lead) or previous
         if verb in STANDARD_VERBS and (noun := re.match(r"\s*([^，；。\d]{0,10}标准)", flat[m.end():])):
             indicator = f"{indicator}{verb}{noun.group(1)}"
         if not indicator:
             continue
-        comparator = suffix or COMPARATORS.get(verb, "达到")
+        comparator = cues.suffixes.get(suffix) or cues.verbs.get(verb, "达到")
         if verb == "控制在" and suffix:
-            comparator = suffix
-        return indicator, value, unit, comparator
-    return None
+            comparator = cues.suffixes[suffix]
+        found.append([indicator, value, unit, comparator])
+    _split_enumerated_indicators(found, flat)
+    return [tuple(f) for f in found]
+
+
+def _object_after(flat: str, m) -> str:
+    """What a count measures when it comes right after its verb: “开展 30 个乡村电气化试点”."""
+    return re.split(r"[，；。、,（(]", flat[m.end():], maxsplit=1)[0].strip()
+
+
+def _is_label(flat: str, m) -> bool:
+    """Years, 文号, ordinals and dates are numbers that set nothing."""
+    after = flat[m.end(1):m.end(1) + 2].lstrip()
+    unit_end = flat[m.end(2):m.end(2) + 1] if m.group(2) else ""
+    return (bool(re.match(r"年|号|条|块|月|日|时|批|级|类", after)) or flat[max(0, m.start() - 1):m.start()] == "第"
+            or (m.group(2) is None and after[:1] in ("-", "—", "～", "~"))
+            or unit_end == "/"  # “35 蒸吨/小时以上锅炉”: a size class, not a target
+            or _is_threshold(flat, m))
+
+
+def _is_threshold(flat: str, m) -> bool:
+    """“总建筑面积在 10 万平方米（含）以上的”: a value that picks what a rule applies to."""
+    return flat[:m.start()].rstrip().endswith("在") and bool(re.match(r"\s*(（含）|\(含\))?\s*(以上|以下)?\s*(（含）)?\s*的",
+                                                                         flat[m.end(2) if m.group(2) else m.end(1):]))
+
+
+def _shared_units(flat: str, values: list) -> list[str]:
+    """“20个、10个百分点”, “55%、45%”: values listed together share the unit written last."""
+    units = [m.group(2) or "" for m in values]
+    for i in range(len(values) - 2, -1, -1):
+        if _same_enumeration(flat, values[i], values[i + 1]):
+            nxt = units[i + 1]
+            if not units[i] or (nxt.startswith(units[i]) and len(nxt) > len(units[i])):
+                units[i] = nxt
+    return units
+
+
+def _same_enumeration(flat: str, left, right) -> bool:
+    between = flat[left.end():right.start()]
+    return len(between) <= 6 and bool(ENUMERATION.search(between)) and not re.search(r"[，；。]", between)
+
+
+def _value_first(flat: str, m, cues: TargetCues) -> str | None:
+    """“75%以上专业化泊位…具备…”, “95%的省级…党政机关达到创建标准”: the value comes before
+    what it measures; the indicator is the text after it up to the verb."""
+    rest = flat[m.end():]
+    at = min((i for i in (rest.find(v) for v in cues.value_first) if i > 0), default=-1)
+    if at < 0 or at > MAX_INDICATOR:
+        return None
+    subject = re.split(r"[、和，]", rest[:at].lstrip("的 "), maxsplit=1)[0]
+    head = re.split(r"[，；]", flat[:m.start()])[-1]
+    return (head + subject).strip() or None
+
+
+def _split_enumerated_indicators(found: list, flat: str) -> None:
+    """“化肥、农药利用率均达到 43%” stays one target; “A、B、C 分别完成 x、y、z” pairs each
+    listed name with its value."""
+    if "分别" not in flat or len(found) < 2:
+        return
+    names = [n for n in re.split(r"[、和]", found[0][0]) if n]
+    if len(names) == len(found) and all(f[0] == found[0][0] for f in found):
+        for f, name in zip(found, names, strict=True):
+            f[0] = name
 
 
 def _clean_indicator(indicator: str, verb: str, lead: str) -> str:
     indicator = BASELINE.sub("", _CJK_GAP.sub("", indicator))
-    indicator = TRAIL_MARKERS.sub("", LEAD_MARKERS.sub("", indicator.strip(" ，；。、")).strip())
+    indicator = TRAIL_MARKERS.sub("", LEAD_MARKERS.sub("", indicator.strip(" ，；。、,")).strip())
     if "节能量" in verb:
         return f"{lead.split('.', 1)[-1]}节能量" if lead else "节能量"
-    if len(indicator) > 40:
-        indicator = indicator[-40:]
+    if len(indicator) > MAX_INDICATOR:
+        indicator = indicator[-MAX_INDICATOR:]
     return indicator
 
 
@@ -167,14 +280,70 @@ def _sector(block, lead: str, indicator: str, sectors: SectorMap) -> str:
     return (sectors.find_sector(lead) if lead else "") or sectors.find_sector(indicator) or GENERAL_SECTOR
 
 
-def _dedupe(targets: list[Target]) -> list[Target]:
+def _dedupe(targets: list[Target], cues: TargetCues) -> list[Target]:
     """The same indicator with the same value stated twice: keep the forward-looking one."""
     seen: dict[tuple, Target] = {}
     for t in targets:
         key = (t.indicator, t.value, t.unit, t.comparator)
-        if key not in seen or any(w in seen[key].section_path[0] for w in HISTORY_HEADINGS):
+        if key not in seen or any(w in seen[key].section_path[0] for w in cues.history_headings):
             seen[key] = t
     return list(seen.values())
+
+
+# ---- responsibilities the plan itself names ---------------------------------------------
+
+def responsibilities(parsed: ParsedDocument, cues: TargetCues) -> list[Responsibility]:
+    """Every bracketed responsibility note (“（省发展改革委、省工业和信息化厅等按职责分工负责）”,
+    “（责任单位：省能源局，配合单位：…）”), with the task text before it that it covers: from
+    the paragraph's start, or the end of the note before it, to the note."""
+    text = parsed.document.text
+    out = []
+    for block in parsed.blocks:
+        if block.kind != "paragraph":
+            continue
+        task_start = block.start
+        for m in NOTE.finditer(text, block.start, block.end):
+            body = m.group(1)
+            if not any(cue in squash(body) for cue in cues.responsibility):
+                continue
+            leads, partners = _departments(body, cues)
+            if leads or partners:
+                out.append(Responsibility(doc_id=parsed.document.doc_id, section_path=block.section_path,
+                                          start=m.start(), end=m.end(), task_start=task_start,
+                                          leads=leads, partners=partners))
+            task_start = m.end()
+    return out
+
+
+def _departments(body: str, cues: TargetCues) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lead departments, cooperating departments) named in a note, as written."""
+    body = squash(body).split("。")[0]
+    if "配合单位" in body:
+        lead_part, partner_part = body.split("配合单位", 1)
+    elif "牵头" in body:
+        lead_part, partner_part = body.split("牵头", 1)
+    else:
+        lead_part, partner_part = body, ""
+    return _names(lead_part, cues), _names(partner_part, cues)
+
+
+def _names(part: str, cues: TargetCues) -> tuple[str, ...]:
+    names = []
+    for piece in re.split(r"[、，,；;：:和]", part):
+        piece = re.sub(r"^(责任单位|配合单位|由|各)", "", piece)
+        piece = re.sub(r"(等)?(按职责分工负责|分工负责|负责落实|负责|落实)$", "", piece).removesuffix("等")
+        if 2 <= len(piece) <= 24 and piece.endswith(cues.department_suffixes):
+            names.append(piece)
+    return tuple(dict.fromkeys(names))
+
+
+def _with_departments(target: Target, notes: list[Responsibility]) -> Target:
+    """A target gets the departments of the note that covers its sentence."""
+    for note in notes:
+        if note.doc_id == target.doc_id and note.task_start <= target.start and target.end <= note.start:
+            return replace(target, departments=note.leads + note.partners,
+                           note_start=note.start, note_end=note.end)
+    return target
 
 
 def select(targets: list[Target], sectors: SectorMap, sector: str = "", department: str = "") -> list[Target]:

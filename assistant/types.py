@@ -118,10 +118,31 @@ class Target:
     header_quote: str = ""  # a table target's header line, which states the deadline
     header_start: int = -1
     header_end: int = -1
+    departments: tuple[str, ...] = ()  # named by the plan's own responsibility note
+    note_start: int = -1  # that note's span, cited beside the target
+    note_end: int = -1
 
     @property
     def section(self) -> str:
         return SECTION_SEPARATOR.join(self.section_path)
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """A plan's own note of who does a task (“（省发展改革委牵头，省能源局等按职责分工负责）”):
+    the note's span, and the task text before it that it covers."""
+
+    doc_id: str
+    section_path: tuple[str, ...]
+    start: int
+    end: int
+    task_start: int
+    leads: tuple[str, ...]
+    partners: tuple[str, ...] = ()
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        return self.leads + self.partners
 
 
 @dataclass(frozen=True)

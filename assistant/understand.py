@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .segment import Segmenter
@@ -31,12 +31,22 @@ class SectorMap:
     """Sectors as the plan organises them, and the local sector -> department mapping."""
 
     sectors: dict  # name -> {"aliases": [...], "headings": [...], "departments": [...], ...}
+    segmenter: Segmenter | None = field(default=None, compare=False, repr=False)  # for whole words
 
     @classmethod
-    def load(cls, path: Path) -> SectorMap:
+    def load(cls, path: Path, segmenter: Segmenter | None = None) -> SectorMap:
         if not path.exists():
-            return cls({})
-        return cls(tomllib.loads(path.read_text(encoding="utf-8")).get("sectors", {}))
+            return cls({}, segmenter)
+        return cls(tomllib.loads(path.read_text(encoding="utf-8")).get("sectors", {}), segmenter)
+
+    def _mentions(self, text: str, word: str) -> bool:
+        """`word` stands in `text` as a word of its own: 综合 is not inside 综合整治
+        (jieba's word boundaries decide)."""
+        if word not in text:
+            return False
+        if self.segmenter is None:
+            return True
+        return self.segmenter.spans_word(text, word)
 
     def departments(self) -> list[str]:
         names = [d for spec in self.sectors.values() for d in spec.get("departments", [])]
@@ -62,7 +72,7 @@ class SectorMap:
         best, found = "", ""
         for name, spec in self.sectors.items():
             for alias in [name, *spec.get("aliases", [])]:
-                if alias.lower() in q and len(alias) > len(best):
+                if len(alias) > len(best) and self._mentions(q, alias.lower()):
                     best, found = alias, name
         return found
 
