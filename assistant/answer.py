@@ -36,6 +36,7 @@ OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "�
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
 PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
+NOTE_TASK_SENTENCES = 2  # of each task a department's note covers: its opening sentences
 
 
 class NumberFaithfulnessError(AssertionError):
@@ -392,6 +393,64 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
     text = "\n".join([head, *lines])
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent=query.intent)
+
+
+def compose_named_department(query: Query, department: str, targets: list, notes: list,
+                             documents: dict[str, Document]) -> Answer:
+    """What a plan itself assigns to a department: the targets in the tasks whose
+    responsibility note names it, and those tasks' opening sentences, each cited with the
+    plan's own note (“（省发展改革委牵头，…按职责分工负责）”)."""
+    sources: list[Source] = []
+    lines = []
+    several = len({n.doc_id for n in notes}) > 1
+    roles = {(n.doc_id, n.start): _role(department, n) for n in notes}
+    for target in targets:
+        doc = documents[target.doc_id]
+        marks = [_cite(sources, _target_source(target, documents)),
+                 _cite(sources, span_source(doc, target.section_path, target.note_start, target.note_end,
+                                            "规划原文的责任分工说明"))]
+        role = roles.get((target.doc_id, target.note_start), "配合")
+        lines.append(f"· （{role}）{describe(target)}" + "".join(f"[{m}]" for m in marks) + _plan_label(doc, several))
+    if lines:
+        lines.insert(0, "量化目标：")
+    tasks = []
+    for note in notes:
+        doc = documents[note.doc_id]
+        role = _role(department, note)
+        spans = sentence_spans(doc.text, note.task_start, note.start)[:NOTE_TASK_SENTENCES]
+        if not spans:
+            continue
+        task = span_source(doc, note.section_path, spans[0][0], spans[-1][1], "该部门负责的任务")
+        mark = _cite(sources, span_source(doc, note.section_path, note.start, note.end, "规划原文的责任分工说明"))
+        tasks.append(f"· （{role}）{task.quote}[{_cite(sources, task)}][{mark}]"
+                     f"{_where(SECTION_SEPARATOR.join(note.section_path))}{_plan_label(doc, several)}")
+    if tasks:
+        lines += ["任务：", *tasks]
+    if not lines:
+        return Answer(question=query.text, text=f"规划中未找到由“{department}”负责的目标或任务。", found=False,
+                      intent="department_named")
+    head = f"规划原文的责任分工说明中写明“{department}”负责（牵头或配合）的内容如下："
+    text = "\n".join([head, *lines])
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="department_named")
+
+
+def _role(department: str, note) -> str:
+    return "牵头" if any(department_matches(department, d) for d in note.leads) else "配合"
+
+
+def department_matches(asked: str, named: str) -> bool:
+    """A department as asked and as a plan's note writes it: the region prefix (省, 市 …)
+    may be left out on either side (“发展改革委” is “省发展改革委”)."""
+    return strip_region(asked) == strip_region(named)
+
+
+def strip_region(name: str) -> str:
+    return re.sub(r"^(省|市|自治区|区|县|州|地区|自治州)", "", name)
+
+
+def _plan_label(doc: Document, several: bool) -> str:
+    return f"〔{doc.meta.title}〕" if several else ""
 
 
 def related_targets(target, registry: list, exclude: list = ()) -> list:

@@ -8,7 +8,14 @@ import threading
 import unicodedata
 from functools import cached_property
 
-from .answer import NO_SUCH_PART, Composer, compose_targets, find_scope
+from .answer import (
+    NO_SUCH_PART,
+    Composer,
+    compose_named_department,
+    compose_targets,
+    department_matches,
+    find_scope,
+)
 from .errors import InvalidQuestion
 from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
 from .load import load_corpus
@@ -16,9 +23,16 @@ from .parse import parse
 from .retrieve import HybridRetriever
 from .segment import Segmenter, make_segmenter
 from .settings import Settings
-from .targets import TargetCues, extract_targets, select
-from .types import Answer, Document, Hit, ParsedDocument, Target
-from .understand import SectorMap, analyze, rewrite_follow_up, split_parts
+from .targets import TargetCues, extract_targets, responsibilities, select
+from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
+from .understand import (
+    SectorMap,
+    analyze,
+    asks_assignment,
+    find_named_department,
+    rewrite_follow_up,
+    split_parts,
+)
 
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
@@ -124,6 +138,9 @@ class Assistant:
 
     def _answer(self, question: str) -> Answer:
         query = analyze(question, self.segmenter, self.sectors)
+        named = find_named_department(question, self.named_departments)
+        if named and asks_assignment(question):
+            return self._named_department(query, named)
         if query.intent == "sector_tasks":
             return self._sector_tasks(query)
         if query.intent in ("sector_targets", "department_unknown"):
@@ -158,6 +175,21 @@ class Assistant:
                         w in block.section_path[-1] for w in words):
                     sections.append((block, doc_id, self._chunks_under(doc_id, block.section_path)))
         return self.composer.compose_sections(query, sections)
+
+    def _named_department(self, query, department: str) -> Answer:
+        """A department the plans' own responsibility notes name: their targets and tasks."""
+        notes = [n for n in self.responsibilities if any(department_matches(department, d) for d in n.departments)]
+        targets = [t for t in self.registry if any(department_matches(department, d) for d in t.departments)]
+        return compose_named_department(query, department, targets, notes, self.documents)
+
+    @cached_property
+    def responsibilities(self) -> list[Responsibility]:
+        return [n for p in self.parsed.values() for n in responsibilities(p, self.target_cues)]
+
+    @cached_property
+    def named_departments(self) -> list[str]:
+        """Every department a plan's responsibility notes name, as written."""
+        return list(dict.fromkeys(d for n in self.responsibilities for d in n.departments))
 
     def _chunks_under(self, doc_id: str, section_path: tuple[str, ...]) -> list:
         return [c for c in self.index.chunks

@@ -329,7 +329,7 @@ def _departments(body: str, cues: TargetCues) -> tuple[tuple[str, ...], tuple[st
 
 def _names(part: str, cues: TargetCues) -> tuple[str, ...]:
     names = []
-    for piece in re.split(r"[、，,；;：:和]", part):
+    for piece in re.split(r"[、，,；;：:]", part):
         piece = re.sub(r"^(责任单位|配合单位|由|各)", "", piece)
         piece = re.sub(r"(等)?(按职责分工负责|分工负责|负责落实|负责|落实)$", "", piece).removesuffix("等")
         if 2 <= len(piece) <= 24 and piece.endswith(cues.department_suffixes):

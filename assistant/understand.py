@@ -173,6 +173,27 @@ def _unknown_department(question: str) -> str:
     return ""
 
 
+_ASSIGNMENT = re.compile(r"负责|牵头|承担|落实|配合|分工|目标|指标|任务|工作|干什么|干啥|做什么|要做|抓什么|考核|职责")
+NAMED_MIN_CHARS = 3
+
+
+def find_named_department(question: str, names: list[str]) -> str:
+    """The department, among those the plans' own responsibility notes name, that the
+    question mentions (with or without its region prefix: 省发展改革委 / 发展改革委), longest first."""
+    q = squash(question)
+    best, found = "", ""
+    for name in names:
+        bare = re.sub(r"^(省|市|自治区|区|县|州|地区|自治州)", "", name)
+        if len(bare) >= NAMED_MIN_CHARS and bare in q and len(bare) > len(best):
+            best, found = bare, name
+    return found
+
+
+def asks_assignment(question: str) -> bool:
+    """The question asks what falls to someone (targets, tasks, responsibilities)."""
+    return bool(_ASSIGNMENT.search(question))
+
+
 _PRONOUN = re.compile(r"(这个|这项|该|上述|刚才的?)(指标|领域|目标|部门)?")
 _SUBJECT_END = re.compile(r"到\s*20\d{2}|要|是|有|的目标|的指标|多少|吗|呢|[？?。，,]")
 _FOLLOW_UP_LEAD = ("那", "那么", "还有", "另外")

@@ -3,10 +3,11 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from assistant.text import is_verbatim, unsupported_numbers
+from assistant.text import is_verbatim, squash, unsupported_numbers
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +116,28 @@ def _config(assistant):
     path = assistant.settings.index_dir.parent / "assistant.toml"
     path.write_text(f'index_dir = "{assistant.settings.index_dir}"\n', encoding="utf-8")
     return path
+
+
+PLANS = Path(__file__).resolve().parent.parent.parent / "shared" / "plans"
+
+
+@pytest.mark.skipif(not PLANS.is_dir(), reason="shared/plans is not beside the checkout")
+def test_a_department_the_plan_names_gets_its_targets_and_tasks_with_the_note(tmp_path):
+    import shutil
+
+    from assistant import Assistant, Settings
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
+    shutil.copy(PLANS / "anhui_14th_fyp_energy_saving_emission_reduction.pdf", corpus)
+    assistant = Assistant(Settings.load(env={}, corpus_dir=corpus, index_dir=tmp_path / "index",
+                                        embedding_backend="hash"))
+    answer = assistant.ask("安徽省农业农村厅牵头负责哪些任务和指标？")
+    assert answer.found and answer.intent == "department_named"
+    notes = [s for s in answer.sources if "农业农村厅" in s.quote and s.quote.startswith("（")]
+    assert notes and all("责任单位" in s.quote or "配合单位" in s.quote for s in notes)
+    assert "秸秆综合利用率：95%" in answer.text and "（牵头）" in answer.text
+    text = assistant.documents[answer.sources[0].doc].text
+    assert all(squash(s.quote) in squash(assistant.documents[s.doc].text) for s in answer.sources)
+    assert "信息化厅" not in assistant.named_departments  # 省经济和信息化厅 is one name
+    assert "省经济和信息化厅" in assistant.named_departments and text
