@@ -86,14 +86,16 @@ class Composer:
         if scope is not None:
             heading = span_source(self.documents[scope_doc], scope.section_path, scope.start, scope.end,
                                   "问题所指的栏目标题")
-            lines.append(f"{heading.quote}[{_cite(sources, heading)}]{_where(heading.section)}")
+            lines.append(f"{heading.quote}[{_cite(sources, heading)}]{_where(heading.section)}"
+                         f"{plan_label(self.documents[scope_doc], len(self.documents))}")
         for e in chosen:
             marks = [_cite(sources, self._source(e))]
             header = self._header_of(e.hit.chunk)
             if header:
                 marks.append(_cite(sources, header))
             where = "" if scope is not None else _where(e.hit.chunk.section)
-            lines.append(f"· {e.quote}" + "".join(f"[{m}]" for m in marks) + where)
+            label = plan_label(self.documents[e.hit.chunk.doc_id], len(self.documents))
+            lines.append(f"· {e.quote}" + "".join(f"[{m}]" for m in marks) + where + label)
         head = "规划原文如下："
         if query.numbers and not any(number_occurs(n, " ".join(s.quote for s in sources))
                                      for n in query.numbers):
@@ -138,7 +140,8 @@ class Composer:
         for heading, doc_id, chunks in sections:
             head = span_source(self.documents[doc_id], heading.section_path, heading.start, heading.end,
                                "该领域的章节")
-            lines.append(f"{SECTION_SEPARATOR.join(heading.section_path)}[{_cite(sources, head)}]")
+            lines.append(f"{SECTION_SEPARATOR.join(heading.section_path)}[{_cite(sources, head)}]"
+                         f"{plan_label(self.documents[doc_id], len(self.documents))}")
             text = self.documents[doc_id].text
             spans = [(c, s) for c in sorted(chunks, key=lambda c: c.start) if c.kind != "table_row"
                      for s in _with_titles(sentence_spans(text, c.start, c.end))]
@@ -382,10 +385,11 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
         markers = [_cite(sources, _target_source(target, documents))]
         if target.source_kind == "table":
             markers.append(_cite(sources, _header_source(target, documents)))
-        lines.append(f"· {describe(target)}" + "".join(f"[{m}]" for m in markers))
+        label = plan_label(documents[target.doc_id], len(documents))
+        lines.append(f"· {describe(target)}" + "".join(f"[{m}]" for m in markers) + label)
         for other in related_targets(target, registry or [], exclude=targets):
             mark = _cite(sources, _target_source(other, documents))
-            lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}[{mark}]")
+            lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}[{mark}]{label}")
     head = f"{scope}的量化目标如下（来自目标清单，每项附规划原文）："
     if query.department:
         head += (f"\n说明：规划本身不点名部门，以下是规划归入“{'、'.join(sectors.sectors_of_department(query.department))}”"
@@ -402,7 +406,6 @@ def compose_named_department(query: Query, department: str, targets: list, notes
     plan's own note (“（省发展改革委牵头，…按职责分工负责）”)."""
     sources: list[Source] = []
     lines = []
-    several = len({n.doc_id for n in notes}) > 1
     roles = {(n.doc_id, n.start): _role(department, n) for n in notes}
     for target in targets:
         doc = documents[target.doc_id]
@@ -410,7 +413,7 @@ def compose_named_department(query: Query, department: str, targets: list, notes
                  _cite(sources, span_source(doc, target.section_path, target.note_start, target.note_end,
                                             "规划原文的责任分工说明"))]
         role = roles.get((target.doc_id, target.note_start), "配合")
-        lines.append(f"· （{role}）{describe(target)}" + "".join(f"[{m}]" for m in marks) + _plan_label(doc, several))
+        lines.append(f"· （{role}）{describe(target)}" + "".join(f"[{m}]" for m in marks) + plan_label(doc, len(documents)))
     if lines:
         lines.insert(0, "量化目标：")
     tasks = []
@@ -423,7 +426,7 @@ def compose_named_department(query: Query, department: str, targets: list, notes
         task = span_source(doc, note.section_path, spans[0][0], spans[-1][1], "该部门负责的任务")
         mark = _cite(sources, span_source(doc, note.section_path, note.start, note.end, "规划原文的责任分工说明"))
         tasks.append(f"· （{role}）{task.quote}[{_cite(sources, task)}][{mark}]"
-                     f"{_where(SECTION_SEPARATOR.join(note.section_path))}{_plan_label(doc, several)}")
+                     f"{_where(SECTION_SEPARATOR.join(note.section_path))}{plan_label(doc, len(documents))}")
     if tasks:
         lines += ["任务：", *tasks]
     if not lines:
@@ -449,8 +452,14 @@ def strip_region(name: str) -> str:
     return re.sub(r"^(省|市|自治区|区|县|州|地区|自治州)", "", name)
 
 
-def _plan_label(doc: Document, several: bool) -> str:
-    return f"〔{doc.meta.title}〕" if several else ""
+def plan_label(doc: Document, plans_indexed: int) -> str:
+    """“〔福建省“十四五”节能减排综合工作实施方案〕” after an answer line when more than one
+    plan is indexed. Digits are left out (“（2021-2025年）”): an answer states no number
+    that its quotes lack, and the label is no quote."""
+    if plans_indexed <= 1:
+        return ""
+    title = re.sub(r"[（(][^（）()]*\d[^（）()]*[）)]", "", doc.meta.title)
+    return f"〔{_ASCII_DIGIT.sub('', title)}〕"
 
 
 def related_targets(target, registry: list, exclude: list = ()) -> list:
@@ -460,7 +469,7 @@ def related_targets(target, registry: list, exclude: list = ()) -> list:
 
     out = []
     for other in registry:
-        if other is target or other in exclude or other.unit != target.unit:
+        if other is target or other in exclude or other.unit != target.unit or other.doc_id != target.doc_id:
             continue
         match = SequenceMatcher(None, target.indicator, other.indicator).find_longest_match()
         if match.size >= RELATED_MIN_CHARS:

@@ -51,14 +51,14 @@ def _print_readable(answer) -> None:
 
 def cmd_ask(assistant: Assistant, args) -> int:
     if args.question is not None:
-        answer = assistant.ask(" ".join(args.question))
+        answer = assistant.ask(" ".join(args.question), docs=args.doc)
         _print_json(answer.to_json()) if args.json else _print_readable(answer)
         return 0
     failures = total = 0
     for line in sys.stdin.read().splitlines():
         total += 1
         try:
-            answer = assistant.ask(line)
+            answer = assistant.ask(line, docs=args.doc)
         except InvalidQuestion as exc:
             failures += 1
             error = {"answer": str(exc), "found": False, "sources": [], "error": str(exc)}
@@ -113,7 +113,7 @@ def cmd_eval(assistant: Assistant, args) -> int:
 
     items = load_eval_set(Path(args.file))
     with tqdm(total=len(items), desc="评测", file=sys.stderr, leave=False) as bar:
-        results = run_eval(assistant, items, progress=lambda done, total: bar.update(1))
+        results = run_eval(assistant, items, progress=lambda done, total: bar.update(1), docs=args.doc)
     summary = metrics(results)
     data = report_data(results, summary, Path(args.file).name, assistant.mode)
     print(metrics_table(summary))
@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="提问；不带问题时从标准输入逐行读取")
     ask.add_argument("question", nargs="*", default=None)
     ask.add_argument("--json", action="store_true", help="输出 JSON（每个问题一行）")
+    ask.add_argument("--doc", action="append", help="只在这份规划中回答（规划编号，可重复）；见 index 的输出")
     ask.set_defaults(func=cmd_ask)
 
     index = sub.add_parser("index", help="构建或检查索引")
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", help="评测集（.jsonl 或 .csv，格式见 evals/README.md）")
     evaluate.add_argument("--report", help="报告目录：写入 report.json / report.md / report.html")
     evaluate.add_argument("--compare", help="上一次的 report.json，显示变好与变差")
+    evaluate.add_argument("--doc", action="append", help="评测集针对的规划（规划编号，可重复）：题目只在其中回答")
     evaluate.set_defaults(func=cmd_eval)
 
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")

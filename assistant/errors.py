@@ -23,3 +23,7 @@ class ConfigError(AssistantError):
 
 class EvalSetError(AssistantError):
     """An eval set file is malformed; the message names the line and the reason."""
+
+
+class PlanNotFound(AssistantError):
+    """A question was restricted to a plan that is not indexed; the message lists the plans."""

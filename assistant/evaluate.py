@@ -103,14 +103,14 @@ def _boolean(value, fail) -> bool:
     return fail(f"answerable “{value}” 无效，应为 true 或 false。")
 
 
-def run_eval(assistant, items: list[EvalItem],
-             progress: Callable[[int, int], None] | None = None) -> list[EvalResult]:
+def run_eval(assistant, items: list[EvalItem], progress: Callable[[int, int], None] | None = None,
+             docs: list[str] | None = None) -> list[EvalResult]:
     documents = assistant.documents
     results = []
     for i, item in enumerate(items, start=1):
         began = time.perf_counter()
         try:
-            answer = assistant.ask(item.question)
+            answer = assistant.ask(item.question, docs=docs)
         except InvalidQuestion as exc:
             answer = Answer(question=item.question, text=str(exc), found=False)
         latency = (time.perf_counter() - began) * 1000

@@ -16,7 +16,7 @@ from .answer import (
     department_matches,
     find_scope,
 )
-from .errors import InvalidQuestion
+from .errors import InvalidQuestion, PlanNotFound
 from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
 from .load import load_corpus
 from .parse import parse
@@ -30,6 +30,7 @@ from .understand import (
     analyze,
     asks_assignment,
     find_named_department,
+    plans_named,
     rewrite_follow_up,
     split_parts,
 )
@@ -38,6 +39,7 @@ from .understand import (
 # summarises might drop one, so these answers stay extractive in LLM mode too.
 COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks")
 SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
+NOT_FOUND_PREFIX = "规划中未找到"
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -113,14 +115,17 @@ class Assistant:
     def search(self, question: str) -> list[Hit]:
         return self.retriever.search(self.validate(question))
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None,
+            docs: list[str] | None = None) -> Answer:
         """Answer a question; `history` holds earlier (question, answer) pairs, and a
-        follow-up (“那建筑呢？”) is rewritten from it and the rewrite shown on the answer."""
+        follow-up (“那建筑呢？”) is rewritten from it and the rewrite shown on the answer.
+        `docs` restricts the answer to those plans; without it, a question that names a plan
+        (its region, title, 文号 or issuer) is answered from that plan only."""
         original = self.validate(question)
         history = history or []
         rewritten = (self.llm.rewrite_follow_up(original, history) if self.llm and history else None) \
             or rewrite_follow_up(original, history, self.sectors)
-        answer = self._answer(rewritten or original)
+        answer = self._answer(rewritten or original, self._plans(docs, rewritten or original))
         if rewritten:
             answer = dataclasses.replace(answer, question=original, rewritten_question=rewritten)
         if self.llm and answer.intent not in COMPLETE_LIST_INTENTS:
@@ -136,23 +141,46 @@ class Assistant:
 
         return LLMAnswerer(self.settings)
 
-    def _answer(self, question: str) -> Answer:
+    def _plans(self, docs: list[str] | None, question: str) -> frozenset[str] | None:
+        """The plans an answer may quote: those asked for, else those the question names,
+        else all (None)."""
+        if docs:
+            unknown = [d for d in docs if d not in self.documents]
+            if unknown:
+                known = "、".join(f"{d}（{doc.meta.title}）" for d, doc in self.documents.items())
+                raise PlanNotFound(f"没有编号为“{'、'.join(unknown)}”的规划。可选：{known}")
+            return frozenset(docs)
+        return frozenset(plans_named(question, self.documents)) or None
+
+    def _answer(self, question: str, plans: frozenset[str] | None = None) -> Answer:
+        answer = self._answer_within(question, plans)
+        if plans and not answer.found and len(self.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
+            titles = "、".join(f"《{self.documents[d].meta.title}》" for d in sorted(plans))
+            answer = dataclasses.replace(answer, text=answer.text.replace(NOT_FOUND_PREFIX, f"{titles}中未找到", 1))
+        return answer
+
+    def _answer_within(self, question: str, plans: frozenset[str] | None) -> Answer:
+        def within(items, doc_of):
+            return [x for x in items if plans is None or doc_of(x) in plans]
+
         query = analyze(question, self.segmenter, self.sectors)
         named = find_named_department(question, self.named_departments)
         if named and asks_assignment(question):
-            return self._named_department(query, named)
+            return self._named_department(query, named, plans)
         if query.intent == "sector_tasks":
-            return self._sector_tasks(query)
+            return self._sector_tasks(query, plans)
         if query.intent in ("sector_targets", "department_unknown"):
-            chosen = select(self.registry, self.sectors, query.sector, query.department)
+            chosen = within(select(self.registry, self.sectors, query.sector, query.department), lambda t: t.doc_id)
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
-        scope = find_scope(question, self.parsed)
+        parsed = {d: p for d, p in self.parsed.items() if plans is None or d in plans}
+        scope = find_scope(question, parsed)
         if scope is None:
             parts = split_parts(query.search, self.segmenter)
             if len(parts) > 1:
                 return self.composer.compose_parts(query, [
-                    (dataclasses.replace(query, search_text=p), self.retriever.search(p)) for p in parts])
-            return self.composer.compose(query, self.retriever.search(query.search))
+                    (dataclasses.replace(query, search_text=p), self.retriever.search(p, docs=plans))
+                    for p in parts])
+            return self.composer.compose(query, self.retriever.search(query.search, docs=plans))
         kind, heading, doc_id = scope
         if heading is None:
             return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
@@ -163,23 +191,29 @@ class Assistant:
         return self.composer.compose(dataclasses.replace(query, intent="section"), hits,
                                      scope=heading, scope_doc=doc_id)
 
-    def _sector_tasks(self, query) -> Answer:
+    def _sector_tasks(self, query, plans: frozenset[str] | None = None) -> Answer:
         """The sections the plan devotes to the asked sector (by the headings named for it in
         the local mapping), each quoted from its heading down."""
         words = [w for name in self.sectors.sectors_asked(query)
                  for w in self.sectors.sectors.get(name, {}).get("headings", [])]
         sections = []
         for doc_id, parsed in self.parsed.items():
+            if plans is not None and doc_id not in plans:
+                continue
             for block in parsed.blocks:
                 if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
                         w in block.section_path[-1] for w in words):
                     sections.append((block, doc_id, self._chunks_under(doc_id, block.section_path)))
         return self.composer.compose_sections(query, sections)
 
-    def _named_department(self, query, department: str) -> Answer:
+    def _named_department(self, query, department: str, plans: frozenset[str] | None = None) -> Answer:
         """A department the plans' own responsibility notes name: their targets and tasks."""
-        notes = [n for n in self.responsibilities if any(department_matches(department, d) for d in n.departments)]
-        targets = [t for t in self.registry if any(department_matches(department, d) for d in t.departments)]
+        def wanted(item) -> bool:
+            return (plans is None or item.doc_id in plans) and any(
+                department_matches(department, d) for d in item.departments)
+
+        notes = [n for n in self.responsibilities if wanted(n)]
+        targets = [t for t in self.registry if wanted(t)]
         return compose_named_department(query, department, targets, notes, self.documents)
 
     @cached_property

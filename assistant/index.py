@@ -245,18 +245,34 @@ class Index:
         """Weight of a term no chunk contains: above any seen term."""
         return max(self.idf.values(), default=1.0) + 1.0
 
-    def lexical(self, tokens: list[str], k: int) -> list[tuple[int, float]]:
-        """(chunk position, BM25 score) best first; only chunks sharing a token."""
+    def lexical(self, tokens: list[str], k: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk position, BM25 score) best first; only chunks sharing a token, and only
+        chunks of the plans in `docs` when it is given."""
         vocab = self.bm25.vocab_dict
         ids = [vocab[t] for t in tokens if t in vocab]
         if not ids:
             return []
         scores = self.bm25.get_scores(ids)
+        if docs is not None:
+            scores = scores * self.doc_mask(docs)
         order = scores.argsort()[::-1][:k]
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
 
-    def dense(self, vector: list[float], k: int) -> list[tuple[int, float]]:
+    def doc_mask(self, docs: frozenset[str]):
+        import numpy as np
+
+        return np.isin(self.chunk_docs, sorted(docs)).astype(float)
+
+    @cached_property
+    def chunk_docs(self):
+        """The plan of every chunk, by position, for masking scores to chosen plans."""
+        import numpy as np
+
+        return np.array([c.doc_id for c in self.chunks])
+
+    def dense(self, vector: list[float], k: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) best first."""
-        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        where = None if docs is None else {"doc_id": {"$in": sorted(docs)}}
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
         return [(self.position[doc.metadata["chunk_id"]], 1.0 - float(distance))
                 for doc, distance in results]

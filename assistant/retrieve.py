@@ -26,10 +26,11 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, docs: frozenset[str] | None = None) -> list[Hit]:
+        """The best chunks for a question, from the plans in `docs` (all plans when None)."""
         k = k or self.k
-        lexical = self.index.lexical(self.segmenter.query_tokens(question), self.candidates)
-        dense = self.index.dense(self.embeddings.embed_query(question), self.candidates)
+        lexical = self.index.lexical(self.segmenter.query_tokens(question), self.candidates, docs)
+        dense = self.index.dense(self.embeddings.embed_query(question), self.candidates, docs)
         fused: dict[int, dict] = {}
         for name, weight, ranking in (("lexical", self.lexical_weight, lexical),
                                       ("dense", self.dense_weight, dense)):

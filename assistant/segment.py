@@ -66,9 +66,10 @@ class Segmenter:
         return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
 
     def spans_word(self, text: str, word: str) -> bool:
-        """Some occurrence of `word` in `text` starts and ends on jieba word boundaries."""
+        """Some occurrence of `word` in `text` starts and ends on jieba word boundaries
+        (search mode: compounds are split too)."""
         cuts = {0}
-        for _, start, end in self._jieba.tokenize(text):
+        for _, start, end in self._jieba.tokenize(text, mode="search"):
             cuts.update((start, end))
         at = text.find(word)
         while at >= 0:

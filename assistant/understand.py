@@ -24,6 +24,7 @@ _TASK_WORDS = re.compile(r"干什么|干啥|做什么|做些什么|要做|怎么
 _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,26 @@ class SectorMap:
 
     sectors: dict  # name -> {"aliases": [...], "headings": [...], "departments": [...], ...}
     segmenter: Segmenter | None = field(default=None, compare=False, repr=False)  # for whole words
+    exact_followers: tuple[str, ...] = ()  # what may follow an exact alias (领域, 目标 …)
 
     @classmethod
     def load(cls, path: Path, segmenter: Segmenter | None = None) -> SectorMap:
         if not path.exists():
             return cls({}, segmenter)
-        return cls(tomllib.loads(path.read_text(encoding="utf-8")).get("sectors", {}), segmenter)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(data.get("sectors", {}), segmenter, tuple(data.get("exact_alias_followers", [])))
 
-    def _mentions(self, text: str, word: str) -> bool:
-        """`word` stands in `text` as a word of its own: 综合 is not inside 综合整治
-        (jieba's word boundaries decide)."""
+    def _mentions(self, text: str, word: str, exact: bool = False) -> bool:
+        """`word` stands in `text` as a word, never as a piece of one: 垃圾 is in 垃圾处理
+        (a compound jieba also splits into 垃圾 + 处理). An alias listed under
+        `exact_aliases` names the sector only alone or before a word of `exact_followers`:
+        “综合目标”, not “综合整治” or “综合利用”."""
         if word not in text:
             return False
-        if self.segmenter is None:
-            return True
-        return self.segmenter.spans_word(text, word)
+        if exact:
+            return any(not _CJK.match(text[m.end():m.end() + 1]) or text.startswith(self.exact_followers, m.end())
+                       for m in re.finditer(re.escape(word), text))
+        return self.segmenter is None or self.segmenter.spans_word(text, word)
 
     def departments(self) -> list[str]:
         names = [d for spec in self.sectors.values() for d in spec.get("departments", [])]
@@ -71,8 +77,9 @@ class SectorMap:
         q = squash(question).lower()
         best, found = "", ""
         for name, spec in self.sectors.items():
-            for alias in [name, *spec.get("aliases", [])]:
-                if len(alias) > len(best) and self._mentions(q, alias.lower()):
+            exact = set(spec.get("exact_aliases", []))
+            for alias in [name, *spec.get("aliases", []), *exact]:
+                if len(alias) > len(best) and self._mentions(q, alias.lower(), alias in exact):
                     best, found = alias, name
         return found
 
@@ -171,6 +178,26 @@ def _unknown_department(question: str) -> str:
         if "的" not in word and not word.endswith(_NOT_DEPARTMENT) and len(word) <= 8:
             return word
     return ""
+
+
+_REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|盟|旗)$")
+PLAN_NAME_MIN_CHARS = 2
+
+
+def plan_names(meta) -> list[str]:
+    """The words by which a question can name a plan: its region with or without the
+    suffix (安徽省 / 安徽, 塔城地区 / 塔城), its 文号, its issuer and its full title."""
+    names = [meta.number, meta.issuer, squash(meta.title)]
+    if meta.region and meta.region != "全国":
+        names += [meta.region, _REGION_SUFFIX.sub("", meta.region)]
+    return [n for n in dict.fromkeys(names) if len(n) >= PLAN_NAME_MIN_CHARS]
+
+
+def plans_named(question: str, documents: dict) -> tuple[str, ...]:
+    """The plans (doc ids) a question names; () when it names none (or every plan)."""
+    q = squash(question)
+    named = tuple(doc_id for doc_id, doc in documents.items() if any(n in q for n in plan_names(doc.meta)))
+    return () if len(named) == len(documents) else named
 
 
 _ASSIGNMENT = re.compile(r"负责|牵头|承担|落实|配合|分工|目标|指标|任务|工作|干什么|干啥|做什么|要做|抓什么|考核|职责")
