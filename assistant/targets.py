@@ -68,6 +68,18 @@ class TargetCues:
         suffixes = "|".join(re.escape(s) for s in sorted(self.suffixes, key=len, reverse=True))
         return re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({units})?\s*({suffixes})?")
 
+    def in_history(self, section_path: tuple[str, ...]) -> bool:
+        """A chapter that reviews the past (发展基础, 现状 …)."""
+        return any(w in h for h in section_path[:1] for w in self.history_headings)
+
+    def is_history(self, sentence: str, section_path: tuple[str, ...]) -> bool:
+        return not self.is_future(sentence, self.in_history(section_path))
+
+    def asks_past(self, question: str) -> bool:
+        """The question is about what was done (十三五, 现状, 已经…), not what the plan asks."""
+        q = squash(question)
+        return any(cue in q for cue in self.past + self.history_headings + ("过去", "此前", "以前"))
+
     def is_future(self, sentence: str, history: bool) -> bool:
         """Past versus plan, per sentence: a forward cue wins; else a past cue, or a
         chapter that reviews the past, makes it history."""
@@ -118,7 +130,7 @@ def _text_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) 
     for block in parsed.blocks:
         if block.kind != "paragraph":
             continue
-        history = any(w in h for h in block.section_path[:1] for w in cues.history_headings)
+        history = cues.in_history(block.section_path)
         lead = _lead(text, block)
         heading_year = _deadline(" ".join(block.section_path))
         for start, end in sentence_spans(text, block.start, block.end):
@@ -285,7 +297,7 @@ def _dedupe(targets: list[Target], cues: TargetCues) -> list[Target]:
     seen: dict[tuple, Target] = {}
     for t in targets:
         key = (t.indicator, t.value, t.unit, t.comparator)
-        if key not in seen or any(w in seen[key].section_path[0] for w in cues.history_headings):
+        if key not in seen or cues.in_history(seen[key].section_path):
             seen[key] = t
     return list(seen.values())
 
