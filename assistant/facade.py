@@ -24,11 +24,12 @@ from .parse import parse
 from .retrieve import HybridRetriever
 from .segment import Segmenter, make_segmenter
 from .settings import Settings
-from .structure import AskCues, answer_doc_fact, answer_outline, outline_subject
+from .structure import AskCues, answer_doc_fact, answer_outline, answer_table, outline_subject, table_lookup
 from .targets import TargetCues, extract_targets, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
     SectorMap,
+    TypoCorrector,
     analyze,
     asks_assignment,
     find_named_department,
@@ -40,7 +41,7 @@ from .understand import (
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
 COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline",
-                         "doc_fact", "department_named")
+                         "doc_fact", "department_named", "table")
 SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
 NOT_FOUND_PREFIX = "规划中未找到"
 
@@ -108,7 +109,14 @@ class Assistant:
         return HybridRetriever(index=self.index, segmenter=self.segmenter,
                                embeddings=self.index.embeddings, k=s.top_k, candidates=s.candidates,
                                rrf_k=s.rrf_k, dense_weight=s.dense_weight,
-                               lexical_weight=s.lexical_weight)
+                               lexical_weight=s.lexical_weight, context_words=self.title_words)
+
+    @cached_property
+    def title_words(self) -> frozenset[str]:
+        """Words of the plans' own titles (十四五, 节能, 规划, 塔城): they say which plan, not
+        which passage, so lexical search leaves them out when a question has other words."""
+        words = {w for d in self.documents.values() for w in self.segmenter.query_tokens(d.meta.title)}
+        return frozenset(words)
 
     @cached_property
     def composer(self) -> Composer:
@@ -156,7 +164,8 @@ class Assistant:
         return frozenset(plans_named(question, self.documents)) or None
 
     def _answer(self, question: str, plans: frozenset[str] | None = None) -> Answer:
-        answer = self._answer_within(question, plans)
+        asked = self.typos.correct(self.segmenter.without(question, self.ask_cues.filler))  # “麻烦问下…呀”
+        answer = dataclasses.replace(self._answer_within(asked, plans), question=question)
         if plans and not answer.found and len(self.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
             titles = "、".join(f"《{plan_label(self.documents[d], 2)[1:-1]}》" for d in sorted(plans))
             answer = dataclasses.replace(answer, text=answer.text.replace(NOT_FOUND_PREFIX, f"{titles}中未找到", 1))
@@ -166,7 +175,7 @@ class Assistant:
         def within(items, doc_of):
             return [x for x in items if plans is None or doc_of(x) in plans]
 
-        query = analyze(question, self.segmenter, self.sectors)
+        query = analyze(question, self.segmenter, self.sectors, self.index.is_specific)
         named = find_named_department(question, self.named_departments)
         if named and asks_assignment(question):
             return self._named_department(query, named, plans)
@@ -178,6 +187,8 @@ class Assistant:
         parsed = {d: p for d, p in self.parsed.items() if plans is None or d in plans}
         if field := self.ask_cues.doc_field(question):
             return answer_doc_fact(query, field, parsed)
+        if cells := table_lookup(question, parsed, self.ask_cues):
+            return answer_table(query, cells, parsed, len(self.documents))
         scope = find_scope(question, parsed)
         if scope is None and (subject := outline_subject(question, parsed, self.ask_cues)):
             return answer_outline(query, *subject, parsed, len(self.documents))
@@ -237,6 +248,10 @@ class Assistant:
                 if c.doc_id == doc_id and c.section_path[:len(section_path)] == section_path]
 
     # ---- the targets registry -------------------------------------------------------------
+    @cached_property
+    def typos(self) -> TypoCorrector:
+        return TypoCorrector(d.text for d in self.documents.values())
+
     @cached_property
     def ask_cues(self) -> AskCues:
         return AskCues.load(self.settings.corpus_dir / self.settings.ask_cues)

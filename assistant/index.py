@@ -34,6 +34,7 @@ from .types import Chunk
 Progress = Callable[[float, str], None]
 MANIFEST = "manifest.json"
 EMBED_BATCH = 16
+COMMON_SHARE = 0.2  # a word in more than this share of passages names no particular subject
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,10 @@ class Index:
     def idf_for_df(self, df: int) -> float:
         n = len(self.chunks)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def is_specific(self, word: str) -> bool:
+        """The plans use `word`, and not in every other passage: it can name a subject."""
+        return word in self.idf and self.idf[word] >= self.idf_for_df(max(1, int(COMMON_SHARE * len(self.chunks))))
 
     def unseen_idf(self) -> float:
         """Weight of a term no chunk contains: above any seen term."""

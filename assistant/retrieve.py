@@ -25,11 +25,14 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    context_words: frozenset = frozenset()  # the plans' title words: every passage is about them
 
     def search(self, question: str, k: int | None = None, docs: frozenset[str] | None = None) -> list[Hit]:
         """The best chunks for a question, from the plans in `docs` (all plans when None)."""
         k = k or self.k
-        lexical = self.index.lexical(self.segmenter.query_tokens(question), self.candidates, docs)
+        tokens = self.segmenter.query_tokens(question)
+        specific = [t for t in tokens if t not in self.context_words]
+        lexical = self.index.lexical(specific or tokens, self.candidates, docs)
         dense = self.index.dense(self.embeddings.embed_query(question), self.candidates, docs)
         fused: dict[int, dict] = {}
         for name, weight, ranking in (("lexical", self.lexical_weight, lexical),

@@ -65,6 +65,11 @@ class Segmenter:
         """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
         return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
 
+    def without(self, text: str, words: frozenset[str]) -> str:
+        """`text` less the jieba words in `words` (whole words only: 得 goes, 获得 stays)."""
+        kept = [w for w in self._jieba.lcut(text) if w not in words]
+        return "".join(kept).strip("，, ") or text
+
     def spans_word(self, text: str, word: str) -> bool:
         """Some occurrence of `word` in `text` starts and ends on jieba word boundaries
         (search mode: compounds are split too)."""

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import plan_label
+from .answer import check_numbers, plan_label
 from .errors import CorpusError
 from .frontmatter import DATE, NUMBER
 from .segment import bigrams
@@ -30,6 +30,10 @@ BARE_LIST = 0.8  # “主要任务有哪些”: the question, less list words, i
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、]|专栏\s*\d+|表\s*\d+)\s*")
 _CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]+|\d{1,2})\s*(?:章|部分|大部分|篇)")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-—–~～至到]\s*(?:19|20)?\d{2,4}\s*年?")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
+_TABLE_REF = re.compile(r"表\s*(\d+)")
+ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
 FIELD_NAMES = {"number": "发文字号", "issuer": "印发单位", "date": "印发日期", "period": "规划期",
                "annex": "附件", "title": "标题", "recipients": "主送单位"}
 
@@ -39,13 +43,17 @@ class AskCues:
     outline: tuple[str, ...]
     list_words: tuple[str, ...]
     doc_fields: dict  # field -> cue words
+    filler: frozenset[str] = frozenset()  # polite and spoken words that ask nothing
+    table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             return cls(outline=tuple(data["outline"]["cues"]), list_words=tuple(data["outline"]["list_words"]),
-                       doc_fields={k: tuple(v) for k, v in data["doc_fact"].items()})
+                       doc_fields={k: tuple(v) for k, v in data["doc_fact"].items()},
+                       filler=frozenset(data.get("filler", {}).get("words", [])),
+                       table_words=tuple(data.get("table", {}).get("words", [])))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"问法提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
 
@@ -72,8 +80,9 @@ def answer_doc_fact(query: Query, field: str, parsed: dict[str, ParsedDocument])
         lines.append(f"· {label}的{FIELD_NAMES[field]}：{source.quote}[{len(sources)}]")
     if not sources:
         return Answer(question=query.text, text=f"规划中未找到{FIELD_NAMES[field]}。", found=False, intent="doc_fact")
-    return Answer(question=query.text, text="\n".join(["规划原文如下：", *lines]), found=True,
-                  sources=tuple(sources), intent="doc_fact")
+    text = "\n".join(["规划原文如下：", *lines])
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="doc_fact")
 
 
 def _field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
@@ -179,7 +188,130 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
         lines.append("  （还有更多条目，可在原文中查看。）")
     if len(sources) == 1:
         return Answer(question=query.text, text="规划中未找到该章节下的内容。", found=False, intent="outline")
-    return Answer(question=query.text, text="\n".join(lines), found=True, sources=tuple(sources), intent="outline")
+    text = "\n".join(lines)
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="outline")
+
+
+# ---- tables -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Table:
+    doc_id: str
+    caption: Block | None  # “表 1 …”, None for a table printed without one
+    header: Block
+    rows: tuple[Block, ...]
+
+
+def tables_of(parsed: dict[str, ParsedDocument]) -> list[Table]:
+    out = []
+    for doc_id, p in parsed.items():
+        caption = header = None
+        rows: list[Block] = []
+        for block in (*p.blocks, None):
+            if block is None or block.kind == "table_header" or (header and block.kind != "table_row"):
+                if header is not None and rows:
+                    out.append(Table(doc_id, caption if header.context else None, header, tuple(rows)))
+                header, rows = (block, []) if block is not None and block.kind == "table_header" else (None, [])
+            elif block.kind == "table_row" and header is not None:
+                rows.append(block)
+            if block is not None and block.kind == "table_caption":
+                caption = block
+    return out
+
+
+@dataclass(frozen=True)
+class TableAsk:
+    """What a question asks of one table: rows (all when none is named), header columns,
+    years its header lacks, and a row subject it names that no row has."""
+
+    table: Table
+    rows: tuple[Block, ...]
+    columns: tuple[int, ...]
+    missing_years: tuple[str, ...] = ()
+    missing_row: str = ""
+
+
+def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> TableAsk | None:
+    """The cells a question asks for: it names a table (表 N) or one of its row labels, and
+    years or column names of its header; or it names a table and a row it does not have."""
+    q = squash(question)
+    asked_years = _years_asked(q)
+    best = None
+    for table in tables_of(parsed):
+        named = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
+        rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
+        if not (named or rows):
+            continue
+        columns = tuple(i for i, h in enumerate(table.header.cells) if i and h and (
+            squash(h) in q or any(y in h for y in asked_years)))
+        missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells))
+        subject = _row_subject(q, table, cues) if named and not rows else ""
+        if not (columns or missing or subject):
+            continue
+        score = (named, len(rows), len(columns))
+        if best is None or score > best[0]:
+            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject))
+    return best[1] if best else None
+
+
+def _row_subject(q: str, table: Table, cues: AskCues) -> str:
+    """What the question asks of a named table besides its header and generic words: a row
+    subject (核电, 农业农村领域) when anything specific is left."""
+    rest = _TABLE_REF.sub("", q)
+    for word in sorted((*cues.table_words, *table.header.cells, *cues.list_words, *cues.outline), key=len, reverse=True):
+        rest = rest.replace(squash(word), "")
+    rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
+    return rest if len(rest) >= 2 else ""
+
+
+def _years_asked(q: str) -> list[str]:
+    years = _YEAR.findall(q)
+    for a, b in _YEAR_SPAN.findall(q):
+        years += [str(y) for y in range(int(a), int(b) + 1)] if int(a) < int(b) <= int(a) + 20 else []
+    return list(dict.fromkeys(years))
+
+
+def _row_named(q: str, label: str) -> bool:
+    pairs = set(bigrams(label))
+    return bool(pairs) and (squash(label) in q or len(pairs & set(bigrams(q))) / len(pairs) >= ROW_MATCH)
+
+
+def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument], plans_indexed: int) -> Answer:
+    """The asked cells, each line a row with its header's column names, cited with the row
+    and the header; a year or a row the table lacks is said to be missing, with what it has."""
+    table = ask.table
+    doc = parsed[table.doc_id].document
+    header = _span(doc, (table.header.start, table.header.end), "表头（列名与年份）", table.header.section_path)
+    sources = [header]
+    label = plan_label(doc, plans_indexed)
+    name = "该表"
+    if table.caption is not None:
+        sources.append(_span(doc, (table.caption.start, table.caption.end), "表题", table.caption.section_path))
+        name = f"“{sources[-1].quote}”[{len(sources)}]"
+    if ask.missing_row or (ask.missing_years and not ask.columns):
+        what = "项目（行）" if ask.missing_row else "年份（列）"
+        rows = "、".join(r.cells[0] for r in table.rows if r.cells and r.cells[0])
+        text = f"{name}{label}中没有问题所问的{what}。表头为：{header.quote}[1]；表中的项目有：{rows}。"
+        check_numbers(text, [s.quote for s in sources] + [collapse(doc.text[r.start:r.end]) for r in table.rows])
+        return Answer(question=query.text, text=text, found=False, sources=tuple(sources), intent="table")
+    lines = [f"{name}{label}中对应的数值："]
+    first_row = len(sources)
+    names = table.header.cells
+    columns = ask.columns or tuple(range(1, len(names)))
+    for row in ask.rows:
+        cells = [f"{names[i]}：{row.cells[i]}" for i in columns if i < len(row.cells) and row.cells[i]]
+        if not cells:
+            continue
+        sources.append(_span(doc, (row.start, row.end), "表中的一行", row.section_path))
+        lines.append(f"· {row.cells[0]}（{'；'.join(cells)}）[{len(sources)}][1]")
+    if ask.missing_years:
+        lines.append("  说明：表中没有问题所问的部分年份（列），表头见[1]。")
+    if len(sources) == first_row:
+        return Answer(question=query.text, text="规划的表格中未找到问题所问的行。", found=False, intent="table")
+    text = "\n".join(lines)
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
 
 
 def _first_sentence(text: str, block: Block) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,8 @@ _GENERIC_ASK = re.compile(
     r"[的了吗呢？?。！!，,、\s]|领域|方面|量化|硬性|主要|约束性|目标|指标|任务|要求|考核|有|是|哪些|哪几项|什么|啥|"
     r"要|完成|负责|牵头|管|这边|那边|部门|单位|都|全部|所有|列出|清单|一下|请问|规划|里|中|对|给")
 SUBJECT_MIN_CHARS = 5
-_TASK_ASK = re.compile(r"干什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点是什么")
-_TASK_WORDS = re.compile(r"干什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点|节能减排|节能|在|上|方面|领域|负责|需要|应该|要")
+_TASK_ASK = re.compile(r"干什么|干些什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点是什么")
+_TASK_WORDS = re.compile(r"干什么|干些什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点|节能减排|节能|在|上|方面|领域|负责|需要|应该|要")
 _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -95,7 +96,13 @@ class SectorMap:
         return ""
 
 
-def analyze(question: str, segmenter: Segmenter, sectors: SectorMap) -> Query:
+def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
+            specific: Callable[[str], bool] | None = None) -> Query:
+    """`specific(word)` says whether the plans use a word to say something particular; a
+    word they never use, or use everywhere (口子, 这块, 地区), names no subject of its own."""
+    def _is_bare(rest: str) -> bool:
+        return _bare(rest, segmenter, specific)
+
     department = sectors.find_department(question)
     asks_list = bool(_LIST_ASK.search(question))
     asks_targets = bool(_TARGET_WORD.search(question))
@@ -166,10 +173,13 @@ def _without(question: str, words: list[str]) -> str:
     return rest
 
 
-def _is_bare(rest: str) -> bool:
-    """Nothing left but words for “which targets”: 要完成哪些量化指标, 的硬性指标有啥."""
+def _bare(rest: str, segmenter: Segmenter, specific: Callable[[str], bool] | None) -> bool:
+    """Nothing left but words for “which targets”: 要完成哪些量化指标, 的硬性指标有啥, and
+    words that name nothing in the plans (“口子上”)."""
     rest = _GENERIC_ASK.sub("", rest)
-    return len(rest) <= 2
+    if len(rest) <= 2 or specific is None:
+        return len(rest) <= 2
+    return len("".join(w for w in segmenter.words(rest) if len(w) > 1 and specific(w))) <= 2
 
 
 def _unknown_department(question: str) -> str:
@@ -178,6 +188,54 @@ def _unknown_department(question: str) -> str:
         if "的" not in word and not word.endswith(_NOT_DEPARTMENT) and len(word) <= 8:
             return word
     return ""
+
+
+class TypoCorrector:
+    """One mistyped character (能原 for 能源, 综和 for 综合, 指际 for 指标) put right against the
+    plans' own text: a character whose three-character neighbourhood the plans never print
+    is replaced by the one that makes the neighbourhood a phrase they do print, most often.
+    Built once from the plans' character trigrams; a question costs a few set lookups."""
+
+    def __init__(self, texts):
+        from collections import Counter
+
+        self.trigrams: Counter = Counter()
+        self.after: dict[str, set[str]] = {}
+        for text in texts:
+            for run in _CJK_RUNS.findall(text):
+                for i in range(len(run) - 2):
+                    self.trigrams[run[i:i + 3]] += 1
+                for a, b in zip(run, run[1:], strict=False):
+                    self.after.setdefault(a, set()).add(b)
+
+    def correct(self, question: str) -> str:
+        chars = list(question)
+        for i in range(1, len(chars)):
+            if chars[i] in _PARTICLES or not (_CJK.match(chars[i]) and _CJK.match(chars[i - 1])):
+                continue
+            if i + 1 < len(chars) and _CJK.match(chars[i + 1]):
+                before, after = chars[i - 1], chars[i + 1]
+            elif i >= 2 and _CJK.match(chars[i - 2]):
+                before, after = chars[i - 2] + chars[i - 1], ""
+            else:
+                continue
+            if self.trigrams.get(before + chars[i] + after) or self._known_left(chars, i):
+                continue
+            best = max(self.after.get(chars[i - 1], ()), key=lambda x: self.trigrams.get(before + x + after, 0),
+                       default="")
+            if best and self.trigrams.get(before + best + after, 0) >= TYPO_MIN_COUNT:
+                chars[i] = best
+        return "".join(chars)
+
+    def _known_left(self, chars: list[str], i: int) -> bool:
+        """The character already forms a printed phrase with the two before it: no typo."""
+        return i >= 2 and bool(self.trigrams.get(chars[i - 2] + chars[i - 1] + chars[i]))
+
+
+TYPO_MIN_COUNT = 2
+# Characters that ask or point rather than name (呢, 吗, 哪, 各, 该 …): never taken for a typo.
+_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总和与及或在对")
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]+")
 
 
 _REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|盟|旗)$")
@@ -236,7 +294,8 @@ def rewrite_follow_up(question: str, history: list[tuple[str, str]], sectors: Se
     previous = history[-1][0]
     q = question.strip()
     new = _subject_span(q, sectors)
-    if new and len(q) <= 16 and (q.startswith(_FOLLOW_UP_LEAD) or q.rstrip("？?。").endswith(_FOLLOW_UP_TAIL[:1] + _FOLLOW_UP_TAIL[3:])):
+    if new and len(q) <= 16 and (q.startswith(_FOLLOW_UP_LEAD) or q.rstrip("？?。").endswith(_FOLLOW_UP_TAIL[:1] + _FOLLOW_UP_TAIL[3:])) \
+            and not _asks_own(q, new):
         old = _subject_span(previous, sectors)
         if old.endswith("领域") and not new.endswith("领域"):
             new += "领域"
@@ -248,6 +307,14 @@ def rewrite_follow_up(question: str, history: list[tuple[str, str]], sectors: Se
         noun = m.group(2) or ""
         return q.replace(m.group(0), subject + ("" if subject.endswith(noun) else noun), 1)
     return None
+
+
+def _asks_own(question: str, subject: str) -> bool:
+    """“农业农村局要干什么呢？” stands alone (it asks something of its own); “那建筑呢？” does not."""
+    rest = squash(question).replace(subject, "")
+    for word in sorted(_FOLLOW_UP_LEAD + _FOLLOW_UP_TAIL, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(re.sub(r"[^\u4e00-\u9fff]|领域|方面|的", "", rest)) >= 2
 
 
 def _subject_span(question: str, sectors: SectorMap) -> str:

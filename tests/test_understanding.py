@@ -1,0 +1,115 @@
+"""The failure classes of questions worded by users, each on questions that are in no eval
+set (checked by the last test): other words, department wording, outlines, tables,
+document facts, premises that do not exist, standalone questions after a follow-up, the
+plan's asks over its review of the past, and restatements of one indicator."""
+
+import json
+
+import pytest
+
+from .conftest import ROOT
+
+QUESTIONS = {
+    "other_words": ["麻烦问下呀，大宗固废综合利用率到时候得弄到多少", "大宗固废综和利用率得到多少"],
+    "department": ["地区交通运输局口子上要考核什么指标", "住建局牵头落实哪些目标"],
+    "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
+    "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字"],
+    "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位"],
+    "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
+    "past": ["十四五期间要淘汰哪些落后产能"],
+    "pairing": ["交通运输局要落实哪些指标"],
+}
+
+
+@pytest.fixture(scope="module")
+def ask(real_assistant):
+    return real_assistant.ask
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS["other_words"])
+def test_everyday_words_typos_and_filler_still_find_the_answer(ask, question):
+    answer = ask(question)
+    assert answer.found and "40%" in answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question,sector_value", zip(QUESTIONS["department"], ["60%", "100万平方米"], strict=True))
+def test_department_questions_worded_freely_get_the_sector_list(ask, question, sector_value):
+    answer = ask(question)
+    assert answer.found and answer.intent == "sector_targets"
+    assert sector_value in answer.text
+
+
+@pytest.mark.slow
+def test_outline_of_any_heading_lists_its_children_in_order(ask):
+    answer = ask(QUESTIONS["outline"][0])
+    assert answer.intent == "outline" and answer.found
+    lines = answer.text.splitlines()[1:]
+    assert [line.split("[")[0] for line in lines][:2] == ["· 1. 节能工作机制达到新高度", "· 2.产业结构和能源结构获得新发展"]
+    assert len(lines) == 5
+    chapter = ask(QUESTIONS["outline"][1])
+    assert chapter.intent == "outline" and "（一）加强组织领导" in chapter.text and "（五）加强兵地融合" in chapter.text
+    works = ask(QUESTIONS["outline"][2])
+    assert works.intent == "outline" and works.text.count("工程[") >= 10
+    for a in (answer, chapter, works):
+        assert all(s.section for s in a.sources)
+
+
+@pytest.mark.slow
+def test_table_cells_across_a_row_and_down_a_column(ask):
+    oil = ask(QUESTIONS["table"][0])
+    assert oil.intent == "table" and "2015：83.6" in oil.text and "2016：141.3" in oil.text and "2017：96" in oil.text
+    assert any(s.quote.startswith("能源类型") for s in oil.sources)  # the header is cited
+    column = ask(QUESTIONS["table"][1])
+    assert column.intent == "table"
+    for value in ("429.8", "96", "73.3", "47.7/10.9", "60.47"):
+        assert value in column.text
+
+
+@pytest.mark.slow
+def test_document_facts_come_from_the_front_matter(ask):
+    assert "塔地发改基础〔2023〕17号" in ask(QUESTIONS["doc_fact"][0]).text
+    assert "发展和改革委员会" in ask(QUESTIONS["doc_fact"][1]).text
+    assert "各工业园区管委会" in ask(QUESTIONS["doc_fact"][2]).text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS["premise"])
+def test_a_year_the_table_lacks_is_said_to_be_missing(ask, question):
+    answer = ask(question)
+    assert not answer.found and "没有问题所问的年份" in answer.text
+    assert "489.6" not in answer.text and "13.5" not in answer.text  # no cells shown as if they answered
+
+
+@pytest.mark.slow
+def test_a_standalone_question_after_a_follow_up_is_not_rewritten(real_assistant):
+    history = [("交通领域有哪些目标？", "…"), ("那建筑呢？", "…")]
+    answer = real_assistant.ask("农业农村局在节能上要干些什么呢？", history)
+    assert answer.rewritten_question is None and answer.intent == "sector_tasks"
+    follow = real_assistant.ask("那建筑呢？", history[:1])
+    assert follow.rewritten_question == "建筑领域有哪些目标？"
+
+
+@pytest.mark.slow
+def test_a_plan_question_prefers_the_plans_asks_over_its_review(ask):
+    answer = ask(QUESTIONS["past"][0])
+    assert answer.found
+    reviews = [s for s in answer.sources if s.section.startswith("一、发展基础")]
+    assert len(reviews) < len(answer.sources)
+
+
+@pytest.mark.slow
+def test_restatements_pair_only_the_same_indicator(ask):
+    answer = ask(QUESTIONS["pairing"][0])
+    assert "另一处表述（工业领域）" not in answer.text
+
+
+def test_these_questions_are_in_no_eval_set():
+    asked = set()
+    for path in (ROOT / "evals").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                asked.add(json.loads(line).get("question", ""))
+    mine = {q for qs in QUESTIONS.values() for q in qs}
+    assert not mine & asked
