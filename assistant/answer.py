@@ -8,15 +8,21 @@ answer says 规划中未找到 and `found` is False.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from .abstain import ANSWERED, RELATED, RULE_COVERAGE, AbstentionModel, EvidenceFeatures
+from .abstain import NOT_FOUND as NOT_FOUND_STATE
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
 
 NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
+RELATED_HEAD = "规划中未找到直接回答，以下原文可能相关："
+RELATED_SENTENCES = 2
+AGREEMENT_RANK = 5  # both retrievers rank the best passage this high: they agree
 NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
@@ -58,8 +64,10 @@ class Evidence:
 
 class Composer:
     def __init__(self, documents: dict[str, Document], parsed: dict[str, ParsedDocument], index,
-                 segmenter, max_sentences: int, min_coverage: float, cues=None):
+                 segmenter, max_sentences: int, min_coverage: float, cues=None,
+                 abstention: AbstentionModel | None = None):
         self.documents = documents
+        self.abstention = abstention
         self.cues = cues  # TargetCues: tells the plan's asks from its review of the past
         self.parsed = parsed
         self._paragraphs: dict[str, str] = {}
@@ -73,15 +81,23 @@ class Composer:
     def compose(self, query: Query, hits: list[Hit], scope: Block | None = None, scope_doc: str = "") -> Answer:
         """Quote the sentences that answer. With a scope (the heading of a 专栏 or 表 the
         question names), the hits are that section's chunks and the answer always quotes
-        its heading; with nothing specific asked, it lists the section's items."""
-        evidence = self._answering(query, self.rank_evidence(query, hits))
+        its heading; with nothing specific asked, it lists the section's items. Otherwise
+        one calibrated decision (abstain.py) says whether the best evidence answers: then
+        it is quoted; if it may only relate, it is shown as related; else 规划中未找到."""
+        ranked = self.rank_evidence(query, hits)
+        evidence = self._answering(query, ranked)
+        confidence, state, features = 1.0, ANSWERED, None
         if scope is not None and (self._asks_overview(query.text) or not evidence
                                   or evidence[0].coverage < self.min_coverage):
             chosen = self._overview(hits)
-        elif evidence and evidence[0].coverage >= self.min_coverage:
-            chosen = self._choose(evidence, LIST_SENTENCES if query.intent == "list" else self.max_sentences)
         else:
-            return self._not_found(query, hits, NOT_FOUND)
+            features = self.features(query, hits, ranked, evidence)
+            confidence, state = self._decide(features, evidence)
+            if state == RELATED and ranked:
+                return self._related(query, hits, ranked, confidence, features)
+            if state != ANSWERED or not (evidence or ranked):
+                return self._not_found(query, hits, NOT_FOUND, confidence, features)
+            chosen = self._choose(evidence or ranked, LIST_SENTENCES if query.intent == "list" else self.max_sentences)
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
         if query.years and not any(number_occurs(y, quotes) for y in query.years):
             return self._not_found(query, hits, NOT_FOUND_YEAR)
@@ -107,7 +123,66 @@ class Composer:
         text = "\n".join([head, *lines])
         check_numbers(text, [s.quote for s in sources])
         return Answer(question=query.text, text=text, found=True, sources=tuple(sources),
-                      intent=query.intent, hits=tuple(hits))
+                      intent=query.intent, hits=tuple(hits), state=ANSWERED, confidence=confidence,
+                      features=features)
+
+    def _decide(self, features: EvidenceFeatures, evidence: list[Evidence]) -> tuple[float, str]:
+        if self.abstention is None:  # no fitted model: the coverage rule it grew out of
+            return features.rule, (ANSWERED if features.rule else NOT_FOUND_STATE)
+        return self.abstention.decide(features)
+
+    def features(self, query: Query, hits: list[Hit], ranked: list[Evidence],
+                 evidence: list[Evidence]) -> EvidenceFeatures:
+        """The measurements the abstention decision weighs (see abstain.EvidenceFeatures)."""
+        best = (evidence or ranked or [None])[0]
+        focus = self._focus_words(query.search)
+        paragraph = self._paragraph_of(best.hit.chunk) if best else ""
+        if best is None:
+            agreement = 0.0
+        else:
+            agreement = sum(0.5 for r in (best.hit.lexical_rank, best.hit.dense_rank) if r and r <= AGREEMENT_RANK)
+        quotes = f"{best.quote} {best.hit.chunk.context}" if best else ""
+        return EvidenceFeatures(
+            coverage=ranked[0].coverage if ranked else 0.0,
+            answering_coverage=evidence[0].coverage if evidence else 0.0,
+            has_answering=float(bool(evidence)),
+            how_much=float(self._asks_how_much(query)),
+            unknown_words=float(min(2, len(self._unknown_words(query.search)))),
+            focus_share=(sum(1 for w in focus if w in paragraph) / len(focus)) if focus else 1.0,
+            dense_top=max((h.dense_score or 0.0 for h in hits), default=0.0),
+            agreement=agreement,
+            quantity=float(bool(best) and _states_quantity(best.quote)),
+            year_held=float(not query.years or any(number_occurs(y, quotes) for y in query.years)),
+            rule=float(bool(evidence) and evidence[0].coverage >= RULE_COVERAGE and not self._unknown_words(query.search)))
+
+    def _related(self, query: Query, hits: list[Hit], ranked: list[Evidence], confidence: float,
+                 features: EvidenceFeatures) -> Answer:
+        """No direct answer, but passages that may help: shown as such, found = False."""
+        sources: list[Source] = []
+        lines = []
+        for e in self._choose(ranked, RELATED_SENTENCES):
+            mark = _cite(sources, self._source(e))
+            label = plan_label(self.documents[e.hit.chunk.doc_id], len(self.documents))
+            lines.append(f"· {e.quote}[{mark}]{_where(e.hit.chunk.section)}{label}")
+        text = "\n".join([RELATED_HEAD, *lines])
+        check_numbers(text, [s.quote for s in sources])
+        return Answer(question=query.text, text=text, found=False, sources=tuple(sources), intent=query.intent,
+                      hits=tuple(hits), state=RELATED, confidence=confidence, features=features)
+
+    def with_text(self, table_answer: Answer, query: Query, hits: list[Hit]) -> Answer:
+        """A table answer followed by what the plan's text says about the same thing, when
+        the text answers too (its sentences, not the table's own rows)."""
+        text = self.compose(query, [h for h in hits if h.chunk.kind != "table_row"])
+        if not text.found:
+            return table_answer
+        sources = list(table_answer.sources)
+        lines = []
+        for line in text.text.splitlines()[1:]:
+            markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+            lines.append(_renumber(line, {m: _cite(sources, text.sources[m - 1]) for m in markers}))
+        body = "\n".join([table_answer.text, "正文中的相关表述：", *lines])
+        check_numbers(body, [s.quote for s in sources])
+        return dataclasses.replace(table_answer, text=body, sources=tuple(sources))
 
     def compose_parts(self, query: Query, parts: list[tuple[Query, list[Hit]]]) -> Answer:
         """One answer to a question in several parts: each part's best sentences, quoted
@@ -216,13 +291,15 @@ class Composer:
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
         return [e for e in evidence if not (squash(e.quote) in seen or seen.add(squash(e.quote)))]
 
+    def _asks_how_much(self, query: Query) -> bool:
+        return bool(HOW_MUCH.search(query.search) or HOW_MUCH.search(query.text))
+
     def _answering(self, query: Query, evidence: list[Evidence]) -> list[Evidence]:
         """Evidence that can answer a question asking “how much” at all: it states a quantity
-        (a number that is not a year) and names the question's most specific word."""
-        if not (HOW_MUCH.search(query.search) or HOW_MUCH.search(query.text)):
+        (a number that is not a year) and names the question's most specific word. Words no
+        plan uses (森林覆盖率) are left to the abstention decision, which weighs them."""
+        if not self._asks_how_much(query):
             return evidence
-        if self._unknown_words(query.search):
-            return []  # 森林覆盖率, 污水处理率: the plan never names what is asked about
         for word in self._focus_words(query.search):
             evidence = [e for e in evidence if word in self._paragraph_of(e.hit.chunk)]
         return [e for e in evidence if _states_quantity(e.quote)]
@@ -298,9 +375,10 @@ class Composer:
                       quote=e.quote, score=e.hit.score, start=e.start, end=e.end,
                       why=why(e.hit))
 
-    def _not_found(self, query: Query, hits: list[Hit], text: str) -> Answer:
-        return Answer(question=query.text, text=text, found=False, sources=(),
-                      intent=query.intent, hits=tuple(hits))
+    def _not_found(self, query: Query, hits: list[Hit], text: str, confidence: float = 0.0,
+                   features: EvidenceFeatures | None = None) -> Answer:
+        return Answer(question=query.text, text=text, found=False, sources=(), intent=query.intent,
+                      hits=tuple(hits), state=NOT_FOUND_STATE, confidence=confidence, features=features)
 
 
 def find_scope(question: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Block | None, str] | None:

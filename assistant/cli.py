@@ -108,15 +108,28 @@ def cmd_eval(assistant: Assistant, args) -> int:
 
     from tqdm import tqdm
 
-    from .evaluate import load_eval_set, metrics, run_eval
-    from .report import compare, metrics_table, report_data, write_report
+    from .evaluate import load_eval_set, metrics, paraphrase_agreement, run_eval
+    from .report import compare, metrics_table, report_data, splits_table, write_report
 
-    items = load_eval_set(Path(args.file))
-    with tqdm(total=len(items), desc="评测", file=sys.stderr, leave=False) as bar:
-        results = run_eval(assistant, items, progress=lambda done, total: bar.update(1), docs=args.doc)
-    summary = metrics(results)
-    data = report_data(results, summary, Path(args.file).name, assistant.mode)
-    print(metrics_table(summary))
+    sets = {Path(f).name: load_eval_set(Path(f)) for f in args.file}
+    results = {}
+    for name, items in sets.items():
+        with tqdm(total=len(items), desc=f"评测 {name}", file=sys.stderr, leave=False) as bar:
+            results[name] = run_eval(assistant, items, progress=lambda done, total: bar.update(1), docs=args.doc)
+    splits = {name: metrics(rows) for name, rows in results.items()}
+    first = next(iter(results))
+    data = report_data([r for rows in results.values() for r in rows], splits[first], " + ".join(results),
+                       assistant.mode)
+    for name, summary in splits.items():
+        print(f"## {name}\n{metrics_table(summary)}\n")
+    if len(splits) > 1:
+        data["splits"] = splits
+        print("## 各评测集对照\n" + splits_table(splits) + "\n")
+    originals = [r for rows in results.values() for r in rows if not r.item.paraphrase_of]
+    rewordings = [r for rows in results.values() for r in rows if r.item.paraphrase_of]
+    if rewordings:
+        data["paraphrase"] = paraphrase_agreement(originals, rewordings)
+        print(f"改写一致率：{data['paraphrase']['agreement']}（{data['paraphrase']['questions']} 题）")
     comparison = ""
     if args.compare:
         comparison = compare(json.loads(Path(args.compare).read_text(encoding="utf-8")), data)
@@ -124,6 +137,23 @@ def cmd_eval(assistant: Assistant, args) -> int:
     if args.report:
         paths = write_report(data, Path(args.report), comparison)
         print("\n报告已写入：" + "、".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_fit_abstention(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    from . import abstain
+    from .evaluate import load_eval_set
+
+    items = [item for f in args.files for item in load_eval_set(Path(f))]
+    plain = Assistant(assistant.settings.replace(abstention_model=Path("/nonexistent")))  # features, no decision
+    rows = abstain.collect_rows(plain, items)
+    model, figures = abstain.fit(rows, folds=args.folds)
+    out = Path(args.out) if args.out else assistant.settings.abstention_model
+    abstain.save(model, figures, out)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+    print(f"拒答模型已写入：{out}")
     return 0
 
 
@@ -142,11 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--rebuild", action="store_true", help="无论是否最新都重建")
     index.set_defaults(func=cmd_index)
     evaluate = sub.add_parser("eval", help="运行评测集，输出指标并写报告")
-    evaluate.add_argument("file", help="评测集（.jsonl 或 .csv，格式见 evals/README.md）")
+    evaluate.add_argument("file", nargs="+", help="评测集（.jsonl 或 .csv，格式见 evals/README.md）；"
+                          "给出 dev、test、paraphrase 几个时并排对照，并计算改写一致率")
     evaluate.add_argument("--report", help="报告目录：写入 report.json / report.md / report.html")
     evaluate.add_argument("--compare", help="上一次的 report.json，显示变好与变差")
     evaluate.add_argument("--doc", action="append", help="评测集针对的规划（规划编号，可重复）：题目只在其中回答")
     evaluate.set_defaults(func=cmd_eval)
+
+    fit = sub.add_parser("fit-abstention", help="在标注了可否回答的评测集上拟合拒答模型，输出 k 折交叉验证准确率")
+    fit.add_argument("files", nargs="+", help="评测集（只用来拟合的 dev 集，不要用 test 集）")
+    fit.add_argument("--folds", type=int, default=5)
+    fit.add_argument("--out", help="权重文件，默认 assistant/data/abstention.json")
+    fit.set_defaults(func=cmd_fit_abstention)
 
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
     targets.add_argument("--sector", help="按领域筛选，例如 交通")
@@ -163,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load(args.config)
         assistant = Assistant(settings)
-        if args.command in ("ask", "eval"):
+        if args.command in ("ask", "eval", "fit-abstention"):
             with _progress_bar() as update:
                 assistant.ensure(update)
         return args.func(assistant, args)

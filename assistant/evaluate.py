@@ -89,7 +89,7 @@ def _item(line: int, row: dict) -> EvalItem:
         fail("不可回答（answerable=false）的题目不应有 key_facts 或 evidence。")
     return EvalItem(id=str(row["id"]).strip(), question=str(row["question"]).strip(), type=kind,
                     answerable=answerable, key_facts=tuple(key_facts), evidence=tuple(evidence),
-                    section=str(row.get("section") or ""))
+                    section=str(row.get("section") or ""), paraphrase_of=str(row.get("paraphrase_of") or ""))
 
 
 def _boolean(value, fail) -> bool:
@@ -186,6 +186,10 @@ def _metrics(results: list[EvalResult]) -> dict:
         "key_fact_recall": round(sum(len(r.facts_found) for r in answerable) / facts_total, 4)
         if facts_total else None,
         "answered": share(answerable, lambda r: r.answer.found),
+        "answerable_not_found": share(answerable, lambda r: r.answer.answer_state == "not_found"),
+        "state_answered": share(results, lambda r: r.answer.answer_state == "answered"),
+        "state_related": share(results, lambda r: r.answer.answer_state == "related"),
+        "state_not_found": share(results, lambda r: r.answer.answer_state == "not_found"),
         "abstention_accuracy": share(abstention, lambda r: r.abstained_correctly),
         "citation_validity": share(results, lambda r: r.citations_valid),
         "number_faithfulness": share(results, lambda r: r.numbers_faithful),
@@ -194,3 +198,19 @@ def _metrics(results: list[EvalResult]) -> dict:
         "latency_p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1)
         if latencies else None,
     }
+
+
+def paraphrase_agreement(originals: list[EvalResult], rewordings: list[EvalResult]) -> dict:
+    """Per original question: do its rewordings get the same answer (same found, same key
+    facts found)? The share of questions whose every rewording agrees, and the disagreements."""
+    by_id = {r.item.id: r for r in originals}
+    groups: dict[str, list[EvalResult]] = {}
+    for r in rewordings:
+        if r.item.paraphrase_of in by_id:
+            groups.setdefault(r.item.paraphrase_of, []).append(r)
+    disagree = [qid for qid, group in groups.items()
+                if any(r.answer.found != by_id[qid].answer.found
+                       or set(r.facts_found) != set(by_id[qid].facts_found) for r in group)]
+    return {"questions": len(groups),
+            "agreement": round(1 - len(disagree) / len(groups), 4) if groups else None,
+            "disagreeing": disagree}

@@ -8,8 +8,10 @@ import threading
 import unicodedata
 from functools import cached_property
 
+from .abstain import AbstentionModel
 from .answer import (
     NO_SUCH_PART,
+    REFERENCE,
     Composer,
     compose_named_department,
     compose_targets,
@@ -121,7 +123,14 @@ class Assistant:
     @cached_property
     def composer(self) -> Composer:
         return Composer(self.documents, self.parsed, self.index, self.segmenter,
-                        self.settings.answer_max_sentences, self.settings.min_coverage, self.target_cues)
+                        self.settings.answer_max_sentences, self.settings.min_coverage, self.target_cues,
+                        self.abstention)
+
+    @cached_property
+    def abstention(self) -> AbstentionModel | None:
+        """The fitted abstention model; None (the coverage rule) when no weights file exists."""
+        path = self.settings.abstention_model
+        return AbstentionModel.load(path) if path.exists() else None
 
     def search(self, question: str) -> list[Hit]:
         return self.retriever.search(self.validate(question))
@@ -179,7 +188,7 @@ class Assistant:
         named = find_named_department(question, self.named_departments)
         if named and asks_assignment(question):
             return self._named_department(query, named, plans)
-        if query.intent == "sector_tasks":
+        if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
             return self._sector_tasks(query, plans)
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = within(select(self.registry, self.sectors, query.sector, query.department), lambda t: t.doc_id)
@@ -188,7 +197,11 @@ class Assistant:
         if field := self.ask_cues.doc_field(question):
             return answer_doc_fact(query, field, parsed)
         if cells := table_lookup(question, parsed, self.ask_cues):
-            return answer_table(query, cells, parsed, len(self.documents))
+            answer = answer_table(query, cells, parsed, len(self.documents))
+            if answer.found and not REFERENCE.search(question):  # the text may say more (涨了 44%)
+                return self.composer.with_text(answer, query, self.retriever.search(query.search, docs=plans))
+            if answer.found or answer.sources:  # no such row: the text may still say
+                return answer
         scope = find_scope(question, parsed)
         if scope is None and (subject := outline_subject(question, parsed, self.ask_cues)):
             return answer_outline(query, *subject, parsed, len(self.documents))

@@ -14,8 +14,9 @@ from .types import EvalResult
 
 CHART_METRICS = ("hit@5", "mrr", "key_fact_recall", "abstention_accuracy", "passed")
 TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall", "answered",
-                 "abstention_accuracy", "citation_validity", "number_faithfulness", "passed",
-                 "latency_p50_ms", "latency_p95_ms")
+                 "answerable_not_found", "abstention_accuracy", "citation_validity", "number_faithfulness",
+                 "passed", "state_answered", "state_related", "state_not_found", "latency_p50_ms", "latency_p95_ms")
+SPLIT_METRICS = ("questions", "key_fact_recall", "hit@5", "abstention_accuracy", "answerable_not_found", "passed")
 
 
 def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: str) -> dict:
@@ -40,6 +41,17 @@ def metrics_table(metrics: dict) -> str:
     rule = "|" + "---|" * (len(TABLE_METRICS) + 1)
     rows = [f"| {kind} | " + " | ".join(_fmt(values.get(m)) for m in TABLE_METRICS) + " |"
             for kind, values in metrics.items()]
+    return "\n".join([head, rule, *rows])
+
+
+def splits_table(splits: dict[str, dict]) -> str:
+    """dev, test and paraphrase side by side: one row per type, a column group per split."""
+    names = list(splits)
+    kinds = list(dict.fromkeys(k for m in splits.values() for k in m))
+    head = "| 类型 | " + " | ".join(f"{n}:{m}" for m in SPLIT_METRICS for n in names) + " |"
+    rule = "|" + "---|" * (len(SPLIT_METRICS) * len(names) + 1)
+    rows = [f"| {kind} | " + " | ".join(_fmt(splits[n].get(kind, {}).get(m)) for m in SPLIT_METRICS for n in names)
+            + " |" for kind in kinds]
     return "\n".join([head, rule, *rows])
 
 
@@ -98,6 +110,12 @@ def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, P
     md = [f"# 评测报告：{data['eval_set']}", "",
           f"运行时间 {data['run_at']} · 回答模式 {data['mode']} · 题目 {len(data['items'])} · 未通过 {len(failed)}",
           "", metrics_table(data["metrics"]), ""]
+    if len(data.get("splits", {})) > 1:
+        md += ["## 各评测集对照（dev / test / paraphrase）", "", splits_table(data["splits"]), ""]
+    if data.get("paraphrase"):
+        p = data["paraphrase"]
+        md += [f"改写一致率（原题与其改写的 found 与要点一致）：{_fmt(p['agreement'])}（{p['questions']} 题；"
+               f"不一致：{'、'.join(p['disagreeing']) or '无'}）", ""]
     if comparison:
         md += ["## 与上次对比", "", comparison, ""]
     md += ["## 未通过的题目", ""]

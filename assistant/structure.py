@@ -34,6 +34,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
 _TABLE_REF = re.compile(r"表\s*(\d+)")
 ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
+TITLE_SENTENCE = 16  # a first sentence this short is an item's title
+SPECIFIC_ROW = 6  # a row label this long names one indicator; a short one (煤炭) names a topic
 FIELD_NAMES = {"number": "发文字号", "issuer": "印发单位", "date": "印发日期", "period": "规划期",
                "annex": "附件", "title": "标题", "recipients": "主送单位"}
 
@@ -141,7 +143,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
             if not title or shared < min(MIN_SHARED, len(title)):
                 continue
             score = shared / len(title)
-            if score > best_score or (score == best_score and best and len(block.section_path) < len(best[1].section_path)):
+            if score > best_score or (score == best_score and best and len(block.section_path) > len(best[1].section_path)):
                 best, best_score = (doc_id, block), score
     if best is None or best_score < MATCH_MIN:
         return None
@@ -172,9 +174,10 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     opening sentence of each of its paragraphs."""
     p = parsed[doc_id]
     doc = p.document
+    children = _children(p, heading)
+    while len(children) == 1 and _children(p, children[0]):  # a section that only holds one 专栏: its items
+        heading, children = children[0], _children(p, children[0])
     depth = len(heading.section_path)
-    children = [b for b in p.headings()
-                if len(b.section_path) == depth + 1 and b.section_path[:depth] == heading.section_path]
     items = [((b.start, b.end), b.section_path) for b in children] or [
         (_first_sentence(doc.text, b), b.section_path) for b in p.blocks
         if b.kind in ("paragraph", "table_row") and b.section_path[:depth] == heading.section_path]
@@ -243,12 +246,15 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
         if not (named or rows):
             continue
-        columns = tuple(i for i, h in enumerate(table.header.cells) if i and h and (
-            squash(h) in q or any(y in h for y in asked_years)))
-        missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells))
+        values = [i for i, h in enumerate(table.header.cells) if i and h and "单位" not in h]
+        columns = tuple(i for i in values if squash(table.header.cells[i]) in q
+                        or any(y in table.header.cells[i] for y in asked_years))
+        if rows and not columns and not asked_years and (named or max(len(r.cells[0]) for r in rows) >= SPECIFIC_ROW):
+            columns = tuple(values)  # “交通行业单位增加值能耗下降率目标是多少”: the row's values
+        missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells)) if named else ()
         subject = _row_subject(q, table, cues) if named and not rows else ""
-        if not (columns or missing or subject):
-            continue
+        if not (columns or missing or subject) or (not named and len(asked_years) > len(columns)):
+            continue  # a year the table lacks, in a question that does not name it: the text may say
         score = (named, len(rows), len(columns))
         if best is None or score > best[0]:
             best = (score, TableAsk(table, rows or table.rows, columns, missing, subject))
@@ -296,29 +302,51 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
         check_numbers(text, [s.quote for s in sources] + [collapse(doc.text[r.start:r.end]) for r in table.rows])
         return Answer(question=query.text, text=text, found=False, sources=tuple(sources), intent="table")
     lines = [f"{name}{label}中对应的数值："]
-    first_row = len(sources)
     names = table.header.cells
-    columns = ask.columns or tuple(range(1, len(names)))
+    unit_at = next((i for i, h in enumerate(names) if i and "单位" in h), None)
+    columns = [i for i in (ask.columns or range(1, len(names))) if i != unit_at]
+    rows = []
     for row in ask.rows:
-        cells = [f"{names[i]}：{row.cells[i]}" for i in columns if i < len(row.cells) and row.cells[i]]
-        if not cells:
-            continue
-        sources.append(_span(doc, (row.start, row.end), "表中的一行", row.section_path))
-        lines.append(f"· {row.cells[0]}（{'；'.join(cells)}）[{len(sources)}][1]")
+        unit = row.cells[unit_at] if unit_at is not None and unit_at < len(row.cells) else ""
+        cells = [_cell(names[i], row.cells[i], unit) for i in columns if i < len(row.cells) and row.cells[i]]
+        if cells:
+            rows.append((row, cells))
+    sources = [_span(doc, (row.start, row.end), "表中的一行", row.section_path) for row, _ in rows] + sources
+    header_mark = len(rows) + 1
+    name = name.replace("[2]", f"[{header_mark + 1}]")
+    lines = [f"{name}{label}中对应的数值："]
+    for n, (row, cells) in enumerate(rows, start=1):
+        lines.append(f"· {row.cells[0]}：{'；'.join(cells)}[{n}][{header_mark}]")
     if ask.missing_years:
-        lines.append("  说明：表中没有问题所问的部分年份（列），表头见[1]。")
-    if len(sources) == first_row:
+        lines.append(f"  说明：表中没有问题所问的部分年份（列），表头见[{header_mark}]。")
+    if not rows:
         return Answer(question=query.text, text="规划的表格中未找到问题所问的行。", found=False, intent="table")
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
 
 
+def _cell(column: str, value: str, unit: str) -> str:
+    """“2016：74.1”, or “5%（2025 年目标值）” when the column is not a year."""
+    if _YEAR.fullmatch(squash(column).removesuffix("年")):
+        return f"{column}：{value}{unit}"
+    return f"{value}{unit}（{column}）"
+
+
+def _children(p: ParsedDocument, heading: Block) -> list[Block]:
+    depth = len(heading.section_path)
+    return [b for b in p.headings() if len(b.section_path) == depth + 1 and b.section_path[:depth] == heading.section_path]
+
+
 def _first_sentence(text: str, block: Block) -> tuple[int, int]:
     from .text import sentence_spans
 
     spans = sentence_spans(text, block.start, block.end)
-    return spans[0] if spans else (block.start, block.end)
+    if not spans:
+        return block.start, block.end
+    if len(spans) > 1 and spans[0][1] - spans[0][0] <= TITLE_SENTENCE:  # “1.燃气项目。” heads what follows
+        return spans[0][0], spans[1][1]
+    return spans[0]
 
 
 def _span(doc: Document, span: tuple[int, int], why: str, section: tuple[str, ...] = ()) -> Source:

@@ -175,11 +175,24 @@ class Answer:
     rewritten_question: str | None = None
     note: str = ""
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+    state: str = ""  # answered | related | not_found (derived from found when empty)
+    confidence: float | None = None  # calibrated P(the evidence answers); None: a structural answer
+    features: object = field(default=None, compare=False, repr=False)  # what the decision weighed
+
+    @property
+    def answer_state(self) -> str:
+        return self.state or ("answered" if self.found else "not_found")
+
+    @property
+    def answer_confidence(self) -> float:
+        return self.confidence if self.confidence is not None else (1.0 if self.found else 0.0)
 
     def to_json(self) -> dict:
         data = {
             "answer": self.text,
             "found": self.found,
+            "state": self.answer_state,
+            "confidence": round(self.answer_confidence, 3),
             "sources": [s.to_json() for s in self.sources],
             "intent": self.intent,
             "mode": self.mode,
@@ -200,6 +213,7 @@ class EvalItem:
     key_facts: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     section: str = ""
+    paraphrase_of: str = ""  # in a paraphrase set: the id of the test question it rewords
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,142 @@
+"""abstain: one calibrated decision — does the best evidence answer the question?
+
+The composer measures the best evidence (`EvidenceFeatures`); a logistic regression fitted
+on labelled questions (answerable or not) turns them into a probability, and two fitted
+thresholds split it into three answer states:
+
+    answered   the evidence answers it (found = True)
+    related    规划中未找到直接回答，以下原文可能相关 — passages shown, found = False
+    not_found  规划中未找到
+
+The weights are a versioned data file (`assistant/data/abstention.json`), read with plain
+arithmetic; scikit-learn is needed only to fit them again:
+
+    python -m assistant fit-abstention evals/tacheng_plan_qa.dev.jsonl   # prints k-fold CV accuracy
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).parent / "data" / "abstention.json"
+ANSWERED, RELATED, NOT_FOUND = "answered", "related", "not_found"
+RULE_COVERAGE = 0.5  # the veto chain this model replaced, reported beside it for comparison
+
+
+@dataclass(frozen=True)
+class EvidenceFeatures:
+    """What the best evidence says about answerability, each in a small numeric range."""
+
+    coverage: float  # share of the question's weighted words the best sentence holds
+    answering_coverage: float  # the same for the best sentence that passes the how-much checks
+    has_answering: float  # some sentence states a quantity and names the focus words (how-much)
+    how_much: float  # the question asks for an amount
+    unknown_words: float  # content words no plan uses (nor any near-typo of them), capped at 2
+    focus_share: float  # share of the question's rarest words found in the best paragraph
+    dense_top: float  # cosine similarity of the best dense hit
+    agreement: float  # the best sentence's passage ranks high in both retrievers
+    quantity: float  # the best sentence states a quantity (not a year)
+    year_held: float  # years the question names stand in the evidence (1 when it names none)
+    rule: float  # the coverage rule this model grew out of passes (answering coverage ≥ 0.5, no unknown word)
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, f.name)) for f in fields(self)]
+
+
+FEATURE_NAMES = tuple(f.name for f in fields(EvidenceFeatures))
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    answer_threshold: float  # P(answerable) at or above: answered
+    related_threshold: float  # at or above (and below the answer threshold): related
+    names: tuple[str, ...] = FEATURE_NAMES
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> AbstentionModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["names"]) != FEATURE_NAMES:
+            from .errors import ConfigError
+
+            raise ConfigError(f"拒答模型 {path.name} 的特征与代码不一致，请运行 python -m assistant fit-abstention 重新拟合。")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "cv"})
+
+    def probability(self, features: EvidenceFeatures) -> float:
+        z = self.intercept + sum(c * (x - m) / s for c, x, m, s in
+                                 zip(self.coef, features.vector(), self.mean, self.scale, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def decide(self, features: EvidenceFeatures) -> tuple[float, str]:
+        """(probability, state). One hard fact overrides the fit: a how-much question about a
+        word no plan uses at all (nor any near-typo of one: 森林覆盖率) cannot be answered by
+        the plans, whatever else the evidence shares with it; too few labelled questions show
+        this for the fit to learn it."""
+        probability = self.probability(features)
+        if features.how_much and features.unknown_words:
+            return probability, NOT_FOUND
+        return probability, self.state(probability)
+
+    def state(self, probability: float) -> str:
+        if probability >= self.answer_threshold:
+            return ANSWERED
+        return RELATED if probability >= self.related_threshold else NOT_FOUND
+
+
+def collect_rows(assistant, items) -> list[tuple[EvidenceFeatures, bool]]:
+    """(features, answerable) for every labelled question the retrieval path answers; the
+    structural answers (targets, outlines, tables, document facts) need no abstention."""
+    rows = []
+    for item in items:
+        answer = assistant.ask(item.question)
+        if isinstance(answer.features, EvidenceFeatures):
+            rows.append((answer.features, item.answerable))
+    return rows
+
+
+def fit(rows: list[tuple[EvidenceFeatures, bool]], folds: int = 5, seed: int = 0) -> tuple[AbstentionModel, dict]:
+    """Fit on (features, answerable) rows; choose the answer threshold that maximises
+    cross-validated accuracy, and the related threshold below it. Returns the model and
+    the cross-validated figures."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([f.vector() for f, _ in rows])
+    y = np.array([1 if label else 0 for _, label in rows])
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000))
+    splitter = StratifiedKFold(n_splits=min(folds, int(min(np.bincount(y)))), shuffle=True, random_state=seed)
+    held_out = cross_val_predict(pipeline, x, y, cv=splitter, method="predict_proba")[:, 1]
+    grid = [i / 100 for i in range(5, 96)]
+    accuracy = {t: float(np.mean((held_out >= t) == (y == 1))) for t in grid}
+    answer_t = max(grid, key=lambda t: (accuracy[t], -abs(t - 0.5)))
+    # related: below the answer threshold, where answerable questions still outnumber the rest
+    related_t = next((t for t in sorted(grid) if t < answer_t and
+                      np.mean(y[(held_out >= t) & (held_out < answer_t)] == 1) >= 0.5), answer_t)
+    pipeline.fit(x, y)
+    scaler, model = pipeline.named_steps["standardscaler"], pipeline.named_steps["logisticregression"]
+    fitted = AbstentionModel(mean=tuple(scaler.mean_.tolist()), scale=tuple(float(s) or 1.0 for s in scaler.scale_),
+                             coef=tuple(model.coef_[0].tolist()), intercept=float(model.intercept_[0]),
+                             answer_threshold=answer_t, related_threshold=related_t)
+    predicted = held_out >= answer_t
+    rule = np.array([bool(f.rule) for f, _ in rows])
+    figures = {"rule_accuracy": round(float(np.mean(rule == (y == 1))), 3),"items": len(rows), "answerable": int(y.sum()), "folds": splitter.get_n_splits(),
+               "cv_accuracy": round(accuracy[answer_t], 3),
+               "cv_answerable_kept": round(float(np.mean(predicted[y == 1])), 3),
+               "cv_unanswerable_refused": round(float(np.mean(~predicted[y == 0])), 3) if (y == 0).any() else None,
+               "answer_threshold": answer_t, "related_threshold": related_t}
+    return fitted, figures
+
+
+def save(model: AbstentionModel, figures: dict, path: Path = MODEL_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**asdict(model), "names": list(model.names), "cv": figures}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
