@@ -26,12 +26,15 @@ QUANTITY_WORDS_VERSION = 1
 PERCENT, TIMES, POINTS, PLAIN = "%", "倍", "个百分点", ""
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_UNIT = "十百千万亿"
-_CN_NUMBER = rf"[{_CN_DIGIT}{_CN_UNIT}]+(?:点[{_CN_DIGIT}]+)?"
+_LONE = "二两三四五六七八九"  # a lone 一 is too often a word's part (一批、统一、进一步) to check
+_CN_NUMBER = rf"[{_CN_DIGIT}{_CN_UNIT}]+(?:点[{_CN_DIGIT}]+[万亿]?)?"
 _UNIT_AFTER = r"\s*(%|倍|个百分点|百分点)?"
 _MARKER = re.compile(r"[\[［【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]］】]")
 _SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 _ASCII = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:\s*([万亿])(?!分之))?" + _UNIT_AFTER)
 _CHINESE = re.compile(rf"(?:({_CN_NUMBER})分之)?({_CN_NUMBER})" + _UNIT_AFTER)  # 百分之四十, 三分之一
+_LONE_NUMERAL = re.compile(rf"(?<![{_CN_DIGIT}{_CN_UNIT}点])([{_LONE}])(?=[\u4e00-\u9fff])(?![{_CN_DIGIT}{_CN_UNIT}点])")
+_LONE_OR_ONE = re.compile(rf"(?<![{_CN_DIGIT}{_CN_UNIT}点])([一{_LONE}])(?=[\u4e00-\u9fff])(?![{_CN_DIGIT}{_CN_UNIT}点])")
 
 
 class QuantityWordsError(ValueError):
@@ -44,6 +47,8 @@ class Quantity:
 
     text: str
     readings: tuple[tuple[Decimal, str], ...]
+    lone: bool = False  # 三级、六大: a single numeral, read with the character after it
+    after: str = ""  # the Chinese character right after the quantity, if any
 
     def matches(self, other: Quantity) -> bool:
         return any(_same(a, b) for a in self.readings for b in other.readings)
@@ -55,33 +60,60 @@ def _same(a: tuple[Decimal, str], b: tuple[Decimal, str]) -> bool:
     return a[0] == b[0] and (a[1] == b[1] or PLAIN in (a[1], b[1]))
 
 
-def quantities(text: str) -> list[Quantity]:
-    """Every quantity in `text`, in order: digits, Chinese numerals, quantity words.
-    Citation markers are not quantities. A lone numeral with no unit (一是、三大、第五)
-    and words cn2an cannot read (十四五) are not counted."""
-    text = unicodedata.normalize("NFKC", _MARKER.sub(" ", text))
+def quantities(text: str, lone_one: bool = False) -> list[Quantity]:
+    """Every quantity in `text`, in order: digits, Chinese numerals, quantity words, and
+    lone numerals before a word (三级、六大、国四). Citation markers are not quantities,
+    nor are words cn2an cannot read (十四五) or listed in the data file (两者). A lone 一
+    is part of too many words (统一、一批、进一步) to count, unless `lone_one` (as evidence)."""
+    return [q for _, q in _scan(_normal(text), lone_one)]
+
+
+def unsupported_quantities(answer: str, quotes: list[str]) -> list[Quantity]:
+    """Quantities in the answer that no quote states, compared by value. A lone numeral
+    also fails when the quotes put another number before the same character and never
+    this one (三群两带 against 两群三带)."""
+    evidence = [q for quote in quotes for q in quantities(quote, lone_one=True)]
+    return [q for q in quantities(answer)
+            if not any(q.matches(e) for e in evidence) or q.lone and _conflicts(q, evidence)]
+
+
+def _conflicts(q: Quantity, evidence: list[Quantity]) -> bool:
+    same_word = [e for e in evidence if q.after and e.after == q.after]
+    return bool(same_word) and not any(q.matches(e) for e in same_word)
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", _MARKER.sub(" ", text))
+
+
+def _scan(text: str, lone_one: bool) -> list[tuple[int, Quantity]]:
+    """The quantities of normalised text, by position."""
     found: list[tuple[int, Quantity]] = []
     taken = [False] * len(text)
     for word in _words_longest_first():
         for m in re.finditer(re.escape(word), text):
             if not any(taken[m.start():m.end()]):
                 _claim(taken, m)
-                found.append((m.start(), Quantity(word, _words()[word])))
-    for pattern, read in ((_ASCII, _read_ascii), (_CHINESE, _read_chinese)):
+                readings = _words()[word]
+                if readings:
+                    found.append((m.start(), Quantity(word, readings)))
+    lone = _LONE_OR_ONE if lone_one else _LONE_NUMERAL
+    for pattern, read in ((_ASCII, _read_ascii), (_CHINESE, _read_chinese), (lone, _read_lone)):
         for m in pattern.finditer(text):
             if any(taken[m.start():m.end()]):
                 continue
             reading = read(m, text)
             if reading is not None:
                 _claim(taken, m)
-                found.append((m.start(), Quantity(m.group(0).strip(), (reading,))))
-    return [q for _, q in sorted(found, key=lambda f: f[0])]
+                after = re.match(r"\s*([\u4e00-\u9fff])", text[m.end():])
+                found.append((m.start(), Quantity(m.group(0).strip(), reading, lone=pattern is lone,
+                                                  after=after.group(1) if after else "")))
+    return sorted(found, key=lambda f: f[0])
 
 
-def unsupported_quantities(answer: str, quotes: list[str]) -> list[Quantity]:
-    """Quantities in the answer that no quote states, compared by value."""
-    evidence = [q for quote in quotes for q in quantities(quote)]
-    return [q for q in quantities(answer) if not any(q.matches(e) for e in evidence)]
+def _read_lone(m: re.Match, text: str) -> tuple[tuple[Decimal, str], ...] | None:
+    value = _cn2an(m.group(1))
+    return ((value, PLAIN),) if value is not None else None
 
 
 def _claim(taken: list[bool], m: re.Match) -> None:
@@ -93,25 +125,27 @@ def _unit(raw: str | None) -> str:
     return POINTS if raw in ("个百分点", "百分点") else raw or PLAIN
 
 
-def _read_ascii(m: re.Match, text: str) -> tuple[Decimal, str] | None:
-    value = Decimal(m.group(1)) * _SCALE.get(m.group(2) or "", Decimal(1))
-    return _plain(value), _unit(m.group(3))
+def _read_ascii(m: re.Match, text: str) -> tuple[tuple[Decimal, str], ...] | None:
+    """41.65 万 is 416500, and 41.65 as a table whose header says 万吨 writes it."""
+    value, unit = Decimal(m.group(1)), _unit(m.group(3))
+    if m.group(2):
+        return (_plain(value * _SCALE[m.group(2)]), unit), (_plain(value), unit)
+    return ((_plain(value), unit),)
 
 
-def _read_chinese(m: re.Match, text: str) -> tuple[Decimal, str] | None:
-    """百分之四十 -> 40%, 三分之一 -> 33.3…%, 十三点五 -> 13.5, 两倍 -> 2 倍, 二〇二五年 -> 2025."""
+def _read_chinese(m: re.Match, text: str) -> tuple[tuple[Decimal, str], ...] | None:
+    """百分之四十 -> 40%, 三分之一 -> 33.3…%, 十三点五 -> 13.5, 两倍 -> 2 倍, 二〇二五年 -> 2025,
+    四十万 -> 400000 or 40 (as 41.65 万 is read)."""
     denominator, numeral, unit = m.group(1), m.group(2), _unit(m.group(3))
     if not (denominator or unit or _reads_as_number(numeral, text.startswith("年", m.end(2)))):
         return None  # 一是、三大、两高、十分: a numeral that is part of a word
-    value = _cn2an(numeral)
-    if value is None:
+    values = _numeral_values(numeral)
+    if not values:
         return None
     if denominator:
-        whole = _cn2an("一" + denominator if denominator in _CN_UNIT else denominator)
-        if not whole:
-            return None
-        return _plain(value * 100 / whole), PERCENT
-    return _plain(value), unit
+        whole = _numeral_values(denominator)
+        return tuple((_plain(v * 100 / whole[0]), PERCENT) for v in values) if whole and whole[0] else None
+    return tuple((v, unit) for v in values)
 
 
 def _reads_as_number(numeral: str, before_year: bool) -> bool:
@@ -122,19 +156,33 @@ def _reads_as_number(numeral: str, before_year: bool) -> bool:
     return before_year or any(ch in _CN_UNIT or ch == "点" for ch in numeral)
 
 
+def _numeral_values(numeral: str) -> tuple[Decimal, ...]:
+    """cn2an's value of a numeral; one ending in 万 or 亿 also as written before it
+    (四十万 -> 400000, 40); one that ends in the first character of a unit word
+    (四十万千瓦 -> 四十万千) is read without that character."""
+    while numeral:
+        if len(numeral) > 1 and numeral[-1] in _SCALE:
+            base = _cn2an(numeral[:-1])
+            if base is not None:
+                return _plain(base * _SCALE[numeral[-1]]), _plain(base)
+        value = _cn2an(numeral)
+        if value is not None:
+            return (_plain(value),)
+        if numeral[-1] not in _CN_UNIT:
+            return ()  # 十四五: not a number cn2an can read
+        numeral = numeral[:-1]
+    return ()
+
+
 def _cn2an(numeral: str) -> Decimal | None:
-    """cn2an's value of a numeral; a run that ends in the first character of a unit
-    (四十万千瓦 -> 四十万千) is read without it."""
     import cn2an
 
-    while numeral:
-        try:
-            return Decimal(str(cn2an.cn2an(numeral, "normal")))
-        except (ValueError, KeyError, IndexError, InvalidOperation):
-            if numeral[-1] not in _CN_UNIT:
-                return None  # 十四五: not a number cn2an can read
-            numeral = numeral[:-1]
-    return None
+    if numeral[0] in "百千万亿":
+        numeral = "一" + numeral  # 百分之百, 千万千瓦级
+    try:
+        return Decimal(str(cn2an.cn2an(numeral, "normal")))
+    except (ValueError, KeyError, IndexError, InvalidOperation):
+        return None
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -145,6 +193,7 @@ def _plain(value: Decimal) -> Decimal:
 
 @cache
 def _words() -> dict[str, tuple[tuple[Decimal, str], ...]]:
+    """Quantity words and their readings; words that only look like numbers read as ()."""
     try:
         data = tomllib.loads(QUANTITY_WORDS.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -152,13 +201,15 @@ def _words() -> dict[str, tuple[tuple[Decimal, str], ...]]:
     if data.get("version") != QUANTITY_WORDS_VERSION:
         raise QuantityWordsError(f"数量词表 {QUANTITY_WORDS} 的 version 应为 {QUANTITY_WORDS_VERSION}。")
     words = {}
+    for word in data.get("not_quantities", []):
+        words[word] = ()  # a numeral that is a word's part: 两者
     for word, values in data.get("words", {}).items():
         readings = []
         for value in values:
             m = _ASCII.fullmatch(str(value).strip())
             if not m:
                 raise QuantityWordsError(f"数量词表中“{word}”的读法“{value}”应写成数字加单位，例如 50%。")
-            readings.append(_read_ascii(m, value))
+            readings.extend(_read_ascii(m, value))
         words[word] = tuple(readings)
     return words
 

@@ -25,8 +25,11 @@ def readings(text: str) -> list[tuple[str, ...]]:
     ("五分之二", [("40%",)]),
     ("40.0%", [("40%",)]),
     ("４０％", [("40%",)]),  # full-width
-    ("4 万吨", [("40000",)]),
-    ("四十万千瓦", [("400000",)]),
+    ("4 万吨", [("40000", "4")]),  # a table whose header says 万吨 writes 4
+    ("四十万千瓦", [("400000", "40")]),
+    ("三十四点五四亿千瓦时", [("3454000000", "34.54")]),
+    ("六大行业", [("6",)]),  # a lone numeral before a word
+    ("地、县、乡三级", [("3",)]),
     ("二〇二五年", [("2025",)]),
     ("下降两个百分点", [("2个百分点",)]),
     ("到2025年达到百分之四十以上[1]", [("2025",), ("40%",)]),  # the marker is no number
@@ -36,7 +39,7 @@ def test_quantities(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "一是加强统一部署，三大产业，千方百计，十分重要", "“十四五”期间", "两高项目", "第一", "进一步"])
+    "一是加强统一部署，千方百计，十分重要", "“十四五”期间", "两者衔接", "第一", "进一步", "一批项目"])
 def test_numerals_inside_words_are_not_quantities(text):
     assert quantities(text) == []
 
@@ -55,6 +58,23 @@ def test_numerals_inside_words_are_not_quantities(text):
 ])
 def test_unsupported_quantities(answer, ok):
     assert (unsupported_quantities(answer, [QUOTE]) == []) is ok
+
+
+@pytest.mark.parametrize("answer,quote,ok", [
+    ("加强地、县、乡三级台账建设[1]", "加强地、县两级农作物秸秆资源台账建设", False),
+    ("分布在六大行业[1]", "等七大行业", False),
+    ("形成了“三群两带”产业布局[1]", "形成了“两群三带”产业布局结构。", False),  # swapped
+    ("全面淘汰国四及以下排放标准的柴油货车[1]", "全面淘汰国三及以下排放标准的各类柴油货车。", False),
+    ("多能互补等七条推进路径[1]", "多能互补等7条新能源项目建设推进路径", True),
+    ("石油加工业有五家[1]", "石油、煤炭及其他燃料加工业（5 家）", True),
+    ("建设1至2个近零能耗建筑[1]", "建设一至两个近零能耗建筑", True),  # 一 counts as evidence
+    ("围绕这四个方面展开[1]", "园区高可靠能源保障、多产业高效能源利用四大方面", True),
+    ("二〇一七年石油消费量为九十六万吨标准煤[1]", "能源类型 2015 2016 2017 2018 2019 石油 83.6 141.3 96 96 76.1", True),
+    ("打造千万千瓦级新能源发电基地[1]", "着力打造百万千瓦级新能源发电基地。", False),
+    ("比例超过四分之三[1]", "比例达到73%", False),
+])
+def test_numerals_in_context(answer, quote, ok):
+    assert (unsupported_quantities(answer, [quote]) == []) is ok
 
 
 def test_quantity_words_in_quotes_count_too():
