@@ -127,6 +127,16 @@ def cmd_eval(assistant: Assistant, args) -> int:
     return 0
 
 
+def cmd_fit_support(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    from .support_fit import run_fit
+
+    print(run_fit(assistant.settings, assistant.segmenter, Path(args.file), Path(args.out) if args.out else None,
+                  args.folds, write=not args.dry_run))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="规划问答助手")
     parser.add_argument("--config", help="配置文件（TOML），默认读取项目根目录的 assistant.toml")
@@ -145,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", help="报告目录：写入 report.json / report.md / report.html")
     evaluate.add_argument("--compare", help="上一次的 report.json，显示变好与变差")
     evaluate.set_defaults(func=cmd_eval)
+
+    fit = sub.add_parser("fit-support", help="拟合 LLM 回答的句子支持度模型，并输出交叉验证结果（需要 scikit-learn）")
+    fit.add_argument("file", nargs="?", default="evals/llm_support.jsonl", help="标注好的句子（JSONL，格式见 evals/README.md）")
+    fit.add_argument("--out", help="模型文件，默认 assistant/data/support_model.json")
+    fit.add_argument("--folds", type=int, default=5, help="交叉验证折数（默认 5）")
+    fit.add_argument("--dry-run", action="store_true", help="只输出交叉验证结果，不写模型文件")
+    fit.set_defaults(func=cmd_fit_support)
 
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
     targets.add_argument("--sector", help="按领域筛选，例如 交通")

@@ -35,6 +35,7 @@ _ASCII = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:\s*([万亿])(?!分之))?" + _
 _CHINESE = re.compile(rf"(?:({_CN_NUMBER})分之)?({_CN_NUMBER})" + _UNIT_AFTER)  # 百分之四十, 三分之一
 _LONE_NUMERAL = re.compile(rf"(?<![{_CN_DIGIT}{_CN_UNIT}点])([{_LONE}])(?=[\u4e00-\u9fff])(?![{_CN_DIGIT}{_CN_UNIT}点])")
 _LONE_OR_ONE = re.compile(rf"(?<![{_CN_DIGIT}{_CN_UNIT}点])([一{_LONE}])(?=[\u4e00-\u9fff])(?![{_CN_DIGIT}{_CN_UNIT}点])")
+_CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
 
 
 class QuantityWordsError(ValueError):
@@ -86,9 +87,18 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", _MARKER.sub(" ", text))
 
 
-def _scan(text: str, lone_one: bool) -> list[tuple[int, Quantity]]:
-    """The quantities of normalised text, by position."""
-    found: list[tuple[int, Quantity]] = []
+def without_quantities(text: str) -> str:
+    """The text (normalised) with every quantity replaced by a space: what is left to
+    compare word by word once the numbers have been checked by value."""
+    text = _normal(text)
+    for span, _ in reversed(_scan(text, lone_one=True)):
+        text = text[:span[0]] + " " + text[span[1]:]
+    return text
+
+
+def _scan(text: str, lone_one: bool) -> list[tuple[tuple[int, int], Quantity]]:
+    """The quantities of normalised text, with their spans."""
+    found: list[tuple[tuple[int, int], Quantity]] = []
     taken = [False] * len(text)
     for word in _words_longest_first():
         for m in re.finditer(re.escape(word), text):
@@ -96,7 +106,7 @@ def _scan(text: str, lone_one: bool) -> list[tuple[int, Quantity]]:
                 _claim(taken, m)
                 readings = _words()[word]
                 if readings:
-                    found.append((m.start(), Quantity(word, readings)))
+                    found.append((m.span(), Quantity(word, readings)))
     lone = _LONE_OR_ONE if lone_one else _LONE_NUMERAL
     for pattern, read in ((_ASCII, _read_ascii), (_CHINESE, _read_chinese), (lone, _read_lone)):
         for m in pattern.finditer(text):
@@ -106,9 +116,9 @@ def _scan(text: str, lone_one: bool) -> list[tuple[int, Quantity]]:
             if reading is not None:
                 _claim(taken, m)
                 after = re.match(r"\s*([\u4e00-\u9fff])", text[m.end():])
-                found.append((m.start(), Quantity(m.group(0).strip(), reading, lone=pattern is lone,
+                found.append((m.span(), Quantity(m.group(0).strip(), reading, lone=pattern is lone,
                                                   after=after.group(1) if after else "")))
-    return sorted(found, key=lambda f: f[0])
+    return sorted(found, key=lambda f: f[0][0])
 
 
 def _read_lone(m: re.Match, text: str) -> tuple[tuple[Decimal, str], ...] | None:
@@ -217,3 +227,75 @@ def _words() -> dict[str, tuple[tuple[Decimal, str], ...]]:
 @cache
 def _words_longest_first() -> tuple[str, ...]:
     return tuple(sorted(_words(), key=len, reverse=True))
+
+
+# ---- table cells -------------------------------------------------------------------------------
+
+_YEAR_TOKEN = re.compile(r"(19|20)\d{2}")
+_NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+_SENTENCE_MARK = re.compile(r"[。；！？]")
+_DIGIT = re.compile(r"\d")
+LABEL_NAMED = 0.8  # share of a row label's character pairs the sentence must hold
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Quantity, ...]
+
+
+def misread_cells(answer: str, quotes: list[str], canonical=lambda text: text) -> list[Quantity]:
+    """Quantities the answer takes from a table row (a cited header line with years, and
+    rows of a label and one number per year) that sit in no row the answer names, or in
+    no column of a year the answer names: 2019 年 60.47 when 60.47 is the 2018 column,
+    天然气 141.3 when 141.3 is 石油's. Quotes that are no table give nothing."""
+    years = _header_years(quotes)
+    rows = [r for r in (_row(q) for q in quotes) if r and years and len(r.cells) == len(years)]
+    if not rows:
+        return []
+    said = quantities(answer)
+    named_years = {y for y in years if any(q.matches(Quantity(str(y), ((Decimal(y), PLAIN),))) for q in said)}
+    text = canonical(re.sub(r"\s+", "", answer))
+    out = []
+    for q in said:
+        if any(q.matches(Quantity(str(y), ((Decimal(y), PLAIN),))) for y in named_years):
+            continue
+        cells = [(r, i) for r in rows for i, c in enumerate(r.cells) if q.matches(c)]
+        if cells and not any(_named(canonical(r.label), text) and (not named_years or years[i] in named_years)
+                             for r, i in cells):
+            out.append(q)
+    return out
+
+
+def _header_years(quotes: list[str]) -> list[int]:
+    """The years a header line gives its columns: its tokens that are years (2015 2016 …)."""
+    for quote in quotes:
+        if is_table_header(quote):
+            return [int(t) for t in quote.split() if _YEAR_TOKEN.fullmatch(t)]
+    return []
+
+
+def is_table_header(quote: str) -> bool:
+    """A table's header line as quoted (表1 … 能源类型 2015 2016 2017, 指标 单位 2025 年目标值):
+    years standing alone as column names and no number after the last of them, no full
+    stop, not itself a row of numbers."""
+    tokens = quote.split()
+    years = [i for i, t in enumerate(tokens) if _YEAR_TOKEN.fullmatch(t)]
+    return (bool(years) and not any(_DIGIT.search(t) for t in tokens[years[-1] + 1:])
+            and not _SENTENCE_MARK.search(quote) and _row(quote) is None)
+
+
+def _row(quote: str) -> Row | None:
+    """A table row as quoted: a label, maybe a unit, then numbers only."""
+    tokens = quote.split()
+    numbers = []
+    while tokens and _NUMBER_TOKEN.fullmatch(tokens[-1]):
+        numbers.insert(0, tokens.pop())
+    if not numbers or not tokens or not _CJK_TEXT.search(tokens[0]) or any(_YEAR_TOKEN.fullmatch(n) for n in numbers):
+        return None
+    return Row(tokens[0], tuple(Quantity(n, ((_plain(Decimal(n)), PLAIN),)) for n in numbers))
+
+
+def _named(label: str, text: str) -> bool:
+    pairs = {label[i:i + 2] for i in range(len(label) - 1)}
+    return not pairs or sum(1 for p in pairs if p in text) / len(pairs) >= LABEL_NAMED

@@ -65,6 +65,23 @@ class Segmenter:
         """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
         return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
 
+    @cached_property
+    def _tagger(self):
+        import jieba.posseg
+
+        return jieba.posseg.POSTokenizer(self._jieba)
+
+    def nouns(self, text: str) -> list[str]:
+        """The nouns (jieba part-of-speech n…) of the text, synonyms unified, lower-cased:
+        what a sentence is about (稀土永磁电机, 公共机构), as against how it says it."""
+        pairs = self._tagger.lcut(self.canonical(text))
+        return [p.word.lower() for p in pairs if p.flag.startswith("n") and _KEEP.search(p.word)]
+
+    def cut(self, text: str) -> list[str]:
+        """jieba's precise cut (each character in one word, punctuation kept), synonyms
+        unified, lower-cased."""
+        return [w.lower() for w in self._jieba.lcut(self.canonical(text))]
+
     def terms(self, text: str) -> list[str]:
         """The question's content words: `words` without question words."""
         return [w for w in self.words(text) if w not in QUESTION_WORDS]

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EvalSetError
+from .settings import PROJECT_ROOT
 from .support import (
     DENSE,
     LEXICAL,
@@ -34,6 +35,7 @@ from .support import (
     SupportChecker,
     parse_sentence,
 )
+from .text import squash
 
 LABELS = {"supported": True, "unsupported": False}
 TARGET_CAUGHT, TARGET_KEPT = 0.95, 0.90
@@ -130,7 +132,11 @@ def _item(row, where: str) -> SupportItem:
                        supported=LABELS[row["label"]], kind=str(row.get("kind", "")))
 
 
-def prepare(items: Sequence[SupportItem], checker: SupportChecker, dense: bool) -> Rows:
+def prepare(items: Sequence[SupportItem], checker: SupportChecker, dense: bool,
+            titles: dict[str, str] | None = None) -> Rows:
+    """`titles`: item id -> the title of the plan its quotes come from (what the reader
+    sees beside the quotes, as at run time)."""
+    titles = titles or {}
     if dense:
         _prefetch(checker, items)
     gates, features = [], []
@@ -139,7 +145,8 @@ def prepare(items: Sequence[SupportItem], checker: SupportChecker, dense: bool) 
         gate = checker.gate(sentence, item.quotes)
         cited = [item.quotes[n - 1] for n in sentence.cited if 1 <= n <= len(item.quotes)]
         gates.append(gate)
-        features.append(checker.features(sentence.body, cited, dense=dense) if gate is None else {})
+        known = f"{item.question} {titles.get(item.id, '')}"
+        features.append(checker.features(sentence.body, cited, known, dense=dense) if gate is None else {})
     return Rows(tuple(items), tuple(gates), tuple(features))
 
 
@@ -268,11 +275,17 @@ class FitResult:
     figures: dict[str, Figures]  # model name -> cross-validated figures
 
 
-def fit_support(path: Path, checker: SupportChecker, k: int = FOLDS) -> FitResult:
+def titles_of(items: Sequence[SupportItem], documents) -> dict[str, str]:
+    """The title of the plan (among `documents`) whose text holds each item's first quote."""
+    texts = [(squash(d.text), d.meta.title) for d in documents]
+    return {i.id: next((title for text, title in texts if squash(i.quotes[0]) in text), "") for i in items}
+
+
+def fit_support(path: Path, checker: SupportChecker, k: int = FOLDS, documents=()) -> FitResult:
     """Fit the lexical model and, when the checker has an embedder, one for that embedder."""
     items = load_items(path)
     dense = checker.embeddings is not None
-    rows = prepare(items, checker, dense)
+    rows = prepare(items, checker, dense, titles_of(items, documents))
     variants = {LEXICAL: LEXICAL_FEATURES}
     if dense:
         variants[checker.embeddings.model_id] = (*LEXICAL_FEATURES, DENSE)
@@ -298,10 +311,26 @@ def write_model(data: dict, out: Path = SUPPORT_MODEL) -> Path:
     return out
 
 
-def describe(result: FitResult) -> str:
+def run_fit(settings, segmenter, path: Path, out: Path | None, folds: int = FOLDS, write: bool = True) -> str:
+    """What `python -m assistant fit-support` does: fit with the configured embedder (and
+    the lexical model), write the model file, return the figures to print."""
+    from .embed import make_embeddings
+    from .load import load_corpus
+
+    if not path.is_absolute() and not path.exists():
+        path = PROJECT_ROOT / path
+    documents = load_corpus(settings.corpus_dir, settings.support_files)
+    result = fit_support(path, SupportChecker(segmenter, make_embeddings(settings)), folds, documents)
+    text = describe(result, folds)
+    if write:
+        text += f"\n\n模型已写入 {write_model(result.data, out or SUPPORT_MODEL)}"
+    return text
+
+
+def describe(result: FitResult, folds: int = FOLDS) -> str:
     """The figures as printed by the command."""
     lines = [f"数据集 {result.data['fitted_on']}：{result.data['items']} 条；"
-             f"{FOLDS} 折分层交叉验证（按引文组分组，阈值在每折的训练部分内选取）"]
+             f"{folds} 折分层交叉验证（按引文组分组，阈值在每折的训练部分内选取）"]
     for name, f in result.figures.items():
         model = result.data["models"][name]
         status = "达标" if f.meets_target() else "未达标"
