@@ -218,8 +218,10 @@ class SupportChecker:
 
     def gate(self, sentence: Sentence, quotes: Sequence[str]) -> str | None:
         """The rules before the model: a reason, or None when the model decides."""
+        if self.is_framing(sentence.body):
+            return FRAMING  # “根据规划原文：”, with or without a marker
         if not sentence.cited:
-            return FRAMING if self.is_framing(sentence.body) else UNCITED
+            return UNCITED
         if any(not 1 <= n <= len(quotes) for n in sentence.cited):
             return BAD_MARKER
         cited = [quotes[n - 1] for n in sentence.cited]

@@ -153,6 +153,11 @@ class Answer:
     rewritten_question: str | None = None
     note: str = ""
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+    # LLM mode: why the model's reply was not shown (number, unsupported, uncited,
+    # bad_marker, no_marker, empty, timeout, connection, status, service), or "" when it was;
+    # and, when some of its sentences were dropped and the rest shown, why each was dropped
+    fallback_reason: str = ""
+    dropped: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         data = {
@@ -166,6 +171,10 @@ class Answer:
             data["rewritten_question"] = self.rewritten_question
         if self.note:
             data["note"] = self.note
+        if self.fallback_reason:
+            data["fallback_reason"] = self.fallback_reason
+        if self.dropped:
+            data["dropped_sentences"] = len(self.dropped)
         return data
 
 
