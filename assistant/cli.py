@@ -109,7 +109,7 @@ def cmd_eval(assistant: Assistant, args) -> int:
     from tqdm import tqdm
 
     from .evaluate import load_eval_set, metrics, run_eval
-    from .report import compare, metrics_table, report_data, write_report
+    from .report import compare, llm_summary, metrics_table, report_data, write_report
 
     items = load_eval_set(Path(args.file))
     with tqdm(total=len(items), desc="评测", file=sys.stderr, leave=False) as bar:
@@ -117,6 +117,8 @@ def cmd_eval(assistant: Assistant, args) -> int:
     summary = metrics(results)
     data = report_data(results, summary, Path(args.file).name, assistant.mode)
     print(metrics_table(summary))
+    if llm_summary(data["llm"]):
+        print("\n" + llm_summary(data["llm"]))
     comparison = ""
     if args.compare:
         comparison = compare(json.loads(Path(args.compare).read_text(encoding="utf-8")), data)

@@ -100,7 +100,7 @@ _ROLE_HEADING = re.compile(r"^#{1,3}\s*(system|user|human)\s*$", re.IGNORECASE |
 # [1] as the answer shows it; also [1,2], [1、2], 【1】, ［1］ as models sometimes write it
 _MARKER_GROUP = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]］】]")
 _MARKER = re.compile(r"\[(\d+)\]")
-_FENCE = re.compile(r"<(/?)(sources|question|history)>", re.IGNORECASE)
+_FENCE = re.compile(r"[<＜]\s*(/?)\s*(sources|question|history)\s*[>＞]", re.IGNORECASE)
 _THINK = re.compile(r"^\s*<think>.*?(</think>|$)", re.DOTALL)
 _LEAD = " \t\r\n*#>"  # Markdown emphasis or heading before 规划中未找到
 
@@ -166,8 +166,9 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
 
 
 def _fence(text: str) -> str:
-    """Data may not close the tags the prompt puts around it."""
-    return _FENCE.sub(lambda m: f"＜{m.group(1)}{m.group(2)}＞", text)
+    """Data may not open or close the tags the prompt puts around it (nor look as if it
+    did: < /sources >, ＜sources＞)."""
+    return _FENCE.sub(lambda m: f"〈{m.group(1)}{m.group(2)}〉", text)
 
 
 # ---- checking a reply --------------------------------------------------------------------

@@ -18,17 +18,26 @@ TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall
                  "latency_p50_ms", "latency_p95_ms")
 
 
+REASONS = {"number": "数字与原文不符", "unsupported": "原文中找不到依据", "uncited": "未标注出处",
+           "bad_marker": "引用了未提供的出处", "no_marker": "没有标注出处", "empty": "没有回答",
+           "timeout": "超时", "connection": "无法连接", "status": "服务返回错误", "service": "服务出错"}
+
+
 def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: str) -> dict:
+    from .evaluate import llm_outcomes
+
     return {
         "eval_set": eval_set, "mode": mode, "run_at": time.strftime("%Y-%m-%d %H:%M:%S"),
         "metrics": metrics,
+        "llm": llm_outcomes(results),
         "items": [{
             "id": r.item.id, "type": r.item.type, "question": r.item.question,
             "answerable": r.item.answerable, "found": r.answer.found, "passed": r.passed,
             "gold_rank": r.gold_rank, "key_facts": list(r.item.key_facts),
             "facts_missing": list(r.facts_missing), "citations_valid": r.citations_valid,
             "numbers_faithful": r.numbers_faithful, "latency_ms": round(r.latency_ms, 1),
-            "answer": r.answer.text,
+            "answer": r.answer.text, "mode": r.answer.mode,
+            "fallback_reason": r.answer.fallback_reason, "dropped": list(r.answer.dropped), "note": r.answer.note,
             "sources": [s.to_json() for s in r.answer.sources],
         } for r in results],
     }
@@ -41,6 +50,24 @@ def metrics_table(metrics: dict) -> str:
     rows = [f"| {kind} | " + " | ".join(_fmt(values.get(m)) for m in TABLE_METRICS) + " |"
             for kind, values in metrics.items()]
     return "\n".join([head, rule, *rows])
+
+
+def llm_summary(llm: dict | None) -> str:
+    """One line on LLM mode: how many answers the model gave, trimmed, or fell back, and why
+    (empty when no question went to a model)."""
+    if not llm or not llm.get("asked"):
+        return ""
+    line = (f"LLM 回答：共 {llm['asked']} 题交给模型；采用 {llm['llm']}，删句后采用 {llm['trimmed']}，"
+            f"回退为原文摘录 {llm['fallback']}")
+    if llm["fallback"]:
+        line += f"（{_reasons(llm['fallback_reasons'])}）"
+    if llm["trimmed"]:
+        line += f"；删去的句子：{_reasons(llm['dropped_reasons'])}"
+    return line + "。"
+
+
+def _reasons(counts: dict) -> str:
+    return "、".join(f"{REASONS.get(k, k)} {n}" for k, n in counts.items())
 
 
 def _fmt(value) -> str:
@@ -98,6 +125,8 @@ def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, P
     md = [f"# 评测报告：{data['eval_set']}", "",
           f"运行时间 {data['run_at']} · 回答模式 {data['mode']} · 题目 {len(data['items'])} · 未通过 {len(failed)}",
           "", metrics_table(data["metrics"]), ""]
+    if llm_summary(data.get("llm")):
+        md += [llm_summary(data.get("llm")), ""]
     if comparison:
         md += ["## 与上次对比", "", comparison, ""]
     md += ["## 未通过的题目", ""]
@@ -132,6 +161,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 img{{max-width:100%}}</style></head><body>
 <h1>评测报告：{html.escape(data['eval_set'])}</h1>
 <p>运行时间 {html.escape(data['run_at'])} · 回答模式 {html.escape(data['mode'])} · 题目 {len(data['items'])} · 未通过 {len(failed)}</p>
+{f"<p>{html.escape(llm_summary(data.get('llm')))}</p>" if llm_summary(data.get('llm')) else ""}
 <h2>各类型指标</h2><div style="overflow-x:auto"><table><tr><th>类型</th>{header}</tr>{rows}</table></div>
 <img alt="metrics by type" src="data:image/png;base64,{chart}">
 {compare_html}

@@ -76,3 +76,24 @@ def test_eval_cli_prints_metrics_and_writes_three_files(real_assistant, tmp_path
                           "--report", str(tmp_path / "out")], capture_output=True, text=True, check=True)
     assert "| overall |" in out.stdout
     assert {p.name for p in (tmp_path / "out").iterdir()} == {"report.json", "report.md", "report.html"}
+
+
+def test_llm_outcomes_count_fallbacks_by_reason():
+    from assistant.evaluate import llm_outcomes
+    from assistant.report import llm_summary
+    from assistant.types import Answer, EvalItem, EvalResult
+
+    def result(**answer) -> EvalResult:
+        item = EvalItem(id="x", question="问", type="fact", answerable=True, key_facts=("40%",))
+        return EvalResult(item=item, answer=Answer(question="问", text="答", found=True, **answer), latency_ms=1.0,
+                          gold_rank=1, facts_found=(), facts_missing=(), citations_valid=True, numbers_faithful=True)
+
+    results = [result(mode="llm"), result(mode="llm", dropped=("unsupported",)),
+               result(fallback_reason="number"), result(fallback_reason="number"),
+               result(fallback_reason="timeout"), result()]  # the last never went to a model
+    outcomes = llm_outcomes(results)
+    assert outcomes == {"asked": 5, "llm": 1, "trimmed": 1, "fallback": 3, "fallback_rate": 0.6,
+                        "fallback_reasons": {"number": 2, "timeout": 1}, "dropped_reasons": {"unsupported": 1}}
+    line = llm_summary(outcomes)
+    assert "回退为原文摘录 3（数字与原文不符 2、超时 1）" in line and "删去的句子：原文中找不到依据 1" in line
+    assert llm_summary(llm_outcomes([result()])) == ""  # extractive mode: nothing to say
