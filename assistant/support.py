@@ -43,7 +43,8 @@ FRAMING_WORDS = DATA / "framing_words.txt"
 POLARITY_WORDS = DATA / "polarity_words.toml"
 MODEL_VERSION = 1
 LEXICAL = "lexical"
-LEXICAL_FEATURES = ("word_coverage", "missing_words", "noun_coverage", "novel_nouns", "bigram_coverage",
+LEXICAL_FEATURES = ("word_coverage", "missing_words", "noun_coverage", "novel_nouns", "novel_chars", "char_coverage",
+                    "bigram_coverage",
                     "trigram_coverage", "longest_gap", "order_inversions", "misplaced_words", "reversal_added",
                     "direction_added", "polarity_flip", "length")
 DENSE = "dense_cosine"
@@ -59,6 +60,7 @@ _PIECE = re.compile(rf"[^{SENTENCE_END}\n]+[{SENTENCE_END}]*[{_CLOSERS}]*(?:[ \t
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*·•]+|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.])\s*")
 _MARKUP = re.compile(r"\*\*|__|`")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 
 
@@ -249,6 +251,7 @@ class SupportChecker:
         words = [w for w in self.segmenter.terms(content) if len(w) > 1 and w not in self.framing_words]
         missing = [w for w in words if w not in evidence]
         nouns = [w for w in self.segmenter.nouns(content) if w not in self.framing_words]
+        novel = [w for w in nouns if w not in evidence and w not in asked]
         weight = sum(len(w) for w in words)
         marks = covered_chars(content, evidence, 2)
         reversal, direction, flipped = self.polarity.compare(self._flat(body), evidence)
@@ -256,7 +259,9 @@ class SupportChecker:
             "word_coverage": 1.0 - sum(len(w) for w in missing) / weight if weight else 1.0,
             "missing_words": float(np.log1p(len(missing))),
             "noun_coverage": _char_share(nouns, evidence),
-            "novel_nouns": float(np.log1p(sum(len(w) for w in nouns if w not in evidence and w not in asked))),
+            "novel_nouns": float(np.log1p(sum(len(w) for w in novel))),
+            "novel_chars": float(np.log1p(sum(1 for w in novel for ch in w if ch not in evidence))),
+            "char_coverage": _mean([ch in evidence for ch in _CJK_CHAR.findall(content)]),
             "bigram_coverage": _mean(marks),
             "trigram_coverage": _mean(covered_chars(content, evidence, 3)),
             "longest_gap": float(np.log1p(_longest_false(marks))),
