@@ -7,11 +7,15 @@ markers [n] point to:
    (“根据规划原文：”, words in `data/framing_words.txt`); a lead-in ending in “：” takes the
    markers of the sentence after it;
 2. a marker outside the given sources: fails ("bad_marker");
-3. a quantity (digits, Chinese numerals, 一半/四成/翻一番) the cited quotes do not state:
-   fails ("number"), compared by value (`numbers.unsupported_quantities`);
-4. otherwise a fitted logistic regression over support features (content-word coverage
-   with the project's segmenter and synonyms, character-bigram coverage, dense cosine with
-   the project's embedder, …) must reach its threshold ("unsupported" below it).
+3. a quantity (digits, Chinese numerals, 一半/四成/翻一番) the cited quotes do not state,
+   compared by value (`numbers.unsupported_quantities`), a table cell read from another
+   row or year column, or words set beside a number the quotes set beside another: fails
+   ("number");
+4. otherwise a fitted logistic regression over support features must reach its threshold
+   ("unsupported" below it): content-word, noun, character and n-gram coverage with the
+   project's segmenter and synonyms (quantities and framing words left out), nouns neither
+   the quotes nor the question or title hold, order, added negation/stop/permission words
+   (`data/polarity_words.toml`), dense cosine with the project's embedder.
 
 The regression's weights are a data file, `data/support_model.json`, written by
 `python -m assistant fit-support` (`assistant/support_fit.py`, which needs scikit-learn);
@@ -48,6 +52,7 @@ LEXICAL_FEATURES = ("word_coverage", "missing_words", "noun_coverage", "novel_no
                     "trigram_coverage", "longest_gap", "order_inversions", "misplaced_words", "reversal_added",
                     "direction_added", "polarity_flip", "length")
 DENSE = "dense_cosine"
+VECTOR_CACHE = 512  # texts whose vectors a checker keeps
 MISPLACED = 2  # words beside a number the quotes put beside another one: a swapped figure
 
 SUPPORTED, FRAMING = "", "framing"
@@ -195,6 +200,7 @@ class SupportChecker:
         self.embeddings = embeddings
         self._model_file = model_file
         self._models = models
+        self._vectors: dict[str, list[float]] = {}
 
     @cached_property
     def model(self) -> SupportModel:
@@ -310,8 +316,18 @@ class SupportChecker:
         return PolarityWords.load()
 
     def dense_cosine(self, body: str, quotes: Sequence[str]) -> float:
-        """Highest cosine between the sentence and any of its quotes (passage embeddings)."""
-        vectors = np.asarray(self.embeddings.embed_documents([body, *quotes]), dtype=float)
+        """Highest cosine between the sentence and any of its quotes (passage embeddings;
+        a quote's vector is kept for the next sentence that cites it)."""
+        texts = list(dict.fromkeys([body, *quotes]))
+        have = {t: v for t in texts if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in texts if t not in have]
+        if missing:
+            fresh = dict(zip(missing, self.embeddings.embed_documents(missing), strict=True))
+            have.update(fresh)
+            if len(self._vectors) > VECTOR_CACHE:
+                self._vectors.clear()
+            self._vectors.update(fresh)
+        vectors = np.asarray([have[t] for t in [body, *quotes]], dtype=float)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return float((vectors[1:] @ vectors[0]).max())
 
