@@ -109,7 +109,7 @@ def cmd_eval(assistant: Assistant, args) -> int:
     from tqdm import tqdm
 
     from .evaluate import load_eval_set, metrics, paraphrase_agreement, run_eval
-    from .report import compare, metrics_table, report_data, splits_table, write_report
+    from .report import compare, llm_summary, metrics_table, report_data, splits_table, write_report
 
     sets = {Path(f).name: load_eval_set(Path(f)) for f in args.file}
     results = {}
@@ -130,6 +130,8 @@ def cmd_eval(assistant: Assistant, args) -> int:
     if rewordings:
         data["paraphrase"] = paraphrase_agreement(originals, rewordings)
         print(f"改写一致率：{data['paraphrase']['agreement']}（{data['paraphrase']['questions']} 题）")
+    if llm_summary(data.get("llm")):
+        print("\n" + llm_summary(data["llm"]))
     comparison = ""
     if args.compare:
         comparison = compare(json.loads(Path(args.compare).read_text(encoding="utf-8")), data)
@@ -154,6 +156,16 @@ def cmd_fit_abstention(assistant: Assistant, args) -> int:
     abstain.save(model, figures, out)
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     print(f"拒答模型已写入：{out}")
+    return 0
+
+
+def cmd_fit_support(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    from .support_fit import run_fit
+
+    print(run_fit(assistant.settings, assistant.segmenter, Path(args.file), Path(args.out) if args.out else None,
+                  args.folds, write=not args.dry_run))
     return 0
 
 
@@ -184,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--folds", type=int, default=5)
     fit.add_argument("--out", help="权重文件，默认 assistant/data/abstention.json")
     fit.set_defaults(func=cmd_fit_abstention)
+
+    fit = sub.add_parser("fit-support", help="拟合 LLM 回答的句子支持度模型，并输出交叉验证结果（需要 scikit-learn）")
+    fit.add_argument("file", nargs="?", default="evals/llm_support.jsonl", help="标注好的句子（JSONL，格式见 evals/README.md）")
+    fit.add_argument("--out", help="模型文件，默认 assistant/data/support_model.json")
+    fit.add_argument("--folds", type=int, default=5, help="交叉验证折数（默认 5）")
+    fit.add_argument("--dry-run", action="store_true", help="只输出交叉验证结果，不写模型文件")
+    fit.set_defaults(func=cmd_fit_support)
 
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
     targets.add_argument("--sector", help="按领域筛选，例如 交通")

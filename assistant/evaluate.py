@@ -7,6 +7,7 @@ import csv
 import json
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -154,6 +155,26 @@ def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
             if doc_id == doc and overlap >= 0.5 * min(end - start, c_end - c_start):
                 return rank
     return None
+
+
+def llm_outcomes(results: list[EvalResult]) -> dict:
+    """How LLM mode fared: answers shown as the model wrote them, shown with sentences
+    dropped, and replaced by the extractive answer, with the reasons counted. Answers that
+    never went to the model (extractive mode, lists kept complete, no evidence) are not
+    counted; in extractive mode everything is zero."""
+    shown = [r for r in results if r.answer.mode == "llm" and r.answer.found]
+    trimmed = [r for r in shown if r.answer.dropped]
+    fell_back = [r for r in results if r.answer.fallback_reason]
+    asked = len(shown) + len(fell_back)
+    return {
+        "asked": asked,
+        "llm": len(shown) - len(trimmed),
+        "trimmed": len(trimmed),
+        "fallback": len(fell_back),
+        "fallback_rate": round(len(fell_back) / asked, 4) if asked else None,
+        "fallback_reasons": dict(Counter(r.answer.fallback_reason for r in fell_back).most_common()),
+        "dropped_reasons": dict(Counter(d for r in trimmed for d in r.answer.dropped).most_common()),
+    }
 
 
 def metrics(results: list[EvalResult]) -> dict:

@@ -157,9 +157,11 @@ class Assistant:
         """The optional LLM answer mode: None unless a model server is configured."""
         if not self.settings.llm_enabled:
             return None
+        from .embed import uncached
         from .llm import LLMAnswerer
+        from .support import SupportChecker
 
-        return LLMAnswerer(self.settings)
+        return LLMAnswerer(self.settings, lambda: SupportChecker(self.segmenter, uncached(self.index.embeddings)))
 
     def _plans(self, docs: list[str] | None, question: str) -> frozenset[str] | None:
         """The plans an answer may quote: those asked for, else those the question names,

@@ -2,11 +2,17 @@
 
 The extractive pipeline finds the evidence; a chat model behind any OpenAI-compatible
 endpoint (Ollama, vLLM, llama.cpp server, a hosted API) only rephrases it. The model is
-never asked without evidence, and its reply is shown only if it passes the same checks the
-extractive composer enforces: every marker [n] points to a source it was given, at least one
-marker is present, and every number stands in the quote of a source the reply cites.
-Anything else (a failed check, a timeout, a refused connection, an HTTP error) gives back
-the extractive answer with a short Chinese note saying why.
+never asked without evidence, and its reply is shown only if it passes the checks: at least
+one marker, every marker [n] one of the sources it was given, and then each sentence on its
+own (`support.SupportChecker`): it cites a source (unless it is framing with no content,
+“根据规划原文：”), every quantity in it, however written (40%、百分之四十、四成、一半), is
+stated by the quotes it cites, and a fitted model finds it supported by those quotes. So
+a reply that follows an instruction injected into the question or the quotes fails on its
+own words, whatever the prompt said. When some sentences fail and the rest still cites
+and answers (its first sentence with content passed), the failed ones are dropped and the
+note says so; otherwise, and on a timeout, a refused connection or an HTTP error, the
+extractive answer comes back with a short Chinese note saying why (`Answer.note`) and the
+reason as a code (`Answer.fallback_reason`).
 
     llm = LLMAnswerer(settings)          # cheap: nothing is loaded or contacted yet
     answer = llm.answer(extractive)      # an Answer, mode "llm" or "extractive"
@@ -30,14 +36,17 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import openai
 
 from .answer import NOT_FOUND
 from .errors import ConfigError
-from .text import numbers_in, unsupported_numbers
+from .numbers import unsupported_quantities
+from .support import BAD_MARKER, FRAMING, NUMBER, UNCITED, UNSUPPORTED, Judgement, SupportChecker
+from .text import numbers_in
 from .types import Answer, Source
 
 log = logging.getLogger(__name__)
@@ -77,12 +86,21 @@ EMPTY_NOTE = "模型没有给出回答，" + FALLBACK
 NO_MARKER_NOTE = "模型回答没有标注出处，" + FALLBACK
 BAD_MARKER_NOTE = "模型回答引用了未提供的出处 {markers}，" + FALLBACK
 NUMBER_NOTE = "模型回答中有所引原文里没有的数字，" + FALLBACK  # no digits in a note
+UNSUPPORTED_NOTE = "模型回答中有内容在所引原文中找不到依据，" + FALLBACK
+UNCITED_NOTE = "模型回答中有句子没有标注出处，" + FALLBACK
+DROPPED_NOTE = "已删去模型回答中{why}的句子；其余内容已与所引原文核对。"
+DROP_WHY = {NUMBER: "数字与所引原文不符", UNSUPPORTED: "在所引原文中找不到依据", UNCITED: "没有标注出处"}
+FAILURE_ORDER = (NUMBER, UNSUPPORTED, UNCITED)  # the most telling first
+SENTENCE_NOTES = {NUMBER: NUMBER_NOTE, UNSUPPORTED: UNSUPPORTED_NOTE, UNCITED: UNCITED_NOTE}
+# Answer.fallback_reason codes
+EMPTY, NO_MARKER = "empty", "no_marker"
+TIMEOUT, CONNECTION, STATUS, SERVICE = "timeout", "connection", "status", "service"
 
 _ROLE_HEADING = re.compile(r"^#{1,3}\s*(system|user|human)\s*$", re.IGNORECASE | re.MULTILINE)
 # [1] as the answer shows it; also [1,2], [1、2], 【1】, ［1］ as models sometimes write it
 _MARKER_GROUP = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]］】]")
 _MARKER = re.compile(r"\[(\d+)\]")
-_FENCE = re.compile(r"<(/?)(sources|question|history)>", re.IGNORECASE)
+_FENCE = re.compile(r"[<＜]\s*(/?)\s*(sources|question|history)\s*[>＞]", re.IGNORECASE)
 _THINK = re.compile(r"^\s*<think>.*?(</think>|$)", re.DOTALL)
 _LEAD = " \t\r\n*#>"  # Markdown emphasis or heading before 规划中未找到
 
@@ -148,8 +166,9 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
 
 
 def _fence(text: str) -> str:
-    """Data may not close the tags the prompt puts around it."""
-    return _FENCE.sub(lambda m: f"＜{m.group(1)}{m.group(2)}＞", text)
+    """Data may not open or close the tags the prompt puts around it (nor look as if it
+    did: < /sources >, ＜sources＞)."""
+    return _FENCE.sub(lambda m: f"〈{m.group(1)}{m.group(2)}〉", text)
 
 
 # ---- checking a reply --------------------------------------------------------------------
@@ -165,20 +184,45 @@ def strip_thinking(text: str) -> str:
 
 
 def check_reply(reply: str, sources: Sequence[Source]) -> str:
-    """Why the reply cannot be shown ("" when it can): empty, no marker, a marker outside
-    1..len(sources), or a number no cited quote contains."""
+    """Why the reply as a whole cannot be shown ("" when it can, as far as this goes): empty,
+    no marker, a marker outside 1..len(sources), or a quantity no cited quote states (by
+    value: 百分之四十 is 40%). The sentence by sentence check is `SupportChecker.judge`."""
+    note, _ = _check_markers(reply, sources)
+    if note:
+        return note
+    quotes = [sources[n - 1].quote for n in sorted({int(n) for n in _MARKER.findall(reply)})]
+    return NUMBER_NOTE if unsupported_quantities(reply, quotes) else ""
+
+
+def _check_markers(reply: str, sources: Sequence[Source]) -> tuple[str, str]:
+    """(note, reason) for a reply that is empty, cites nothing, or cites a source it was
+    not given; ("", "") otherwise."""
     if not reply.strip():
-        return EMPTY_NOTE
+        return EMPTY_NOTE, EMPTY
     cited = [int(n) for n in _MARKER.findall(reply)]
     if not cited:
-        return NO_MARKER_NOTE
+        return NO_MARKER_NOTE, NO_MARKER
     invalid = sorted({n for n in cited if not 1 <= n <= len(sources)})
     if invalid:
-        return BAD_MARKER_NOTE.format(markers="".join(f"[{n}]" for n in invalid))
-    quotes = [sources[n - 1].quote for n in sorted(set(cited))]
-    if unsupported_numbers(reply, quotes):
-        return NUMBER_NOTE
-    return ""
+        return BAD_MARKER_NOTE.format(markers="".join(f"[{n}]" for n in invalid)), BAD_MARKER
+    return "", ""
+
+
+def trim(reply: str, judgements: Sequence[Judgement]) -> str | None:
+    """The reply without its failed sentences, if what is left still cites and answers: its
+    first sentence with content passed, and a cited one is kept. None otherwise."""
+    content = [j for j in judgements if j.reason != FRAMING]
+    if not content or not content[0].ok:
+        return None
+    text = reply
+    for j in sorted((j for j in judgements if not j.ok), key=lambda j: -j.sentence.start):
+        text = text[:j.sentence.start] + text[j.sentence.end:]
+    text = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
+    return text if _MARKER.search(text) else None
+
+
+def _dropped_note(reasons: Sequence[str]) -> str:
+    return DROPPED_NOTE.format(why="或".join(DROP_WHY[r] for r in FAILURE_ORDER if r in reasons))
 
 
 def is_abstention(reply: str) -> bool:
@@ -208,11 +252,18 @@ class AnswerStream:
 
 
 class LLMAnswerer:
-    def __init__(self, settings):
+    def __init__(self, settings, make_checker: Callable[[], SupportChecker] | None = None):
+        """`make_checker` builds the sentence checker on first use (the facade passes one
+        with its segmenter and its index's embedder); by default one is made from settings."""
         self.settings = settings
         self._lock = threading.Lock()
         self._answer_chain = None
         self._rewrite_chain = None
+        self._make_checker = make_checker or (lambda: default_checker(settings))
+
+    @cached_property
+    def checker(self) -> SupportChecker:
+        return self._make_checker()
 
     # the chains are built on first use: constructing an LLMAnswerer costs nothing
     def _model(self):
@@ -268,13 +319,13 @@ class LLMAnswerer:
                 shown.append(piece)
                 yield piece
         except TIMEOUT_ERRORS as exc:
-            return self._fallback(extractive, TIMEOUT_NOTE, exc)
+            return self._fallback(extractive, TIMEOUT_NOTE, exc, TIMEOUT)
         except CONNECTION_ERRORS as exc:
-            return self._fallback(extractive, CONNECTION_NOTE, exc)
+            return self._fallback(extractive, CONNECTION_NOTE, exc, CONNECTION)
         except openai.APIStatusError as exc:
-            return self._fallback(extractive, STATUS_NOTE, exc)
+            return self._fallback(extractive, STATUS_NOTE, exc, STATUS)
         except SERVICE_ERRORS as exc:
-            return self._fallback(extractive, SERVICE_NOTE, exc)
+            return self._fallback(extractive, SERVICE_NOTE, exc, SERVICE)
         return self.verify(extractive, "".join(shown))
 
     def verify(self, extractive: Answer, reply: str) -> Answer:
@@ -285,19 +336,32 @@ class LLMAnswerer:
             if numbers_in(text):  # a number with no quote beside it may not be shown
                 text = NOT_FOUND
             return dataclasses.replace(extractive, found=False, text=text, sources=(), mode="llm")
-        problem = check_reply(reply, extractive.sources)
-        if problem:
-            return self._fallback(extractive, problem)
-        return dataclasses.replace(extractive, text=reply, mode="llm", sources=extractive.sources)
+        note, reason = _check_markers(reply, extractive.sources)
+        if note:
+            return self._fallback(extractive, note, reason=reason)
+        judgements = self.checker.judge(reply, [s.quote for s in extractive.sources], _known(extractive))
+        failed = [j.reason for j in judgements if not j.ok]
+        if not failed:
+            return dataclasses.replace(extractive, text=reply, mode="llm", sources=extractive.sources)
+        kept = trim(reply, judgements)
+        first = next((r for r in FAILURE_ORDER if r in failed), UNSUPPORTED)
+        if kept is None:
+            return self._fallback(extractive, SENTENCE_NOTES[first], reason=first)
+        log.info("LLM answer trimmed: %d sentence(s) dropped (%s)", len(failed), ", ".join(failed))
+        note = _dropped_note(failed)
+        return dataclasses.replace(extractive, text=kept, mode="llm", sources=extractive.sources,
+                                   note=f"{extractive.note}\n{note}" if extractive.note else note,
+                                   dropped=tuple(failed))
 
-    def _fallback(self, extractive: Answer, note: str, exc: BaseException | None = None) -> Answer:
+    def _fallback(self, extractive: Answer, note: str, exc: BaseException | None = None,
+                  reason: str = "") -> Answer:
         detail = ""
         if exc is not None:
             status = getattr(exc, "status_code", None)
             detail = f" ({type(exc).__name__}{f', HTTP {status}' if status else ''}: {self._redact(str(exc))[:200]})"
         log.warning("LLM answer not used, extractive answer kept: %s%s", note, detail)
         note = f"{extractive.note}\n{note}" if extractive.note else note
-        return dataclasses.replace(extractive, mode="extractive", note=note)
+        return dataclasses.replace(extractive, mode="extractive", note=note, fallback_reason=reason)
 
     def _redact(self, text: str) -> str:
         key = os.environ.get(self.settings.llm_api_key_env)
@@ -325,6 +389,19 @@ class LLMAnswerer:
         if not rewritten or rewritten == question.strip() or len(rewritten) > self.settings.max_question_chars:
             return None
         return rewritten
+
+
+def _known(extractive: Answer) -> str:
+    """What the reader was told besides the quotes: the question and the plans' titles."""
+    titles = dict.fromkeys(s.title for s in extractive.sources)
+    return " ".join([extractive.rewritten_question or extractive.question, *titles])
+
+
+def default_checker(settings) -> SupportChecker:
+    from .embed import make_embeddings, uncached
+    from .segment import make_segmenter
+
+    return SupportChecker(make_segmenter(settings), uncached(make_embeddings(settings)))
 
 
 class _ThinkFilter:

@@ -19,17 +19,26 @@ TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall
 SPLIT_METRICS = ("questions", "key_fact_recall", "hit@5", "abstention_accuracy", "answerable_not_found", "passed")
 
 
+REASONS = {"number": "数字与原文不符", "unsupported": "原文中找不到依据", "uncited": "未标注出处",
+           "bad_marker": "引用了未提供的出处", "no_marker": "没有标注出处", "empty": "没有回答",
+           "timeout": "超时", "connection": "无法连接", "status": "服务返回错误", "service": "服务出错"}
+
+
 def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: str) -> dict:
+    from .evaluate import llm_outcomes
+
     return {
         "eval_set": eval_set, "mode": mode, "run_at": time.strftime("%Y-%m-%d %H:%M:%S"),
         "metrics": metrics,
+        "llm": llm_outcomes(results),
         "items": [{
             "id": r.item.id, "type": r.item.type, "question": r.item.question,
             "answerable": r.item.answerable, "found": r.answer.found, "passed": r.passed,
             "gold_rank": r.gold_rank, "key_facts": list(r.item.key_facts),
             "facts_missing": list(r.facts_missing), "citations_valid": r.citations_valid,
             "numbers_faithful": r.numbers_faithful, "latency_ms": round(r.latency_ms, 1),
-            "answer": r.answer.text,
+            "answer": r.answer.text, "mode": r.answer.mode,
+            "fallback_reason": r.answer.fallback_reason, "dropped": list(r.answer.dropped), "note": r.answer.note,
             "sources": [s.to_json() for s in r.answer.sources],
         } for r in results],
     }
@@ -53,6 +62,22 @@ def splits_table(splits: dict[str, dict]) -> str:
     rows = [f"| {kind} | " + " | ".join(_fmt(splits[n].get(kind, {}).get(m)) for m in SPLIT_METRICS for n in names)
             + " |" for kind in kinds]
     return "\n".join([head, rule, *rows])
+def llm_summary(llm: dict | None) -> str:
+    """One line on LLM mode: how many answers the model gave, trimmed, or fell back, and why
+    (empty when no question went to a model)."""
+    if not llm or not llm.get("asked"):
+        return ""
+    line = (f"LLM 回答：共 {llm['asked']} 题交给模型；采用 {llm['llm']}，删句后采用 {llm['trimmed']}，"
+            f"回退为原文摘录 {llm['fallback']}")
+    if llm["fallback"]:
+        line += f"（{_reasons(llm['fallback_reasons'])}）"
+    if llm["trimmed"]:
+        line += f"；删去的句子：{_reasons(llm['dropped_reasons'])}"
+    return line + "。"
+
+
+def _reasons(counts: dict) -> str:
+    return "、".join(f"{REASONS.get(k, k)} {n}" for k, n in counts.items())
 
 
 def _fmt(value) -> str:
@@ -116,6 +141,8 @@ def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, P
         p = data["paraphrase"]
         md += [f"改写一致率（原题与其改写的 found 与要点一致）：{_fmt(p['agreement'])}（{p['questions']} 题；"
                f"不一致：{'、'.join(p['disagreeing']) or '无'}）", ""]
+    if llm_summary(data.get("llm")):
+        md += [llm_summary(data.get("llm")), ""]
     if comparison:
         md += ["## 与上次对比", "", comparison, ""]
     md += ["## 未通过的题目", ""]
@@ -150,6 +177,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 img{{max-width:100%}}</style></head><body>
 <h1>评测报告：{html.escape(data['eval_set'])}</h1>
 <p>运行时间 {html.escape(data['run_at'])} · 回答模式 {html.escape(data['mode'])} · 题目 {len(data['items'])} · 未通过 {len(failed)}</p>
+{f"<p>{html.escape(llm_summary(data.get('llm')))}</p>" if llm_summary(data.get('llm')) else ""}
 <h2>各类型指标</h2><div style="overflow-x:auto"><table><tr><th>类型</th>{header}</tr>{rows}</table></div>
 <img alt="metrics by type" src="data:image/png;base64,{chart}">
 {compare_html}

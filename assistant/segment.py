@@ -82,6 +82,22 @@ class Segmenter:
                 return True
             at = text.find(word, at + 1)
         return False
+    @cached_property
+    def _tagger(self):
+        import jieba.posseg
+
+        return jieba.posseg.POSTokenizer(self._jieba)
+
+    def nouns(self, text: str) -> list[str]:
+        """The nouns (jieba part-of-speech n…) of the text, synonyms unified, lower-cased:
+        what a sentence is about (稀土永磁电机, 公共机构), as against how it says it."""
+        pairs = self._tagger.lcut(self.canonical(text))
+        return [p.word.lower() for p in pairs if p.flag.startswith("n") and _KEEP.search(p.word)]
+
+    def cut(self, text: str) -> list[str]:
+        """jieba's precise cut (each character in one word, punctuation kept), synonyms
+        unified, lower-cased."""
+        return [w.lower() for w in self._jieba.lcut(self.canonical(text))]
 
     def terms(self, text: str) -> list[str]:
         """The question's content words: `words` without question words."""

@@ -186,6 +186,11 @@ class Answer:
     @property
     def answer_confidence(self) -> float:
         return self.confidence if self.confidence is not None else (1.0 if self.found else 0.0)
+    # LLM mode: why the model's reply was not shown (number, unsupported, uncited,
+    # bad_marker, no_marker, empty, timeout, connection, status, service), or "" when it was;
+    # and, when some of its sentences were dropped and the rest shown, why each was dropped
+    fallback_reason: str = ""
+    dropped: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         data = {
@@ -201,6 +206,10 @@ class Answer:
             data["rewritten_question"] = self.rewritten_question
         if self.note:
             data["note"] = self.note
+        if self.fallback_reason:
+            data["fallback_reason"] = self.fallback_reason
+        if self.dropped:
+            data["dropped_sentences"] = len(self.dropped)
         return data
 
 
