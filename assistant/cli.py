@@ -169,6 +169,21 @@ def cmd_fit_support(assistant: Assistant, args) -> int:
     return 0
 
 
+def cmd_draft_eval(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    from .drafts import draft_items, write_draft
+
+    if args.doc not in assistant.documents:
+        known = "、".join(f"{d}（{doc.meta.title}）" for d, doc in assistant.documents.items())
+        print(f"错误：没有编号为“{args.doc}”的规划。可选：{known}", file=sys.stderr)
+        return 2
+    items = draft_items(assistant, args.doc)
+    path = write_draft(items, Path(args.out or f"evals/drafts/{args.doc}.draft.jsonl"))
+    print(f"已生成 {len(items)} 道候选题（自动生成，需人工审核，只用于发现回归，不代表准确率）：{path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="规划问答助手")
     parser.add_argument("--config", help="配置文件（TOML），默认读取项目根目录的 assistant.toml")
@@ -203,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--folds", type=int, default=5, help="交叉验证折数（默认 5）")
     fit.add_argument("--dry-run", action="store_true", help="只输出交叉验证结果，不写模型文件")
     fit.set_defaults(func=cmd_fit_support)
+
+    draft = sub.add_parser("draft-eval", help="为一份规划生成候选评测题（目标、领域、提纲、表格、文件信息），供人工审核")
+    draft.add_argument("doc", help="规划编号（见 index 的输出）")
+    draft.add_argument("--out", help="输出 JSONL，默认 evals/drafts/<规划编号>.draft.jsonl")
+    draft.set_defaults(func=cmd_draft_eval)
 
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
     targets.add_argument("--sector", help="按领域筛选，例如 交通")

@@ -72,7 +72,7 @@ def answer_doc_fact(query: Query, field: str, parsed: dict[str, ParsedDocument])
     lines = []
     for p in parsed.values():
         doc = p.document
-        span = _field_span(p, field)
+        span = field_span(p, field)
         label = f"《{plan_label(doc, 2)[1:-1]}》" if len(parsed) > 1 else "规划"
         if span is None:
             lines.append(f"· {label}正文前未写明{FIELD_NAMES[field]}。")
@@ -87,7 +87,7 @@ def answer_doc_fact(query: Query, field: str, parsed: dict[str, ParsedDocument])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="doc_fact")
 
 
-def _field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
+def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
     doc = p.document
     front_end = next((b.start for b in p.blocks if b.kind == "heading"), len(doc.text))
     lines = _lines(doc.text, 0, front_end)

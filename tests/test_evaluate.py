@@ -135,3 +135,29 @@ def test_eval_cli_puts_splits_side_by_side_with_paraphrase_agreement(real_assist
     assert set(report["splits"]) == {"t.jsonl", "p.jsonl"} and "overall" in report["metrics"]
     assert report["paraphrase"]["questions"] == 3 and len(rewordings) == 6
     assert "state_related" in report["metrics"]["overall"]
+
+
+PLANS = ROOT.parent / "shared" / "plans"
+
+
+@pytest.mark.skipif(not PLANS.is_dir(), reason="shared/plans is not beside the checkout")
+def test_a_draft_eval_set_for_an_added_plan_is_valid_and_answered(tmp_path):
+    import shutil
+
+    from assistant import Assistant, Settings
+    from assistant.drafts import draft_items, write_draft
+    from assistant.text import is_verbatim
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    shutil.copy(PLANS / "fujian_14th_fyp_energy_saving_emission_reduction.pdf", corpus)
+    assistant = Assistant(Settings.load(env={}, corpus_dir=corpus, index_dir=tmp_path / "index",
+                                        embedding_backend="hash"))
+    doc = "fujian_14th_fyp_energy_saving_emission_reduction"
+    items = draft_items(assistant, doc)
+    assert {i["type"] for i in items} >= {"fact", "department", "section"} and all(i["generated"] for i in items)
+    text = assistant.documents[doc].text
+    assert all(is_verbatim(e, text) for i in items for e in i["evidence"])
+    loaded = load_eval_set(write_draft(items, tmp_path / "draft.jsonl"))  # the eval format
+    summary = metrics(run_eval(assistant, loaded, docs=[doc]))["overall"]
+    assert summary["citation_validity"] == 1.0 and summary["key_fact_recall"] >= 0.6, summary
