@@ -27,6 +27,7 @@ NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
+AMOUNT_ASK = re.compile(r"多少|各自|分别|各能|几家|百分之|多大|多高")  # amounts, not a count of items
 HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多高|多低")
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
@@ -290,6 +291,10 @@ class Composer:
         evidence.sort(key=lambda e: -e.score)
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
         return [e for e in evidence if not (squash(e.quote) in seen or seen.add(squash(e.quote)))]
+
+    def asks_amount(self, query: Query) -> bool:
+        """The question asks for amounts (多少, 几家, 各自 …)."""
+        return bool(AMOUNT_ASK.search(query.text))
 
     def _asks_how_much(self, query: Query) -> bool:
         return bool(HOW_MUCH.search(query.search) or HOW_MUCH.search(query.text))

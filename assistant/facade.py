@@ -190,12 +190,14 @@ class Assistant:
         named = find_named_department(question, self.named_departments)
         if named and asks_assignment(question):
             return self._named_department(query, named, plans)
+        parsed = {d: p for d, p in self.parsed.items() if plans is None or d in plans}
+        if self.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, self.ask_cues)):
+            return answer_outline(query, *subject, parsed, len(self.documents), detail=self.composer.asks_amount(query))
         if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
             return self._sector_tasks(query, plans)
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = within(select(self.registry, self.sectors, query.sector, query.department), lambda t: t.doc_id)
             return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
-        parsed = {d: p for d, p in self.parsed.items() if plans is None or d in plans}
         if field := self.ask_cues.doc_field(question):
             return answer_doc_fact(query, field, parsed)
         if cells := table_lookup(question, parsed, self.ask_cues):
@@ -206,7 +208,7 @@ class Assistant:
                 return answer
         scope = find_scope(question, parsed)
         if scope is None and (subject := outline_subject(question, parsed, self.ask_cues)):
-            return answer_outline(query, *subject, parsed, len(self.documents))
+            return answer_outline(query, *subject, parsed, len(self.documents), detail=self.composer.asks_amount(query))
         if scope is None:
             parts = split_parts(query.search, self.segmenter)
             if len(parts) > 1:

@@ -34,7 +34,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
 _TABLE_REF = re.compile(r"表\s*(\d+)")
 ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
-TITLE_SENTENCE = 16  # a first sentence this short is an item's title
+TITLE_SENTENCE = 16
+FEW_PARAGRAPHS = 2  # a section of so few paragraphs is outlined sentence by sentence  # a first sentence this short is an item's title
 SPECIFIC_ROW = 6  # a row label this long names one indicator; a short one (煤炭) names a topic
 FIELD_NAMES = {"number": "发文字号", "issuer": "印发单位", "date": "印发日期", "period": "规划期",
                "annex": "附件", "title": "标题", "recipients": "主送单位"}
@@ -61,7 +62,22 @@ class AskCues:
 
     def doc_field(self, question: str) -> str:
         q = squash(question)
-        return next((field for field, cues in self.doc_fields.items() if any(c in q for c in cues)), "")
+        return next((field for field, cues in self.doc_fields.items() if any(cue_in(c, q) for c in cues)), "")
+
+    @property
+    def outline_words(self) -> list[str]:
+        """Every word the outline cues are made of (for taking them out of a question)."""
+        return [alt for cue in self.outline + self.list_words for part in cue.split("+") for alt in part.split("|")
+                if len(alt) > 1]  # a lone 节 or 章 of a paired cue would cut 节能 in two
+
+    def asks_outline(self, question: str) -> bool:
+        q = squash(question)
+        return any(cue_in(c, q) for c in self.outline)
+
+
+def cue_in(cue: str, q: str) -> bool:
+    """A cue stands in the question: “甲|乙+丙|丁” means one of 甲/乙 and one of 丙/丁."""
+    return all(any(alt in q for alt in part.split("|")) for part in cue.split("+"))
 
 
 # ---- document facts ---------------------------------------------------------------------
@@ -125,15 +141,15 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> tuple[str, Block] | None:
     """(doc_id, heading) when the question asks what a heading of the plan contains."""
     q = squash(question)
-    asks_outline = any(c in q for c in cues.outline)
+    asks_outline = cues.asks_outline(q)
     asks_list = any(w in q for w in cues.list_words)
     if not (asks_outline or asks_list):
         return None
     if m := _CHAPTER.search(q):
         return _chapter(m.group(1), parsed)
     rest = q
-    for cue in sorted(cues.outline + cues.list_words, key=len, reverse=True):
-        rest = rest.replace(cue, "")
+    for word in sorted(cues.outline_words, key=len, reverse=True):
+        rest = rest.replace(word, "")
     asked = set(bigrams(rest))
     best, best_score = None, 0.0
     for doc_id, p in parsed.items():
@@ -169,18 +185,26 @@ def _chapter(ordinal: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Bloc
 
 
 def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, ParsedDocument],
-                   plans_indexed: int) -> Answer:
+                   plans_indexed: int, detail: bool = False) -> Answer:
     """A heading's sub-headings in order, each quoted; a heading without any lists the
-    opening sentence of each of its paragraphs."""
+    opening sentence of each of its paragraphs (every sentence, when it has only one or two
+    paragraphs). With `detail` (the question also asks how much), each item is quoted with
+    its sentences that state a quantity."""
     p = parsed[doc_id]
     doc = p.document
     children = _children(p, heading)
     while len(children) == 1 and _children(p, children[0]):  # a section that only holds one 专栏: its items
         heading, children = children[0], _children(p, children[0])
     depth = len(heading.section_path)
-    items = [((b.start, b.end), b.section_path) for b in children] or [
-        (_first_sentence(doc.text, b), b.section_path) for b in p.blocks
-        if b.kind in ("paragraph", "table_row") and b.section_path[:depth] == heading.section_path]
+    paragraphs = [b for b in p.blocks if b.kind in ("paragraph", "table_row") and b.section_path[:depth] == heading.section_path]
+    if children:
+        items = [(_item_span(doc.text, c, paragraphs) if detail else (c.start, c.end), c.section_path) for c in children]
+    elif len(paragraphs) <= FEW_PARAGRAPHS:
+        from .text import sentence_spans
+
+        items = [(span, b.section_path) for b in paragraphs for span in sentence_spans(doc.text, b.start, b.end)]
+    else:
+        items = [(_first_sentence(doc.text, b), b.section_path) for b in paragraphs]
     sources = [_span(doc, (heading.start, heading.end), "问题所指的章节标题", heading.section_path)]
     label = plan_label(doc, plans_indexed)
     lines = [f"“{sources[0].quote}”[1]{label}下列有：" if children else f"“{sources[0].quote}”[1]{label}各段要点："]
@@ -194,6 +218,20 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="outline")
+
+
+def _item_span(text: str, child: Block, paragraphs: list[Block]) -> tuple[int, int]:
+    """A sub-heading with the sentences of its paragraph up to the first that states a
+    quantity (“1.锅炉节能改造。…累计实现节能量2万吨标准煤。”)."""
+    from .text import sentence_spans
+
+    block = next((b for b in paragraphs if b.start >= child.start and b.section_path == child.section_path), None)
+    if block is None:
+        return child.start, child.end
+    spans = sentence_spans(text, block.start, block.end)
+    end = next((e for s, e in spans if re.search(r"\d", _YEAR.sub("", _NUMBERING.sub("", text[s:e])))),
+               spans[0][1] if spans else block.end)
+    return block.start, end
 
 
 # ---- tables -----------------------------------------------------------------------------
@@ -265,7 +303,7 @@ def _row_subject(q: str, table: Table, cues: AskCues) -> str:
     """What the question asks of a named table besides its header and generic words: a row
     subject (核电, 农业农村领域) when anything specific is left."""
     rest = _TABLE_REF.sub("", q)
-    for word in sorted((*cues.table_words, *table.header.cells, *cues.list_words, *cues.outline), key=len, reverse=True):
+    for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words), key=len, reverse=True):
         rest = rest.replace(squash(word), "")
     rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
     return rest if len(rest) >= 2 else ""
