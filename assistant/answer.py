@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from .errors import InternalCheckError
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
@@ -38,8 +39,10 @@ PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
 
 
-class NumberFaithfulnessError(AssertionError):
+class NumberFaithfulnessError(InternalCheckError):
     """An answer states a number that none of its quotes contains (a bug, never shown)."""
+
+    reason = "回答中有数字在所引原文里找不到"
 
 
 @dataclass(frozen=True)

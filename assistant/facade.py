@@ -1,88 +1,74 @@
 """The one path to an answer: the CLI, the app, the eval runner and the benchmarks all use
-`Assistant`. Heavy things (index, model, jieba) load on first use."""
+`Assistant`. Heavy things (index, model, jieba) load on first use.
+
+Everything an answer is made from (chunks, both indexes, the plan texts, the support files,
+the composer) comes from one index build and is held together in a `Live` object; a rebuild
+prepares the next one and swaps it in whole, so a question answered during a rebuild uses
+one build throughout, never parts of two."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import logging
 import threading
 import unicodedata
+from collections.abc import Callable
 from functools import cached_property
 
 from .answer import NO_SUCH_PART, Composer, compose_targets, find_scope
-from .errors import InvalidQuestion
-from .index import Index, Manifest, Progress, build_index, ensure_index, read_manifest
-from .load import load_corpus
+from .errors import InternalCheckError, InvalidQuestion
+from .index import Index, Manifest, Progress, build_index, open_index, read_manifest
 from .parse import parse
 from .retrieve import HybridRetriever
-from .segment import Segmenter, make_segmenter
+from .segment import Segmenter
 from .settings import Settings
 from .targets import extract_targets, select
 from .types import Answer, Document, Hit, ParsedDocument, Target
 from .understand import SectorMap, analyze, rewrite_follow_up, split_parts
 
+log = logging.getLogger(__name__)
+
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
 COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks")
 SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
+CHECK_FAILED = ("抱歉，这个问题暂时无法作答：回答在内部校验中未通过（{reason}），为避免给出没有原文依据的内容，"
+                "助手不作回答。问题已记录，请换个问法再试。")
+NOTICES_KEPT = 20
 
 
 def _no_progress(fraction: float, message: str) -> None:
     pass
 
 
-class Assistant:
-    def __init__(self, settings: Settings, progress: Progress = _no_progress):
+class Live:
+    """One index build and everything derived from it."""
+
+    def __init__(self, index: Index, settings: Settings):
+        self.index = index
         self.settings = settings
-        self._progress = progress
-        self._lock = threading.RLock()
-
-    # ---- the index ---------------------------------------------------------------------
-    @cached_property
-    def index(self) -> Index:
-        with self._lock:
-            return Index(self.settings, ensure_index(self.settings, self._progress))
-
-    def rebuild(self, progress: Progress = _no_progress) -> Manifest:
-        """Build anew and switch to the new index; the old one serves until the switch."""
-        manifest = build_index(self.settings, progress)
-        with self._lock:
-            for name in ("index", "retriever", "composer", "documents", "parsed", "registry"):
-                self.__dict__.pop(name, None)
-        return manifest
-
-    def ensure(self, progress: Progress | None = None) -> Manifest:
-        """Build the index if it is missing or stale (with progress), then load it."""
-        with self._lock:
-            if "index" not in self.__dict__:
-                manifest = ensure_index(self.settings, progress or self._progress)
-                self.__dict__["index"] = Index(self.settings, manifest)
-            return self.index.manifest
 
     @property
-    def mode(self) -> str:
-        return f"llm（{self.settings.llm_model}，校验失败时回退为原文摘录）" if self.settings.llm_enabled else "extractive"
+    def manifest(self) -> Manifest:
+        return self.index.manifest
 
-    def status(self) -> Manifest | None:
-        return read_manifest(self.settings)
-
-    # ---- the corpus ---------------------------------------------------------------------
-    @cached_property
+    @property
     def documents(self) -> dict[str, Document]:
-        return {d.doc_id: d for d in load_corpus(self.settings.corpus_dir, self.settings.support_files)}
+        return self.index.documents
+
+    @property
+    def segmenter(self) -> Segmenter:
+        return self.index.segmenter
+
+    @property
+    def sectors(self) -> SectorMap:
+        return self.index.sectors
 
     @cached_property
     def parsed(self) -> dict[str, ParsedDocument]:
         return {doc_id: parse(d) for doc_id, d in self.documents.items()}
 
-    @cached_property
-    def segmenter(self) -> Segmenter:
-        return make_segmenter(self.settings)
-
-    @cached_property
-    def sectors(self) -> SectorMap:
-        return SectorMap.load(self.settings.corpus_dir / self.settings.departments_file)
-
-    # ---- asking -------------------------------------------------------------------------
     @cached_property
     def retriever(self) -> HybridRetriever:
         s = self.settings
@@ -96,17 +82,125 @@ class Assistant:
         return Composer(self.documents, self.parsed, self.index, self.segmenter,
                         self.settings.answer_max_sentences, self.settings.min_coverage)
 
+    @cached_property
+    def registry(self) -> list[Target]:
+        return [t for p in self.parsed.values() for t in extract_targets(p, self.sectors)]
+
+    def load(self) -> Live:
+        """Read everything a first question needs, so a swapped-in build answers at once."""
+        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能")
+        return self
+
+
+class Assistant:
+    def __init__(self, settings: Settings, progress: Progress = _no_progress,
+                 notify: Callable[[str], None] | None = None):
+        self.settings = settings
+        self._progress = progress
+        self._notify_callback = notify
+        self.notices: collections.deque[str] = collections.deque(maxlen=NOTICES_KEPT)
+        self._lock = threading.RLock()
+        self._live: Live | None = None
+
+    def _notify(self, message: str) -> None:
+        """Index events a user should hear about (repaired, stale, waiting for a build)."""
+        log.warning("%s", message)
+        self.notices.append(message)
+        if self._notify_callback:
+            self._notify_callback(message)
+
+    # ---- the index ---------------------------------------------------------------------
+    @property
+    def live(self) -> Live:
+        live = self._live
+        if live is None:
+            self.ensure()
+            live = self._live
+        return live
+
+    def ensure(self, progress: Progress | None = None, serve_stale: bool = True) -> Manifest:
+        """Load the live index (checked), building it first if it is missing, stale or
+        damaged. With `serve_stale`, a corpus that cannot be built leaves the last good index
+        in use and says why in `notices`; without it the error is raised."""
+        with self._lock:
+            if self._live is None:
+                index = open_index(self.settings, progress or self._progress, self._notify, serve_stale)
+                self._live = Live(index, self.settings)
+            return self._live.manifest
+
+    def rebuild(self, progress: Progress = _no_progress) -> Manifest:
+        """Build anew and switch to the new index; the old one serves until the switch."""
+        build_index(self.settings, progress, self._notify)
+        fresh = Live(open_index(self.settings, progress, self._notify, serve_stale=False), self.settings).load()
+        with self._lock:
+            self._live = fresh
+        return fresh.manifest
+
+    @property
+    def index(self) -> Index:
+        return self.live.index
+    @property
+    def mode(self) -> str:
+        return f"llm（{self.settings.llm_model}，校验失败时回退为原文摘录）" if self.settings.llm_enabled else "extractive"
+
+    def status(self) -> Manifest | None:
+        """The manifest of the index this assistant serves (once loaded), else the one on disk."""
+        live = self._live
+        return live.manifest if live is not None else read_manifest(self.settings)
+
+    # ---- what the live build holds ---------------------------------------------------------
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.live.documents
+
+    @property
+    def parsed(self) -> dict[str, ParsedDocument]:
+        return self.live.parsed
+
+    @property
+    def segmenter(self) -> Segmenter:
+        return self.live.segmenter
+
+    @property
+    def sectors(self) -> SectorMap:
+        return self.live.sectors
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self.live.retriever
+
+    @property
+    def composer(self) -> Composer:
+        return self.live.composer
+
+    @property
+    def registry(self) -> list[Target]:
+        return self.live.registry
+
+    # ---- asking -------------------------------------------------------------------------
     def search(self, question: str) -> list[Hit]:
         return self.retriever.search(self.validate(question))
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None,
+            live: Live | None = None) -> Answer:
         """Answer a question; `history` holds earlier (question, answer) pairs, and a
-        follow-up (“那建筑呢？”) is rewritten from it and the rewrite shown on the answer."""
+        follow-up (“那建筑呢？”) is rewritten from it and the rewrite shown on the answer.
+        `live` pins the build (a caller that renders the answer against its documents).
+
+        An internal self-check that fails (a number no quote holds) gives an answer with
+        `error` set and no content, and is logged: one bad answer never ends a batch."""
         original = self.validate(question)
         history = history or []
-        rewritten = (self.llm.rewrite_follow_up(original, history) if self.llm and history else None) \
-            or rewrite_follow_up(original, history, self.sectors)
-        answer = self._answer(rewritten or original)
+        live = live or self.live
+        try:
+            rewritten = (self.llm.rewrite_follow_up(original, history) if self.llm and history else None) \
+                or rewrite_follow_up(original, history, live.sectors)
+            answer = self._answer(live, rewritten or original)
+        except InternalCheckError as exc:
+            log.error("internal check failed for question %r: %s", original, exc)
+            reason = getattr(exc, "reason", "内部校验未通过")
+            return Answer(question=original, text=CHECK_FAILED.format(reason=reason), found=False,
+                          intent="error", error=reason)
         if rewritten:
             answer = dataclasses.replace(answer, question=original, rewritten_question=rewritten)
         if self.llm and answer.intent not in COMPLETE_LIST_INTENTS:
@@ -122,59 +216,54 @@ class Assistant:
 
         return LLMAnswerer(self.settings)
 
-    def _answer(self, question: str) -> Answer:
-        query = analyze(question, self.segmenter, self.sectors)
+    def _answer(self, live: Live, question: str) -> Answer:
+        query = analyze(question, live.segmenter, live.sectors)
         if query.intent == "sector_tasks":
-            return self._sector_tasks(query)
+            return self._sector_tasks(live, query)
         if query.intent in ("sector_targets", "department_unknown"):
-            chosen = select(self.registry, self.sectors, query.sector, query.department)
-            return compose_targets(query, chosen, self.sectors, self.documents, self.registry)
-        scope = find_scope(question, self.parsed)
+            chosen = select(live.registry, live.sectors, query.sector, query.department)
+            return compose_targets(query, chosen, live.sectors, live.documents, live.registry)
+        scope = find_scope(question, live.parsed)
+        composer, retriever = live.composer, live.retriever
         if scope is None:
-            parts = split_parts(query.search, self.segmenter)
+            parts = split_parts(query.search, live.segmenter)
             if len(parts) > 1:
-                return self.composer.compose_parts(query, [
-                    (dataclasses.replace(query, search_text=p), self.retriever.search(p)) for p in parts])
-            return self.composer.compose(query, self.retriever.search(query.search))
+                return composer.compose_parts(query, [
+                    (dataclasses.replace(query, search_text=p), retriever.search(p)) for p in parts])
+            return composer.compose(query, retriever.search(query.search))
         kind, heading, doc_id = scope
         if heading is None:
             return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
                           intent=query.intent)
-        inside = self._chunks_under(doc_id, heading.section_path)
-        inside.sort(key=lambda c: -self.composer.chunk_coverage(query.search, c))
+        inside = _chunks_under(live, doc_id, heading.section_path)
+        inside.sort(key=lambda c: -composer.chunk_coverage(query.search, c))
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
-        return self.composer.compose(dataclasses.replace(query, intent="section"), hits,
-                                     scope=heading, scope_doc=doc_id)
+        return composer.compose(dataclasses.replace(query, intent="section"), hits,
+                                scope=heading, scope_doc=doc_id)
 
-    def _sector_tasks(self, query) -> Answer:
+    def _sector_tasks(self, live: Live, query) -> Answer:
         """The sections the plan devotes to the asked sector (by the headings named for it in
         the local mapping), each quoted from its heading down."""
-        words = [w for name in self.sectors.sectors_asked(query)
-                 for w in self.sectors.sectors.get(name, {}).get("headings", [])]
+        words = [w for name in live.sectors.sectors_asked(query)
+                 for w in live.sectors.sectors.get(name, {}).get("headings", [])]
         sections = []
-        for doc_id, parsed in self.parsed.items():
+        for doc_id, parsed in live.parsed.items():
             for block in parsed.blocks:
                 if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
                         w in block.section_path[-1] for w in words):
-                    sections.append((block, doc_id, self._chunks_under(doc_id, block.section_path)))
-        return self.composer.compose_sections(query, sections)
-
-    def _chunks_under(self, doc_id: str, section_path: tuple[str, ...]) -> list:
-        return [c for c in self.index.chunks
-                if c.doc_id == doc_id and c.section_path[:len(section_path)] == section_path]
+                    sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
+        return live.composer.compose_sections(query, sections)
 
     # ---- the targets registry -------------------------------------------------------------
-    @cached_property
-    def registry(self) -> list[Target]:
-        return [t for p in self.parsed.values() for t in extract_targets(p, self.sectors)]
-
     def targets(self, sector: str | None = None, department: str | None = None) -> list[Target]:
-        return select(self.registry, self.sectors, sector or "", department or "")
+        live = self.live
+        return select(live.registry, live.sectors, sector or "", department or "")
 
     def warm_up(self) -> None:
         """Load everything a first question would (index, model, jieba)."""
         self.ask("节能目标")
 
+    # ---- input limits ---------------------------------------------------------------------
     def validate(self, question: str) -> str:
         if question is None or not str(question).strip():
             raise InvalidQuestion("问题为空，请输入要查询的内容，例如“大宗固废综合利用率要达到多少？”。")
@@ -182,6 +271,20 @@ class Assistant:
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise InvalidQuestion(f"问题过长（{len(question)} 字），请精简到 {limit} 字以内。")
+        if any(unicodedata.category(ch) == "Cs" for ch in question):
+            raise InvalidQuestion("问题中有无法识别的字节（不是有效的 UTF-8 文本），请检查输入的编码后重新提问。")
         if any(unicodedata.category(ch) == "Cc" for ch in question):
             raise InvalidQuestion("问题中含有控制字符，请删除后重新输入。")
         return question
+
+    def check_conversation(self, messages: int, chars: int) -> None:
+        """A conversation sent with a question stays within the history limits."""
+        s = self.settings
+        if messages > s.max_history_messages or chars > s.max_history_chars:
+            raise InvalidQuestion(f"对话记录过长（{messages} 条消息、{chars:,} 字；上限 {s.max_history_messages} 条、"
+                                  f"{s.max_history_chars:,} 字）。请点击“清空对话”后重新提问。")
+
+
+def _chunks_under(live: Live, doc_id: str, section_path: tuple[str, ...]) -> list:
+    return [c for c in live.index.chunks
+            if c.doc_id == doc_id and c.section_path[:len(section_path)] == section_path]

@@ -152,6 +152,7 @@ class Answer:
     mode: str = "extractive"
     rewritten_question: str | None = None
     note: str = ""
+    error: str = ""  # why no answer could be given (an internal check, bad input): shown, logged
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> dict:
@@ -166,6 +167,8 @@ class Answer:
             data["rewritten_question"] = self.rewritten_question
         if self.note:
             data["note"] = self.note
+        if self.error:
+            data["error"] = self.error
         return data
 
 
