@@ -118,23 +118,31 @@ class Assistant:
             live = self._live
         return live
 
-    def ensure(self, progress: Progress | None = None, serve_stale: bool = True) -> Manifest:
+    def ensure(self, progress: Progress | None = None, serve_stale: bool = True,
+               notify: Callable[[str], None] | None = None) -> Manifest:
         """Load the live index (checked), building it first if it is missing, stale or
         damaged. With `serve_stale`, a corpus that cannot be built leaves the last good index
-        in use and says why in `notices`; without it the error is raised."""
+        in use and says why in `notices`; without it the error is raised. `notify` also hears
+        this call's notices (waiting for another build, a repair) as they happen."""
         with self._lock:
             if self._live is None:
-                index = open_index(self.settings, progress or self._progress, self._notify, serve_stale)
+                index = open_index(self.settings, progress or self._progress, self._tell(notify), serve_stale)
                 self._live = Live(index, self.settings)
             return self._live.manifest
 
-    def rebuild(self, progress: Progress = _no_progress) -> Manifest:
+    def rebuild(self, progress: Progress = _no_progress, notify: Callable[[str], None] | None = None) -> Manifest:
         """Build anew and switch to the new index; the old one serves until the switch."""
-        build_index(self.settings, progress, self._notify)
-        fresh = Live(open_index(self.settings, progress, self._notify, serve_stale=False), self.settings).load()
+        tell = self._tell(notify)
+        build_index(self.settings, progress, tell)
+        fresh = Live(open_index(self.settings, progress, tell, serve_stale=False), self.settings).load()
         with self._lock:
             self._live = fresh
         return fresh.manifest
+
+    def _tell(self, notify: Callable[[str], None] | None) -> Callable[[str], None]:
+        if notify is None:
+            return self._notify
+        return lambda message: (self._notify(message), notify(message))
 
     @property
     def index(self) -> Index:
@@ -282,7 +290,7 @@ class Assistant:
         s = self.settings
         if messages > s.max_history_messages or chars > s.max_history_chars:
             raise InvalidQuestion(f"对话记录过长（{messages} 条消息、{chars:,} 字；上限 {s.max_history_messages} 条、"
-                                  f"{s.max_history_chars:,} 字）。请点击“清空对话”后重新提问。")
+                                  f"{s.max_history_chars:,} 字）。")
 
 
 def _chunks_under(live: Live, doc_id: str, section_path: tuple[str, ...]) -> list:
