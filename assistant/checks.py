@@ -120,5 +120,5 @@ def read_toml(path: Path, what: str) -> dict:
 
 def _line_of(text: str, sector: str) -> int:
     """Line of the [sectors."name"] header, 0 when it is written another way."""
-    m = re.search(rf'^\s*\[\s*sectors\s*\.\s*"?{re.escape(sector)}"?\s*\]', text, re.MULTILINE)
+    m = re.search(rf'^[ \t]*\[\s*sectors\s*\.\s*"?{re.escape(sector)}"?\s*\]', text, re.MULTILINE)
     return text.count("\n", 0, m.start()) + 1 if m else 0

@@ -163,17 +163,20 @@ def open_index(settings: Settings, progress: Progress = _no_progress, notify: No
     if notice:
         notify(notice)
     manifest = read_manifest(settings)
+    damaged: dict[str, str] = {}  # build id -> what is damaged (a broken store is opened once)
     if is_current(manifest, settings):
-        index, _ = _try_open(settings, manifest)
+        index, problem = _try_open(settings, manifest)
         if index is not None:
             return index
-    if serve_stale and (index := _known_failure(settings, manifest, notify)) is not None:
+        damaged[manifest.build_id] = problem
+    if serve_stale and not damaged and (index := _known_failure(settings, manifest, notify)) is not None:
         return index
     with _build_lock(settings.index_dir, notify):
         manifest = read_manifest(settings)  # another process may have built it meanwhile
         damage = ""
         if is_current(manifest, settings):
-            index, damage = _try_open(settings, manifest)
+            index, damage = (None, damaged[manifest.build_id]) if manifest.build_id in damaged \
+                else _try_open(settings, manifest)
             if index is not None:
                 return index
             notify(f"索引已损坏（{damage}），正在自动重建…")
