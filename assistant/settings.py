@@ -67,7 +67,7 @@ class Settings:
     max_eval_bytes: int = 2_000_000
     max_history_messages: int = 200  # chat messages sent with a question (both roles)
     max_history_chars: int = 400_000
-    app_max_sessions: int = 500  # browser tabs / API clients whose state the app keeps in memory
+    app_max_sessions: int = 200  # browser tabs / API clients whose state the app keeps in memory
 
     # app
     host: str = "127.0.0.1"
