@@ -348,6 +348,28 @@ def test_an_ask_that_must_wait_for_a_build_says_so_at_once(base):
     assert proc.returncode == 0 and json.loads(out)["found"]
 
 
+def test_the_app_says_at_once_that_it_waits_for_a_build(base):
+    settings = settings_in(base)
+    (settings.corpus_dir / "001_new.txt").write_text("一、总则\n\n到 2025 年，新能源装机达到 50%。\n", encoding="utf-8")
+    assistant = Assistant(settings)
+    startup = app_module.Startup(assistant)
+    handlers = app_module.App(assistant, base / "feedback", startup)
+    with open(settings.index_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        startup.start()
+        deadline = time.time() + 30
+        while "另一个进程正在构建索引" not in startup.message and time.time() < deadline:
+            time.sleep(0.05)
+        assert "另一个进程正在构建索引" in handlers.startup_html()
+        steps = handlers.respond(PUE, [], [])
+        next(steps)
+        chat = next(steps)[0]  # the question waits, and says what for
+        assert "另一个进程正在构建索引" in chat[-1]["content"]
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    chat = list(steps)[-1][0]
+    assert "1.6" in chat[-1]["content"]
+
+
 BAD_FILES = {
     "gbk.txt": "一、总则\n到 2025 年，能耗降低 5%。\n".encode("gbk"),
     "binary.txt": b"\x00\x01\x02" + os.urandom(3000),
@@ -626,6 +648,7 @@ def test_with_users_every_call_needs_a_login(settings):
                              block=False, users={"admin": "pw"})
     try:
         assert demo.app_handlers.startup.wait(60)
+        assert demo.max_file_size == settings.max_eval_bytes  # a 50 MB upload is refused at the door
         url = f"http://127.0.0.1:{port}/"
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own error types
             Client(url, verbose=False).predict(PUE, [], api_name="/ask")
