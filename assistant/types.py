@@ -200,5 +200,5 @@ class EvalResult:
 
     @property
     def passed(self) -> bool:
-        return (self.abstained_correctly and not self.facts_missing
+        return (self.abstained_correctly and not self.facts_missing and not self.answer.error
                 and self.citations_valid and self.numbers_faithful)

@@ -7,6 +7,7 @@ per session and copied). The rebuild loop and the soak test are `slow`."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import fcntl
 import gc
 import io
@@ -166,6 +167,8 @@ def test_internal_check_failure_never_ends_an_eval(settings, monkeypatch):
     break_numbers_for(monkeypatch, "PUE")
     gold = load_eval_set(GOLD)
     items = gold[:20] + [i for i in gold if "PUE" in i.question]
+    items.append(dataclasses.replace(items[0], id="oos-pue", question="数据中心PUE的补贴标准", type="out_of_scope",
+                                     answerable=False, key_facts=(), evidence=()))
     assert any("PUE" in i.question for i in items)
     results = run_eval(Assistant(settings), items)
     assert len(results) == len(items)
