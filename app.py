@@ -14,9 +14,12 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read by gradio at call time:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
 import html  # noqa: E402
 import logging  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -27,7 +30,7 @@ import gradio as gr  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 from assistant import feedback as feedback_store  # noqa: E402
-from assistant.errors import AssistantError  # noqa: E402
+from assistant.errors import AccessDenied, AssistantError, ConfigError, InvalidQuestion  # noqa: E402
 
 log = logging.getLogger("assistant.app")
 
@@ -39,6 +42,10 @@ ALL = "（全部）"
 BUILTIN = "内置评测集"
 UPLOADED = "上传的文件"
 HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
+TURNS_KEPT = 100  # per session: the turns feedback can still refer to
+OUT_RUNS_KEPT = 20  # eval reports, charts and exports kept in the app's temp folder
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+STALE_CACHE = (3600, 86400)  # gradio's cached files: checked hourly, deleted after a day
 CONTEXT_CHARS = 120  # characters of the surrounding paragraph shown around a quote
 STREAM_STEP = 12  # characters per streamed update
 STREAM_DELAY = 0.012
@@ -138,6 +145,7 @@ class Startup:
         self.assistant = assistant
         self.fraction = 0.0
         self.message = "等待启动…"
+        self.notices: list[str] = []  # what the index check said: repaired, stale, waited
         self.error: str | None = None
         self.done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,10 +159,14 @@ class Startup:
     def _update(self, fraction: float, message: str) -> None:
         self.fraction, self.message = max(0.0, min(1.0, float(fraction))), message
 
+    def _notice(self, message: str) -> None:
+        self.notices.append(message)
+        self.message = message
+
     def _run(self) -> None:
         try:
             self._update(0.0, "检查索引…")
-            self.assistant.ensure(self._update)
+            self.assistant.ensure(self._update, notify=self._notice)
             self._update(1.0, "索引就绪，正在加载模型…")
             self.assistant.warm_up()
             self._update(1.0, "就绪")
@@ -218,7 +230,10 @@ def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
 
 def sources_html(answer, documents: dict) -> str:
     parts = []
-    if not answer.found:
+    if answer.error:
+        parts.append(f'<div class="notice notice-error"><b>未能作答</b>：{esc(answer.error)}。'
+                     '这不是规划的内容问题，已记录到服务器日志。</div>')
+    elif not answer.found:
         parts.append('<div class="notice notice-notfound"><b>规划中未找到</b>：已索引的规划中没有能直接回答这个问题的内容，'
                      '助手不作推测。可以换个说法，或到“原文”页查看规划全文。</div>')
     if answer.rewritten_question:
@@ -290,27 +305,61 @@ class App:
     """Handlers for the Blocks; each turns the facade's results into component values."""
 
     def __init__(self, assistant: Assistant, feedback_dir: Path | None = None,
-                 startup: Startup | None = None):
+                 startup: Startup | None = None, host: str | None = None,
+                 users: dict[str, str] | None = None):
         self.assistant = assistant
         self.settings = assistant.settings
         self.feedback_dir = Path(feedback_dir or self.settings.feedback_dir)
         self.startup = startup or Startup(assistant)
+        self.host = host or self.settings.host
+        self.users = users or {}
         self.out_dir = Path(tempfile.mkdtemp(prefix="plan-qa-app-"))
+        self._out_lock = threading.Lock()
 
     def _out_path(self, name: str) -> Path:
-        folder = self.out_dir / uuid.uuid4().hex[:12]
-        folder.mkdir(parents=True, exist_ok=True)
+        """A fresh folder per eval run or export; only the latest OUT_RUNS_KEPT are kept."""
+        with self._out_lock:
+            runs = sorted((p for p in self.out_dir.glob("run-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+            for old in runs[:max(0, len(runs) - OUT_RUNS_KEPT + 1)]:
+                shutil.rmtree(old, ignore_errors=True)
+            folder = self.out_dir / f"run-{time.time_ns()}-{uuid.uuid4().hex[:6]}"
+            folder.mkdir(parents=True)
         return folder / name
+
+    def _content_path(self, name: str, content: bytes) -> Path:
+        """A file named by its content: the same CSV asked for again (every page load asks
+        for the full list) is written once, not once per request."""
+        folder = self.out_dir / "csv" / hashlib.sha256(content).hexdigest()[:20]
+        path = folder / name
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{uuid.uuid4().hex[:6]}"
+            tmp.write_bytes(content)
+            tmp.replace(path)
+        return path
+
+    def require_access(self, request: gr.Request | None, action: str) -> None:
+        """Rebuild and feedback export change or reveal server data: with users configured
+        they need a signed-in user; without, the app must listen on loopback only."""
+        if self.users:
+            if request is None or getattr(request, "username", None) not in self.users:
+                raise AccessDenied(f"{action}需要登录：请用管理员账号登录后重试。")
+            return
+        if self.host not in LOOPBACK:
+            raise AccessDenied(f"{action}已停用：网页服务监听在 {self.host}，但没有配置登录用户。"
+                               "请设置 ASSISTANT_AUTH_FILE 或 ASSISTANT_USERS 后重启（见 README）。")
 
     # -- start-up status -------------------------------------------------------------------
     def startup_html(self) -> str:
         s = self.startup
+        notices = "".join(f'<div class="notice notice-notfound index-notice">{esc(n)}</div>'
+                          for n in dict.fromkeys(s.notices[-3:]))
         if s.error:
-            return f'<div class="notice notice-error"><b>索引不可用</b>：{esc(s.error)}</div>'
+            return f'<div class="notice notice-error"><b>索引不可用</b>：{esc(s.error)}</div>' + notices
         if s.ready:
             m = self.assistant.status()
             detail = f"{m.chunk_count} 个片段 · 模型 {m.model_id} · 构建于 {m.built_at}" if m else ""
-            return f'<div class="notice notice-ok" id="startup-ready">索引就绪。{esc(detail)}</div>'
+            return f'<div class="notice notice-ok" id="startup-ready">索引就绪。{esc(detail)}</div>' + notices
         pct = int(s.fraction * 100)
         return (f'<div class="notice notice-rewritten" id="startup-building"><b>正在准备索引</b>'
                 f'（首次启动需构建，约十几秒；期间提出的问题会在就绪后自动回答）：{esc(s.message)} · {pct}%'
@@ -324,8 +373,13 @@ class App:
 
     # -- chat ------------------------------------------------------------------------------
     def respond(self, message, chat, turns):
-        chat, turns = list(chat or []), list(turns or [])
+        chat, turns = list(chat or []), list(turns or [])[-TURNS_KEPT:]
         question = message if isinstance(message, str) else ""
+        try:
+            self.assistant.check_conversation(len(chat), sum(len(str(m.get("content", ""))) if isinstance(m, dict)
+                                                              else len(str(m)) for m in chat))
+        except InvalidQuestion as exc:  # the old conversation is dropped, the question still answered
+            chat, turns = [{"role": "assistant", "content": "⚠️ " + md_escape(f"{exc}已开始新的对话，本题按新对话回答。")}], []
         shown_q = question.strip()
         if len(shown_q) > 200:
             shown_q = shown_q[:200] + f"…（共 {len(shown_q)} 字）"
@@ -342,8 +396,9 @@ class App:
 
         history = [(t["question"], t["answer"]["answer"]) for t in turns][-HISTORY_TURNS:]
         try:
-            answer = self.assistant.ask(question, history)
-            documents = self.assistant.documents
+            live = self.assistant.live  # the answer and the texts it is shown in come from one build
+            answer = self.assistant.ask(question, history, live=live)
+            documents = live.documents
         except Exception as exc:  # noqa: BLE001 - turned into a message in the chat
             chat[-1] = {"role": "assistant", "content": "⚠️ " + md_escape(user_message(exc))}
             yield chat, turns, empty_sources_html(), [], ""
@@ -357,7 +412,7 @@ class App:
         chat[-1] = {"role": "assistant", "content": chat_text(answer, text, complete=True)}
         data = answer.to_json()
         turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data})
-        yield chat, turns, sources_html(answer, documents), data["sources"], ""
+        yield chat, turns[-TURNS_KEPT:], sources_html(answer, documents), data["sources"], ""
 
     @staticmethod
     def clear():
@@ -382,11 +437,12 @@ class App:
         mark = "👍" if vote == "up" else "👎"
         return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”。"
 
-    def export_feedback(self):
-        out = self._out_path("feedback_downvotes_eval.jsonl")
+    def export_feedback(self, request: gr.Request = None):
         try:
+            self.require_access(request, "导出反馈")
+            out = self._out_path("feedback_downvotes_eval.jsonl")
             count = feedback_store.export_downvotes(self.feedback_dir, out)
-        except OSError as exc:
+        except (AssistantError, OSError) as exc:
             raise fail(exc) from None
         if not count:
             return "还没有 👎 反馈可以导出。", gr.File(value=None, visible=False)
@@ -448,10 +504,12 @@ class App:
         return (self.documents_rows(), self.status_markdown(), gr.Dropdown(choices=choices, value=first),
                 outline, viewer, "")
 
-    def rebuild(self, progress=gr.Progress()):  # noqa: B008 - how gradio injects a progress bar
-        progress(0.0, desc="开始重建索引…")
+    def rebuild(self, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008 - how gradio injects it
         try:
-            self.assistant.rebuild(lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
+            self.require_access(request, "重建索引")
+            progress(0.0, desc="开始重建索引…")
+            self.assistant.rebuild(lambda f, m: progress(max(0.0, min(1.0, f)), desc=m),
+                                   notify=lambda m: progress(0.0, desc=m))
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
         gr.Info("索引已重建并切换到新版本。")
@@ -482,8 +540,7 @@ class App:
         rows = [[t.indicator, t.value, t.unit, t.comparator, t.year or "未写明", t.sector, t.quote, t.section]
                 for t in targets]
         name = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", department or sector or "全部")
-        path = self._out_path(f"规划指标_{name}.csv")
-        path.write_text(to_csv(targets), encoding="utf-8-sig")  # BOM: spreadsheets keep the Chinese
+        path = self._content_path(f"规划指标_{name}.csv", to_csv(targets).encode("utf-8-sig"))  # BOM: for spreadsheets
         summary = f"{scope}：共 {len(targets)} 项目标。"
         return rows, summary, gr.DownloadButton(value=str(path), interactive=True)
 
@@ -497,8 +554,10 @@ class App:
 
     # -- evals -------------------------------------------------------------------------------
     def run_eval(self, which, upload, progress=gr.Progress()):  # noqa: B008
-        from assistant.evaluate import load_eval_set, metrics, run_eval
-        from assistant.report import TABLE_METRICS, chart_png, report_data, write_report
+        """A generator: it yields after every item, so a cancelled run (the stop button, a
+        closed page, a client's cancel) stops at the next item instead of running on."""
+        from assistant.evaluate import iter_eval, load_eval_set, metrics
+        from assistant.report import chart_png, report_data, write_report
 
         if which == UPLOADED:
             if not upload:
@@ -506,20 +565,28 @@ class App:
             path = Path(upload if isinstance(upload, str) else upload.name)
         else:
             path = BUILTIN_EVAL_SET
+        name = path.name if which == UPLOADED else BUILTIN_EVAL_SET.name
         try:
-            items = load_eval_set(path)
+            items = load_eval_set(path, self.settings.max_eval_items, self.settings.max_eval_bytes)
             self.startup.wait()
             progress(0, desc=f"共 {len(items)} 题，开始评测…")
-            results = run_eval(self.assistant, items,
-                               progress=lambda done, total: progress(done / total, desc=f"第 {done}/{total} 题"))
+            results = []
+            for result in iter_eval(self.assistant, items):
+                results.append(result)
+                progress(len(results) / len(items), desc=f"第 {len(results)}/{len(items)} 题")
+                yield (f"正在评测：第 {len(results)}/{len(items)} 题…", gr.skip(), gr.skip(),
+                       gr.skip(), gr.skip())
             summary = metrics(results)
             chart = self._out_path("metrics.png")
             chart.write_bytes(chart_png(summary))
             report_dir = self._out_path("report").with_suffix("")
-            name = path.name if which == UPLOADED else BUILTIN_EVAL_SET.name
             report = write_report(report_data(results, summary, name, self.assistant.mode), report_dir)
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
+        yield self._eval_outputs(name, results, summary, chart, report)
+
+    def _eval_outputs(self, name, results, summary, chart, report):
+        from assistant.report import TABLE_METRICS
 
         table = [[f"{TYPE_NAMES.get(kind, kind)}（{kind}）", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
                  for kind, values in summary.items()]
@@ -536,14 +603,18 @@ class App:
         text = (f"**{esc(name)}**：{overall['questions']} 题，通过 {overall['questions'] - len(failed)} 题，"
                 f"未通过 {len(failed)} 题；通过率 {fmt_metric(overall['passed'])}，"
                 f"要点召回 {fmt_metric(overall['key_fact_recall'])}，hit@5 {fmt_metric(overall['hit@5'])}。")
+        errors = [r for r in results if r.answer.error]
+        if errors:
+            text += f"\n\n其中 {len(errors)} 题未能作答（计为未通过，原因见“未通过的题目”）。"
         return (text, gr.Dataframe(value=table, headers=["类型", *(METRIC_NAMES.get(m, m) for m in TABLE_METRICS)]),
                 str(chart), failed_rows, gr.DownloadButton(value=str(report["html"]), visible=True))
 
 
 def build_app(assistant: Assistant, feedback_dir: Path | None = None,
-              startup: Startup | None = None) -> gr.Blocks:
-    app = App(assistant, feedback_dir, startup)
-    with gr.Blocks(title="规划问答助手", analytics_enabled=False) as demo:
+              startup: Startup | None = None, host: str | None = None,
+              users: dict[str, str] | None = None) -> gr.Blocks:
+    app = App(assistant, feedback_dir, startup, host=host, users=users)
+    with gr.Blocks(title="规划问答助手", analytics_enabled=False, delete_cache=STALE_CACHE) as demo:
         demo.app_handlers = app  # for tests and for main()
         gr.Markdown("## 规划问答助手\n以规划原文为依据回答问题：每个回答都附出处（原文摘录与所在章节）；规划中没有写的，助手会说明未找到。")
         startup_box = gr.HTML(app.startup_html(), elem_id="startup-status")
@@ -592,7 +663,9 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
                                      info=f"内置：evals/{BUILTIN_EVAL_SET.name}（全部运行约需一分钟）")
                     upload = gr.File(label="上传评测集（.jsonl 或 .csv，格式同内置评测集）",
                                      file_types=[".jsonl", ".csv", ".json"], type="filepath", elem_id="eval-upload")
-                run = gr.Button("运行评测", variant="primary", elem_id="run-eval")
+                with gr.Row():
+                    run = gr.Button("运行评测", variant="primary", elem_id="run-eval")
+                    stop_eval = gr.Button("停止评测", elem_id="stop-eval")
                 eval_summary = gr.Markdown("", elem_id="eval-summary")
                 metrics_table = gr.Dataframe(interactive=False, label="各类型指标", elem_id="metrics-table")
                 chart = gr.Image(label="各类型指标图", type="filepath", interactive=False, elem_id="metrics-chart",
@@ -643,9 +716,11 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
 
         # events: evals
         upload.upload(lambda: UPLOADED, outputs=which, api_visibility="private", queue=False)
-        run.click(app.run_eval, inputs=[which, upload],
-                  outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
-                  concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
+        eval_run = run.click(app.run_eval, inputs=[which, upload],
+                             outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
+                             concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
+        stop_eval.click(lambda: "评测已停止。", outputs=eval_summary, cancels=[eval_run], queue=False,
+                        api_visibility="private")
 
         # events: plan
         doc_choice.input(app.show_document, inputs=doc_choice, outputs=[outline, viewer, viewer_info],
@@ -676,13 +751,54 @@ LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, foote
                       mcp_server=False, pwa=False, ssr_mode=False, enable_monitoring=False)
 
 
+def load_users(settings: Settings, env=None) -> dict[str, str]:
+    """Users for the optional login: "name:password" lines in settings.auth_file (# starts a
+    comment) and "name:password,name2:password2" in the variable settings.users_env
+    (ASSISTANT_USERS). ConfigError names the file and the line of a malformed entry."""
+    env = os.environ if env is None else env
+    entries: list[tuple[str, str]] = []
+    if settings.auth_file:
+        path = Path(settings.auth_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ConfigError(f"找不到登录用户文件 {path}（ASSISTANT_AUTH_FILE），请检查路径。") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"无法读取登录用户文件 {path}：请确认它是 UTF-8 文本且有读取权限。") from exc
+        entries += [(f"{path.name} 第 {n} 行", line.strip()) for n, line in enumerate(text.split("\n"), start=1)
+                    if line.strip() and not line.strip().startswith("#")]
+    raw = env.get(settings.users_env, "")
+    entries += [(f"环境变量 {settings.users_env} 第 {n} 项", item.strip())
+                for n, item in enumerate(raw.split(","), start=1) if item.strip()]
+    users: dict[str, str] = {}
+    for where, entry in entries:
+        name, sep, password = entry.partition(":")
+        if not sep or not name.strip() or not password:
+            raise ConfigError(f"登录用户设置有误（{where}）：应写成“用户名:密码”。")
+        users[name.strip()] = password
+    return users
+
+
+def password_check(users: dict[str, str]):
+    """Gradio's auth callable: constant-time comparison of the password."""
+    def check(name: str, password: str) -> bool:
+        expected = users.get(name)
+        return expected is not None and hmac.compare_digest(expected.encode(), str(password).encode())
+    return check
+
+
 def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None = None,
-           block: bool = True, concurrency: int = 4) -> gr.Blocks:
-    """Start the background index build and serve the app (used by main() and the tests)."""
+           block: bool = True, concurrency: int = 4, users: dict[str, str] | None = None) -> gr.Blocks:
+    """Start the background index build and serve the app (used by main() and the tests).
+    With users (from load_users by default) every page and API call needs a login."""
+    settings = assistant.settings
+    users = load_users(settings) if users is None else users
     startup = Startup(assistant).start()
-    demo = build_app(assistant, feedback_dir=feedback_dir, startup=startup)
+    demo = build_app(assistant, feedback_dir=feedback_dir, startup=startup, host=host, users=users)
     demo.queue(default_concurrency_limit=concurrency)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
+                auth=password_check(users) if users else None, auth_message="请登录规划问答助手。",
+                state_session_capacity=settings.app_max_sessions, max_file_size=settings.max_eval_bytes,
                 **LAUNCH_OPTIONS)
     return demo
 
@@ -703,6 +819,9 @@ def main(argv: list[str] | None = None) -> int:
           "（首次启动会先构建索引，进度显示在网页上）", flush=True)
     try:
         launch(Assistant(settings), args.host or settings.host, args.port or settings.port)
+    except AssistantError as exc:
+        print(f"错误：{exc}")
+        return 2
     except OSError as exc:
         print(f"错误：无法在 {args.host or settings.host}:{args.port or settings.port} 启动网页服务（{exc}）。"
               "可用 --port 或 ASSISTANT_PORT 换一个端口。")

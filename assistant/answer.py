@@ -15,6 +15,7 @@ from functools import cached_property
 
 from .abstain import ANSWERED, RELATED, RULE_COVERAGE, AbstentionModel, EvidenceFeatures
 from .abstain import NOT_FOUND as NOT_FOUND_STATE
+from .errors import InternalCheckError
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
@@ -49,8 +50,10 @@ NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
 NOTE_TASK_SENTENCES = 2  # of each task a department's note covers: its opening sentences
 
 
-class NumberFaithfulnessError(AssertionError):
+class NumberFaithfulnessError(InternalCheckError):
     """An answer states a number that none of its quotes contains (a bug, never shown)."""
+
+    reason = "回答中有数字在所引原文里找不到"
 
 
 @dataclass(frozen=True)

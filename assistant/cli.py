@@ -8,7 +8,7 @@ import json
 import sys
 from contextlib import contextmanager
 
-from .errors import AssistantError, InvalidQuestion
+from .errors import AssistantError
 from .facade import Assistant
 from .settings import Settings
 
@@ -39,6 +39,11 @@ def _print_json(obj: dict) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
+def _printable(text: str) -> str:
+    """Text as given, with bytes that were not UTF-8 shown as U+FFFD (they cannot be printed)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _print_readable(answer) -> None:
     print(answer.text)
     if answer.rewritten_question:
@@ -49,33 +54,60 @@ def _print_readable(answer) -> None:
         print(f"\n说明：{answer.note}")
 
 
+def _stdin_lines():
+    """Standard input split on \\n only (a trailing \\r dropped), each line decoded on its own:
+    a line that is not UTF-8 keeps its bytes as surrogates, and asking it gives that line's
+    error, so one bad line never shifts or stops the others."""
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a byte order mark
+        yield number, raw.decode("utf-8", "surrogateescape")
+
+
+def _ask_one(assistant: Assistant, question: str, line: int | None, as_json: bool,
+             docs: list[str] | None = None) -> bool:
+    """Ask and print one question; False when it gave an error. A single question's bad
+    input is raised (main prints it); a batch line's becomes that line's error object."""
+    shown = _printable(question)
+    head = {"question": shown} if line is None else {"question": shown, "line": line}
+    try:
+        answer = assistant.ask(question, docs=docs)
+    except AssistantError as exc:
+        if line is None:
+            raise
+        if as_json:
+            _print_json({**head, "answer": str(exc), "found": False, "state": "not_found", "confidence": 0.0,
+                         "sources": [], "error": str(exc)})
+        else:
+            print(f"问（第 {line} 行）：{shown}\n错误：{exc}\n")
+        return False
+    if as_json:
+        _print_json({**head, **answer.to_json()})
+        return not answer.error
+    if line is not None:
+        print(f"问（第 {line} 行）：{shown}")
+    _print_readable(answer)
+    if line is not None:
+        print("\n" + "-" * 40)
+    return not answer.error
+
+
 def cmd_ask(assistant: Assistant, args) -> int:
     if args.question is not None:
-        answer = assistant.ask(" ".join(args.question), docs=args.doc)
-        _print_json(answer.to_json()) if args.json else _print_readable(answer)
-        return 0
+        ok = _ask_one(assistant, " ".join(args.question), None, args.json, args.doc)
+        return 0 if ok else 1
     failures = total = 0
-    for line in sys.stdin.read().splitlines():
+    for line, question in _stdin_lines():
         total += 1
-        try:
-            answer = assistant.ask(line, docs=args.doc)
-        except InvalidQuestion as exc:
-            failures += 1
-            error = {"answer": str(exc), "found": False, "sources": [], "error": str(exc)}
-            _print_json(error) if args.json else print(f"错误：{exc}\n")
-            continue
-        if args.json:
-            _print_json(answer.to_json())
-        else:
-            print(f"问：{line}")
-            _print_readable(answer)
-            print("\n" + "-" * 40)
+        failures += not _ask_one(assistant, question, line, args.json, args.doc)
     return 1 if total and failures == total else 0
 
 
 def cmd_index(assistant: Assistant, args) -> int:
     with _progress_bar() as update:
-        manifest = assistant.rebuild(update) if args.rebuild else assistant.ensure(update)
+        manifest = assistant.rebuild(update) if args.rebuild else assistant.ensure(update, serve_stale=False)
     print(f"索引就绪：{manifest.chunk_count} 个片段，模型 {manifest.model_id}，"
           f"构建于 {manifest.built_at}（用时 {manifest.build_seconds} 秒）")
     return 0
@@ -103,7 +135,6 @@ def cmd_targets(assistant: Assistant, args) -> int:
 
 
 def cmd_eval(assistant: Assistant, args) -> int:
-    import json
     from pathlib import Path
 
     from tqdm import tqdm
@@ -111,30 +142,35 @@ def cmd_eval(assistant: Assistant, args) -> int:
     from .evaluate import load_eval_set, metrics, paraphrase_agreement, run_eval
     from .report import compare, llm_summary, metrics_table, report_data, splits_table, write_report
 
-    sets = {Path(f).name: load_eval_set(Path(f)) for f in args.file}
+    s = assistant.settings
+    sets = {Path(f).name: load_eval_set(Path(f), s.max_eval_items, s.max_eval_bytes) for f in args.file}
+    previous = _read_report(Path(args.compare)) if args.compare else None
     results = {}
     for name, items in sets.items():
         with tqdm(total=len(items), desc=f"评测 {name}", file=sys.stderr, leave=False) as bar:
             results[name] = run_eval(assistant, items, progress=lambda done, total: bar.update(1), docs=args.doc)
     splits = {name: metrics(rows) for name, rows in results.items()}
     first = next(iter(results))
-    data = report_data([r for rows in results.values() for r in rows], splits[first], " + ".join(results),
-                       assistant.mode)
+    everything = [r for rows in results.values() for r in rows]
+    data = report_data(everything, splits[first], " + ".join(results), assistant.mode)
     for name, summary in splits.items():
         print(f"## {name}\n{metrics_table(summary)}\n")
     if len(splits) > 1:
         data["splits"] = splits
         print("## 各评测集对照\n" + splits_table(splits) + "\n")
-    originals = [r for rows in results.values() for r in rows if not r.item.paraphrase_of]
-    rewordings = [r for rows in results.values() for r in rows if r.item.paraphrase_of]
+    originals = [r for r in everything if not r.item.paraphrase_of]
+    rewordings = [r for r in everything if r.item.paraphrase_of]
     if rewordings:
         data["paraphrase"] = paraphrase_agreement(originals, rewordings)
         print(f"改写一致率：{data['paraphrase']['agreement']}（{data['paraphrase']['questions']} 题）")
     if llm_summary(data.get("llm")):
         print("\n" + llm_summary(data["llm"]))
+    errors = [r for r in everything if r.answer.error]
+    if errors:
+        print(f"\n{len(errors)} 题未能作答（计为未通过）：" + "；".join(f"{r.item.id}：{r.answer.error}" for r in errors[:10]))
     comparison = ""
-    if args.compare:
-        comparison = compare(json.loads(Path(args.compare).read_text(encoding="utf-8")), data)
+    if previous is not None:
+        comparison = compare(previous, data)
         print("\n" + comparison)
     if args.report:
         paths = write_report(data, Path(args.report), comparison)
@@ -182,6 +218,20 @@ def cmd_draft_eval(assistant: Assistant, args) -> int:
     path = write_draft(items, Path(args.out or f"evals/drafts/{args.doc}.draft.jsonl"))
     print(f"已生成 {len(items)} 道候选题（自动生成，需人工审核，只用于发现回归，不代表准确率）：{path}")
     return 0
+
+
+def _read_report(path) -> dict:
+    from .errors import EvalSetError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise EvalSetError(f"找不到要对比的报告 {path}。") from exc
+    except (OSError, ValueError) as exc:
+        raise EvalSetError(f"要对比的报告 {path.name} 不是可读的 report.json（UTF-8 JSON），请换一个文件。") from exc
+    if not isinstance(data, dict) or "items" not in data or "metrics" not in data:
+        raise EvalSetError(f"要对比的报告 {path.name} 不是评测报告（缺少 items）。")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,14 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _notice(message: str) -> None:
+    """Index events (waiting for a build, a repair, a stale index in use), at once, on stderr."""
+    from tqdm import tqdm
+
+    tqdm.write(f"提示：{message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "question", None) == []:
         args.question = None
     try:
         settings = Settings.load(args.config)
-        assistant = Assistant(settings)
-        if args.command in ("ask", "eval", "fit-abstention"):
+        assistant = Assistant(settings, notify=_notice)
+        if args.command in ("ask", "eval", "targets", "fit-abstention", "draft-eval"):
             with _progress_bar() as update:
                 assistant.ensure(update)
         return args.func(assistant, args)

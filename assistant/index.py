@@ -1,20 +1,35 @@
 """index: chunks -> a Chroma collection (dense) + a bm25s index (lexical) + a manifest.
 
 A build goes into index/builds/<id>/ and becomes live only when index/manifest.json is
-replaced (one atomic rename). A build that fails leaves the previous manifest, and so the
-previous index, in use. A manifest whose corpus hash or settings no longer match is stale,
-and the index is rebuilt rather than mixed.
+replaced (one atomic rename). A build holds everything an answer is made from: the chunks,
+both indexes, a snapshot of the plan texts (`documents.json`) and of the support files
+(`support/`), so edits to corpus/ take effect only through a build that succeeded.
+
+- A build that fails leaves the previous manifest, and so the previous index, in use; when
+  the corpus holds a bad file, readers keep the last good index and are told which file.
+- A manifest whose corpus hash or settings no longer match is stale, and the index is
+  rebuilt rather than mixed.
+- Loading checks the build (chunk file, documents, lexical files, the collection and its
+  count); a damaged build is rebuilt, and the reader is told so.
+- Readers hold a shared lease (flock) on the build they use; a build folder is deleted only
+  when it is neither live nor the previous one and no reader holds it, so a rebuild never
+  pulls files from under a running process.
+- Orphaned `.staging-*` folders of killed builds are removed by the next build (under the
+  build lock no other build runs).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import math
 import os
 import shutil
+import sqlite3
 import time
 import uuid
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -22,19 +37,38 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .checks import check_corpus, check_document_length
 from .chunk import chunk
-from .embed import make_embeddings
-from .errors import AssistantError, IndexBuildError
+from .embed import check_cache, make_embeddings
+from .errors import AssistantError, CorpusError, IndexBuildError
 from .load import corpus_hash, load_corpus
 from .parse import parse
-from .segment import make_segmenter
+from .segment import Segmenter
 from .settings import Settings
-from .types import Chunk
+from .types import Chunk, Document, DocumentMeta
+from .understand import SectorMap
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+Notify = Callable[[str], None]
 MANIFEST = "manifest.json"
+FAILED = "failed.json"  # the last build that failed, so readers do not retry it on every ask
+CHUNKS = "chunks.json"
+DOCUMENTS = "documents.json"
+SUPPORT = "support"
+LEASE = ".lease"
+STAGING = ".staging-"
+INDEX_FORMAT = 2  # 2: documents and support files inside the build, reader leases
 EMBED_BATCH = 16
 COMMON_SHARE = 0.2  # a word in more than this share of passages names no particular subject
+OPEN_ATTEMPTS = 3
+
+try:  # what a damaged Chroma store raises
+    from chromadb.errors import ChromaError
+except ImportError:  # pragma: no cover - chromadb is a dependency
+    ChromaError = OSError
+DAMAGE_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, sqlite3.Error, ChromaError)
 
 
 @dataclass(frozen=True)
@@ -47,29 +81,46 @@ class Manifest:
     build_seconds: float
     documents: dict  # doc_id -> chunk count
     collection: str
+    format: int = 1
 
     @property
     def chunk_count(self) -> int:
         return sum(self.documents.values())
 
 
+class _Damaged(Exception):
+    """A build folder that cannot be read as written (internal: triggers a rebuild)."""
+
+
 def _no_progress(fraction: float, message: str) -> None:
     pass
 
 
+def _log_notice(message: str) -> None:
+    log.warning("%s", message)
+
+
 def read_manifest(settings: Settings) -> Manifest | None:
-    path = settings.index_dir / MANIFEST
-    if not path.exists():
-        return None
+    return _read_json_manifest(settings.index_dir / MANIFEST)
+
+
+def _read_json_manifest(path: Path) -> Manifest | None:
     try:
         return Manifest(**json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, TypeError):
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError):
         return None  # unreadable manifest: treated as no index, rebuilt
 
 
 def is_current(manifest: Manifest | None, settings: Settings) -> bool:
-    return (manifest is not None
-            and manifest.corpus_hash == corpus_hash(settings.corpus_dir)
+    return (_usable(manifest, settings)
+            and manifest.corpus_hash == corpus_hash(settings.corpus_dir))
+
+
+def _usable(manifest: Manifest | None, settings: Settings) -> bool:
+    """Built by this code for these settings (the corpus may have changed since)."""
+    return (manifest is not None and manifest.format == INDEX_FORMAT
             and manifest.settings == settings.fingerprint()
             and (settings.index_dir / "builds" / manifest.build_id).is_dir())
 
@@ -86,72 +137,233 @@ def chroma_client(settings: Settings, path: Path):
 
 
 @contextmanager
-def _build_lock(index_dir: Path):
+def _build_lock(index_dir: Path, notify: Notify = _log_notice):
+    """The one build lock; a caller that has to wait is told so at once."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            notify("另一个进程正在构建索引，等待其完成后继续（通常不超过几分钟）…")
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def build_index(settings: Settings, progress: Progress = _no_progress) -> Manifest:
-    """Build a complete index beside the live one, then swap it in atomically."""
-    with _build_lock(settings.index_dir):
-        return _build(settings, progress)
+# ---- opening the live index -------------------------------------------------------------
+def open_index(settings: Settings, progress: Progress = _no_progress, notify: Notify = _log_notice,
+               serve_stale: bool = True) -> Index:
+    """The live index, checked; built first if it is missing, stale or damaged.
 
-
-def ensure_index(settings: Settings, progress: Progress = _no_progress) -> Manifest:
-    """The live manifest, after building the index if it is missing or stale."""
+    With `serve_stale`, a corpus that cannot be built (a bad file) leaves the last good
+    index in service and `notify` says which file is at fault; without it the CorpusError
+    or IndexBuildError is raised (the previous index stays live either way)."""
+    notice = check_cache(settings.index_dir / "cache" / "embeddings.sqlite")
+    if notice:
+        notify(notice)
     manifest = read_manifest(settings)
+    damaged: dict[str, str] = {}  # build id -> what is damaged (a broken store is opened once)
     if is_current(manifest, settings):
-        return manifest
-    with _build_lock(settings.index_dir):
+        index, problem = _try_open(settings, manifest)
+        if index is not None:
+            return index
+        damaged[manifest.build_id] = problem
+    if serve_stale and not damaged and (index := _known_failure(settings, manifest, notify)) is not None:
+        return index
+    with _build_lock(settings.index_dir, notify):
         manifest = read_manifest(settings)  # another process may have built it meanwhile
+        damage = ""
         if is_current(manifest, settings):
-            return manifest
-        return _build(settings, progress)
+            index, damage = (None, damaged[manifest.build_id]) if manifest.build_id in damaged \
+                else _try_open(settings, manifest)
+            if index is not None:
+                return index
+            notify(f"索引已损坏（{damage}），正在自动重建…")
+        try:
+            built = _build(settings, progress, notify)
+        except AssistantError as exc:
+            _record_failure(settings, exc)
+            if serve_stale and not damage and _usable(manifest, settings):
+                index, _ = _try_open(settings, manifest)
+                if index is not None:
+                    notify(_stale_notice(exc, manifest))
+                    return index
+            raise
+    index, problem = _try_open(settings, built)
+    if index is None:
+        raise IndexBuildError(f"新建的索引无法读取（{problem}），请检查磁盘空间与 index/ 目录权限后重试。")
+    if damage:
+        notify(f"索引已重建：{built.chunk_count} 个片段。")
+    return index
 
 
-def _build(settings: Settings, progress: Progress) -> Manifest:
+def ensure_index(settings: Settings, progress: Progress = _no_progress, notify: Notify = _log_notice) -> Manifest:
+    """The live manifest, after building the index if it is missing, stale or damaged."""
+    return open_index(settings, progress, notify).manifest
+
+
+def build_index(settings: Settings, progress: Progress = _no_progress, notify: Notify = _log_notice) -> Manifest:
+    """Build a complete index beside the live one, then swap it in atomically."""
+    notice = check_cache(settings.index_dir / "cache" / "embeddings.sqlite")
+    if notice:
+        notify(notice)
+    with _build_lock(settings.index_dir, notify):
+        try:
+            return _build(settings, progress, notify)
+        except AssistantError as exc:
+            _record_failure(settings, exc)
+            raise
+
+
+def _stale_notice(exc: AssistantError, manifest: Manifest) -> str:
+    return (f"语料已改动，但新索引未能构建：{exc} 在修正之前，继续使用上次成功构建的索引"
+            f"（构建于 {manifest.built_at}）。")
+
+
+def _record_failure(settings: Settings, exc: AssistantError) -> None:
+    data = {"corpus_hash": corpus_hash(settings.corpus_dir), "settings": settings.fingerprint(),
+            "message": str(exc), "at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    _write_atomic(settings.index_dir, FAILED, json.dumps(data, ensure_ascii=False))
+
+
+def _known_failure(settings: Settings, manifest: Manifest | None, notify: Notify) -> Index | None:
+    """The last good index, when the corpus as it is now already failed to build: readers
+    do not redo a build that cannot succeed (`index --rebuild` always tries)."""
+    try:
+        failed = json.loads((settings.index_dir / FAILED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(failed, dict) and failed.get("settings") == settings.fingerprint()
+            and failed.get("corpus_hash") == corpus_hash(settings.corpus_dir) and _usable(manifest, settings)):
+        return None
+    index, _ = _try_open(settings, manifest)
+    if index is not None:
+        notify(_stale_notice(CorpusError(failed.get("message", "")), manifest))
+    return index
+
+
+def _try_open(settings: Settings, manifest: Manifest) -> tuple[Index | None, str]:
+    """(the index, "") when the build reads as written, else (None, what is damaged). A
+    build deleted meanwhile by another process's rebuild is looked up again."""
+    for _ in range(OPEN_ATTEMPTS):
+        lease = Lease.acquire(settings.index_dir / "builds" / manifest.build_id)
+        if lease is not None:
+            break
+        fresh = read_manifest(settings)
+        if fresh is None or fresh.build_id == manifest.build_id or not _usable(fresh, settings):
+            return None, "构建目录不存在"
+        manifest = fresh
+    else:
+        return None, "构建目录不存在"
+    index = Index(settings, manifest, lease)
+    try:
+        index.verify()
+    except _Damaged as exc:
+        index.close()
+        return None, str(exc)
+    return index, ""
+
+
+class Lease:
+    """A shared flock on a build's lease file, held while a reader uses the build."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    @classmethod
+    def acquire(cls, build: Path) -> Lease | None:
+        try:
+            fd = os.open(build / LEASE, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a builder is deleting this build
+        if not (build / LEASE).exists():  # deleted before the lock was ours
+            os.close(fd)
+            return None
+        return cls(fd)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _release(lease: Lease | None, clients: list) -> None:
+    for client in clients:
+        client.close()
+    clients.clear()
+    if lease is not None:
+        lease.release()
+
+
+# ---- building ---------------------------------------------------------------------------
+def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice) -> Manifest:
     began = time.perf_counter()
     build_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     builds = settings.index_dir / "builds"
-    staging = builds / f".staging-{build_id}"
+    builds.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(settings.index_dir)
+    staging = builds / f"{STAGING}{build_id}"
     staging.mkdir(parents=True)
+    embeddings = make_embeddings(settings)
     try:
-        progress(0.0, "读取并解析规划文本")
+        progress(0.0, "检查语料文件")
+        check_corpus(settings)
+        hash_before = corpus_hash(settings.corpus_dir)
+        support = _copy_support(settings, staging / SUPPORT)
+        progress(0.02, "读取并解析规划文本")
         documents = load_corpus(settings.corpus_dir, settings.support_files)
+        for d in documents:
+            check_document_length(Path(d.path).name, d.text, settings)
         chunks = [c for d in documents for c in chunk(parse(d), settings.chunk_max_chars)]
-        _write_chunks(staging / "chunks.json", chunks)
+        _write_json(staging / DOCUMENTS, [asdict(d) for d in documents])
+        _write_json(staging / CHUNKS, [asdict(c) for c in chunks])
         progress(0.05, "建立词法索引（jieba + BM25）")
-        segmenter = make_segmenter(settings)
+        segmenter = _segmenter(settings, support)
         _build_bm25(staging / "bm25", [segmenter.tokens(c.search_text) for c in chunks])
         collection = f"chunks-{build_id}"
-        _build_chroma(settings, staging / "chroma", collection, chunks, progress)
+        _build_chroma(settings, staging / "chroma", collection, chunks, progress, embeddings)
+        (staging / LEASE).touch()
         staging.rename(builds / build_id)
     except AssistantError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise IndexBuildError(f"索引构建失败（{exc}），已保留原有索引，请检查语料和配置后重试。") from exc
+        log.error("index build failed", exc_info=exc)
+        raise IndexBuildError(f"索引构建失败（{type(exc).__name__}），已保留原有索引，请检查语料、磁盘空间和配置后重试。"
+                              ) from exc
+    previous = read_manifest(settings)
     manifest = Manifest(
-        build_id=build_id, model_id=make_embeddings(settings).model_id,
-        settings=settings.fingerprint(), corpus_hash=corpus_hash(settings.corpus_dir),
+        build_id=build_id, model_id=embeddings.model_id,
+        settings=settings.fingerprint(), corpus_hash=hash_before,
         built_at=time.strftime("%Y-%m-%d %H:%M:%S"),
         build_seconds=round(time.perf_counter() - began, 2),
         documents={d.doc_id: sum(1 for c in chunks if c.doc_id == d.doc_id) for d in documents},
-        collection=collection)
-    _write_manifest(settings.index_dir, manifest)
-    _remove_old_builds(settings, keep=build_id)
+        collection=collection, format=INDEX_FORMAT)
+    _write_atomic(settings.index_dir, MANIFEST, json.dumps(asdict(manifest), ensure_ascii=False, indent=2))
+    (settings.index_dir / FAILED).unlink(missing_ok=True)
+    _remove_old_builds(settings, keep={build_id, previous.build_id if previous else ""})
     progress(1.0, f"索引已就绪：{manifest.chunk_count} 个片段")
     return manifest
 
 
-def _write_chunks(path: Path, chunks: list[Chunk]) -> None:
-    data = [asdict(c) for c in chunks]
+def _copy_support(settings: Settings, folder: Path) -> Path:
+    folder.mkdir()
+    for name in settings.support_files:
+        source = settings.corpus_dir / name
+        if source.is_file():
+            shutil.copyfile(source, folder / name)
+    return folder
+
+
+def _segmenter(settings: Settings, support: Path) -> Segmenter:
+    return Segmenter(support / settings.user_dict, support / settings.synonyms)
+
+
+def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -164,51 +376,135 @@ def _build_bm25(path: Path, corpus_tokens: list[list[str]]) -> None:
 
 
 def _build_chroma(settings: Settings, path: Path, collection: str, chunks: list[Chunk],
-                  progress: Progress) -> None:
+                  progress: Progress, embeddings=None) -> None:
     from langchain_chroma import Chroma
 
-    store = Chroma(collection_name=collection, embedding_function=make_embeddings(settings),
-                   client=chroma_client(settings, path),
-                   collection_metadata={"hnsw:space": "cosine"})
-    for i in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[i:i + EMBED_BATCH]
-        store.add_texts(texts=[c.search_text for c in batch],
-                        metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
-                        ids=[c.id for c in batch])
-        done = min(i + EMBED_BATCH, len(chunks))
-        progress(0.1 + 0.85 * done / len(chunks), f"向量化片段 {done}/{len(chunks)}")
+    client = chroma_client(settings, path)
+    try:
+        store = Chroma(collection_name=collection, embedding_function=embeddings or make_embeddings(settings),
+                       client=client, collection_metadata={"hnsw:space": "cosine"})
+        for i in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[i:i + EMBED_BATCH]
+            store.add_texts(texts=[c.search_text for c in batch],
+                            metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
+                            ids=[c.id for c in batch])
+            done = min(i + EMBED_BATCH, len(chunks))
+            progress(0.1 + 0.85 * done / len(chunks), f"向量化片段 {done}/{len(chunks)}")
+    finally:
+        client.close()  # chromadb keeps a system per path until its clients close
 
 
-def _write_manifest(index_dir: Path, manifest: Manifest) -> None:
-    tmp = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:6]}"
-    tmp.write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, index_dir / MANIFEST)
+def _write_atomic(index_dir: Path, name: str, text: str) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f".{name}.{uuid.uuid4().hex[:6]}"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, index_dir / name)
 
 
-def _remove_old_builds(settings: Settings, keep: str) -> None:
+def _remove_orphans(index_dir: Path) -> None:
+    """Folders and files a killed build left behind; called under the build lock, so no
+    live build process holds them."""
+    for path in (index_dir / "builds").glob(f"{STAGING}*"):
+        log.warning("removing the staging folder of an interrupted build: %s", path.name)
+        shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".*.json.*"):
+        path.unlink(missing_ok=True)
+
+
+def _remove_old_builds(settings: Settings, keep: set[str]) -> None:
     for old in (settings.index_dir / "builds").iterdir():
-        if old.name != keep and not old.name.startswith(".staging-"):
-            shutil.rmtree(old, ignore_errors=True)
-            if settings.chroma_host:
-                _drop_remote_collection(settings, f"chunks-{old.name}")
+        if old.name in keep or old.name.startswith(STAGING) or not old.is_dir():
+            continue
+        if _remove_unleased(old) and settings.chroma_host:
+            _drop_remote_collection(settings, f"chunks-{old.name}")
+
+
+def _remove_unleased(build: Path) -> bool:
+    """Delete a build folder unless a reader holds its lease; True when it is gone."""
+    try:
+        fd = os.open(build / LEASE, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = -1  # a build from before leases: no reader of this code holds it
+    try:
+        if fd >= 0:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # still read by a running process: removed by a later build
+        shutil.rmtree(build, ignore_errors=True)
+        return not build.exists()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def _drop_remote_collection(settings: Settings, name: str) -> None:
     client = chroma_client(settings, settings.index_dir)
-    if name in {c.name for c in client.list_collections()}:
-        client.delete_collection(name)
+    try:
+        if name in {c.name for c in client.list_collections()}:
+            client.delete_collection(name)
+    finally:
+        client.close()
 
 
+# ---- the live index ---------------------------------------------------------------------
 class Index:
-    """A live, read-only index: chunks, the lexical index and the dense collection."""
+    """A live, read-only index: chunks, the lexical index, the dense collection, and the
+    documents and support files it was built from. Holds a lease on its build folder until
+    it is closed or collected."""
 
-    def __init__(self, settings: Settings, manifest: Manifest):
+    def __init__(self, settings: Settings, manifest: Manifest, lease: Lease | None = None):
         self.settings = settings
         self.manifest = manifest
         self.path = settings.index_dir / "builds" / manifest.build_id
-        self.chunks = [Chunk(**{**c, "section_path": tuple(c["section_path"])})
-                       for c in json.loads((self.path / "chunks.json").read_text(encoding="utf-8"))]
-        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self._clients: list = []
+        self._finalizer = weakref.finalize(self, _release, lease, self._clients)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def verify(self) -> None:
+        """Read every part of the build once; _Damaged names the part that fails."""
+        n = self.manifest.chunk_count
+        checks = (
+            ("片段文件 chunks.json", lambda: len(self.chunks) == n),
+            ("文档快照 documents.json", lambda: set(self.documents) == set(self.manifest.documents)),
+            ("支持文件 support/", lambda: (self.path / SUPPORT).is_dir()),
+            ("词法索引 bm25/", lambda: int(self.bm25.scores["num_docs"]) == n),
+            ("向量库 chroma/", lambda: self.vectorstore._collection.count() == n),
+        )
+        for part, check in checks:
+            try:
+                ok = check()
+            except DAMAGE_ERRORS as exc:
+                log.warning("index build %s: %s unreadable (%s: %s)", self.manifest.build_id, part,
+                            type(exc).__name__, exc)
+                raise _Damaged(f"{part}无法读取") from exc
+            if not ok:
+                raise _Damaged(f"{part}与清单记录的数量不符")
+
+    @cached_property
+    def chunks(self) -> list[Chunk]:
+        return [Chunk(**{**c, "section_path": tuple(c["section_path"])})
+                for c in json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))]
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.chunks)}
+
+    @cached_property
+    def documents(self) -> dict[str, Document]:
+        """The plan texts as they were when this index was built (quotes are offsets into them)."""
+        data = json.loads((self.path / DOCUMENTS).read_text(encoding="utf-8"))
+        return {d["doc_id"]: Document(**{**d, "meta": DocumentMeta(**d["meta"])}) for d in data}
+
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return _segmenter(self.settings, self.path / SUPPORT)
+
+    @cached_property
+    def sectors(self) -> SectorMap:
+        return SectorMap.load(self.path / SUPPORT / self.settings.departments_file, self.segmenter)
 
     @cached_property
     def bm25(self):
@@ -225,16 +521,17 @@ class Index:
     def vectorstore(self):
         from langchain_chroma import Chroma
 
+        client = chroma_client(self.settings, self.path / "chroma")
+        self._clients.append(client)
         return Chroma(collection_name=self.manifest.collection,
                       embedding_function=self.embeddings,
-                      client=chroma_client(self.settings, self.path / "chroma"),
+                      client=client,
                       create_collection_if_not_exists=False)
 
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every index token, for weighting question terms."""
-        segmenter = make_segmenter(self.settings)
-        df = Counter(t for c in self.chunks for t in set(segmenter.tokens(c.search_text)))
+        df = Counter(t for c in self.chunks for t in set(self.segmenter.tokens(c.search_text)))
         n = len(self.chunks)
         return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 

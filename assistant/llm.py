@@ -68,6 +68,9 @@ _HTTP = _http_libraries()
 TIMEOUT_ERRORS = (openai.APITimeoutError, *(m.TimeoutException for m in _HTTP))
 CONNECTION_ERRORS = (openai.APIConnectionError, *(m.TransportError for m in _HTTP))
 SERVICE_ERRORS = (openai.OpenAIError, *(m.HTTPError for m in _HTTP))  # whatever else the client raises
+# A reply the client libraries cannot parse (not JSON, not UTF-8, fields of the wrong type):
+# what openai / langchain-openai raise for it while reading the stream.
+MALFORMED_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 ANSWER_PROMPT = "answer.zh.md"
 REWRITE_PROMPT = "rewrite.zh.md"
@@ -83,6 +86,7 @@ CONNECTION_NOTE = "无法连接模型服务，" + FALLBACK
 STATUS_NOTE = "模型服务返回错误，" + FALLBACK
 SERVICE_NOTE = "模型服务出错，" + FALLBACK
 EMPTY_NOTE = "模型没有给出回答，" + FALLBACK
+MALFORMED_NOTE = "模型服务返回的内容格式无法识别，" + FALLBACK
 NO_MARKER_NOTE = "模型回答没有标注出处，" + FALLBACK
 BAD_MARKER_NOTE = "模型回答引用了未提供的出处 {markers}，" + FALLBACK
 NUMBER_NOTE = "模型回答中有所引原文里没有的数字，" + FALLBACK  # no digits in a note
@@ -94,7 +98,7 @@ FAILURE_ORDER = (NUMBER, UNSUPPORTED, UNCITED)  # the most telling first
 SENTENCE_NOTES = {NUMBER: NUMBER_NOTE, UNSUPPORTED: UNSUPPORTED_NOTE, UNCITED: UNCITED_NOTE}
 # Answer.fallback_reason codes
 EMPTY, NO_MARKER = "empty", "no_marker"
-TIMEOUT, CONNECTION, STATUS, SERVICE = "timeout", "connection", "status", "service"
+TIMEOUT, CONNECTION, STATUS, SERVICE, MALFORMED = "timeout", "connection", "status", "service", "malformed"
 
 _ROLE_HEADING = re.compile(r"^#{1,3}\s*(system|user|human)\s*$", re.IGNORECASE | re.MULTILINE)
 # [1] as the answer shows it; also [1,2], [1、2], 【1】, ［1］ as models sometimes write it
@@ -326,6 +330,8 @@ class LLMAnswerer:
             return self._fallback(extractive, STATUS_NOTE, exc, STATUS)
         except SERVICE_ERRORS as exc:
             return self._fallback(extractive, SERVICE_NOTE, exc, SERVICE)
+        except MALFORMED_ERRORS as exc:
+            return self._fallback(extractive, MALFORMED_NOTE, exc, MALFORMED)
         return self.verify(extractive, "".join(shown))
 
     def verify(self, extractive: Answer, reply: str) -> Answer:
@@ -380,7 +386,7 @@ class LLMAnswerer:
         except PromptError as exc:
             log.warning("follow-up rewrite skipped: %s", exc)
             return None
-        except SERVICE_ERRORS as exc:
+        except (*SERVICE_ERRORS, *MALFORMED_ERRORS) as exc:
             log.warning("follow-up rewrite failed (%s: %s)", type(exc).__name__, self._redact(str(exc))[:200])
             return None
         lines = [ln.strip() for ln in strip_thinking(reply).splitlines() if ln.strip()]

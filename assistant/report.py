@@ -21,7 +21,8 @@ SPLIT_METRICS = ("questions", "key_fact_recall", "hit@5", "abstention_accuracy",
 
 REASONS = {"number": "数字与原文不符", "unsupported": "原文中找不到依据", "uncited": "未标注出处",
            "bad_marker": "引用了未提供的出处", "no_marker": "没有标注出处", "empty": "没有回答",
-           "timeout": "超时", "connection": "无法连接", "status": "服务返回错误", "service": "服务出错"}
+           "timeout": "超时", "connection": "无法连接", "status": "服务返回错误", "service": "服务出错",
+           "malformed": "返回内容无法识别"}
 
 
 def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: str) -> dict:

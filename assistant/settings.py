@@ -63,9 +63,22 @@ class Settings:
     llm_timeout: float = 30.0
     llm_temperature: float = 0.0
 
+    # limits: what one request or one file may cost (messages name the setting)
+    max_document_bytes: int = 20_000_000  # one plan file on disk
+    max_document_chars: int = 500_000  # one plan's text (the 塔城 plan: about 19,000)
+    max_eval_items: int = 1000
+    max_eval_bytes: int = 2_000_000
+    max_history_messages: int = 200  # chat messages sent with a question (both roles)
+    max_history_chars: int = 400_000
+    app_max_sessions: int = 200  # browser tabs / API clients whose state the app keeps in memory
+
     # app
     host: str = "127.0.0.1"
     port: int = 7860
+    # optional login (required for rebuild and feedback export off loopback): a file of
+    # "name:password" lines, and/or the variable named here holding "name:password,…"
+    auth_file: str = ""
+    users_env: str = "ASSISTANT_USERS"
 
     @classmethod
     def load(cls, path: Path | str | None = None, env: Mapping[str, str] | None = None,
@@ -79,7 +92,7 @@ class Settings:
             values.update(_read_toml(Path(config_path)))
         for f in fields(cls):
             key = ENV_PREFIX + f.name.upper()
-            if key in env and f.name != "llm_api_key_env":
+            if key in env and f.name not in ("llm_api_key_env", "users_env"):
                 values[f.name] = env[key]
         values.update(overrides)
         return cls()._with(values)

@@ -375,13 +375,23 @@ def to_rows(targets: list[Target]) -> list[dict]:
     return [{**asdict(t), "section": t.section} for t in targets]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run the cell as a formula
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading '
+    (the OWASP advice; spreadsheets hide it). CSV only: JSON and tables keep the plan's text."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def to_csv(targets: list[Target]) -> str:
     """CSV text; write it with encoding 'utf-8-sig' so spreadsheets keep the Chinese."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADERS)
     for row in to_rows(targets):
-        writer.writerow([row[f] for f in FIELDS])
+        writer.writerow([csv_cell(row[f]) for f in FIELDS])
     return buffer.getvalue()
 
 

@@ -174,6 +174,7 @@ class Answer:
     mode: str = "extractive"
     rewritten_question: str | None = None
     note: str = ""
+    error: str = ""  # why no answer could be given (an internal check, bad input): shown, logged
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
     state: str = ""  # answered | related | not_found (derived from found when empty)
     confidence: float | None = None  # calibrated P(the evidence answers); None: a structural answer
@@ -210,6 +211,8 @@ class Answer:
             data["fallback_reason"] = self.fallback_reason
         if self.dropped:
             data["dropped_sentences"] = len(self.dropped)
+        if self.error:
+            data["error"] = self.error
         return data
 
 
@@ -242,5 +245,5 @@ class EvalResult:
 
     @property
     def passed(self) -> bool:
-        return (self.abstained_correctly and not self.facts_missing
+        return (self.abstained_correctly and not self.facts_missing and not self.answer.error
                 and self.citations_valid and self.numbers_faithful)

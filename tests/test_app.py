@@ -307,10 +307,10 @@ def test_eval_and_rebuild_handlers_report_errors_as_messages(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "问", "type": "nonsense"}\n', encoding="utf-8")
     with pytest.raises(gr.Error) as caught:
-        handlers.run_eval(app_module.UPLOADED, str(bad), progress=lambda *a, **k: None)
+        list(handlers.run_eval(app_module.UPLOADED, str(bad), progress=lambda *a, **k: None))
     assert "第 1 行" in caught.value.message and "type" in caught.value.message
     with pytest.raises(gr.Error) as caught:
-        handlers.run_eval(app_module.UPLOADED, None, progress=lambda *a, **k: None)
+        list(handlers.run_eval(app_module.UPLOADED, None, progress=lambda *a, **k: None))
     assert "请先上传" in caught.value.message
 
     steps = []

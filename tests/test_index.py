@@ -25,7 +25,12 @@ def test_rebuild_when_corpus_changes(fake_settings):
     second = ensure_index(fake_settings)
     assert second.build_id != first.build_id
     assert second.documents["001_extra"] >= 1
-    assert not (fake_settings.index_dir / "builds" / first.build_id).exists()  # old build removed
+    builds = fake_settings.index_dir / "builds"
+    assert (builds / first.build_id).exists()  # the previous build stays for readers that still use it
+    extra.write_text("一、总则\n\n（一）目标\n\n到 2025 年，森林覆盖率达到 30%。\n", encoding="utf-8")
+    third = ensure_index(fake_settings)
+    assert not (builds / first.build_id).exists()  # older than the previous one: removed
+    assert {p.name for p in builds.iterdir()} == {second.build_id, third.build_id}
 
 
 def test_rebuild_when_settings_change(fake_settings):
