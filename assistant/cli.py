@@ -105,6 +105,35 @@ def cmd_ask(assistant: Assistant, args) -> int:
     return 1 if total and failures == total else 0
 
 
+def cmd_add(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    with _progress_bar() as update:
+        documents = assistant.add_plans([Path(f) for f in args.files], update)
+    for d in documents:
+        print(f"已添加：{d.doc_id}（{d.meta.title}）")
+    manifest = assistant.status()
+    print(f"索引已更新：{len(manifest.documents)} 份规划，{manifest.chunk_count} 个片段。")
+    return 0
+
+
+def cmd_remove(assistant: Assistant, args) -> int:
+    with _progress_bar() as update:
+        assistant.remove_plan(args.doc, update)
+    manifest = assistant.status()
+    print(f"已删除：{args.doc}。索引已更新：{len(manifest.documents)} 份规划，{manifest.chunk_count} 个片段。")
+    return 0
+
+
+def cmd_plans(assistant: Assistant, args) -> int:
+    manifest = assistant.status()
+    for doc_id, d in assistant.documents.items():
+        meta = d.meta
+        print(f"{doc_id}\t{meta.title}\t{meta.issuer or '—'}\t{meta.number or '—'}\t{meta.date or '—'}\t"
+              f"{meta.region or '—'}\t{manifest.documents.get(doc_id, 0)} 个片段")
+    return 0
+
+
 def cmd_index(assistant: Assistant, args) -> int:
     with _progress_bar() as update:
         manifest = assistant.rebuild(update) if args.rebuild else assistant.ensure(update, serve_stale=False)
@@ -245,6 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--doc", action="append", help="只在这份规划中回答（规划编号，可重复）；见 index 的输出")
     ask.set_defaults(func=cmd_ask)
 
+    add = sub.add_parser("add", help="添加规划文件（pdf、docx、txt、md），只对新规划建索引")
+    add.add_argument("files", nargs="+")
+    add.set_defaults(func=cmd_add)
+    remove = sub.add_parser("remove", help="删除一份规划（按规划编号），之后不会再被引用")
+    remove.add_argument("doc", help="规划编号（见 plans 的输出）")
+    remove.set_defaults(func=cmd_remove)
+    plans = sub.add_parser("plans", help="列出已收录的规划：编号、标题、印发单位、文号、日期、地区、片段数")
+    plans.set_defaults(func=cmd_plans)
+
     index = sub.add_parser("index", help="构建或检查索引")
     index.add_argument("--rebuild", action="store_true", help="无论是否最新都重建")
     index.set_defaults(func=cmd_index)
@@ -296,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load(args.config)
         assistant = Assistant(settings, notify=_notice)
-        if args.command in ("ask", "eval", "targets", "fit-abstention", "draft-eval"):
+        if args.command in ("ask", "eval", "targets", "fit-abstention", "draft-eval", "plans"):
             with _progress_bar() as update:
                 assistant.ensure(update)
         return args.func(assistant, args)

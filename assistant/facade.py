@@ -15,6 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 
 from .abstain import AbstentionModel
 from .answer import (
@@ -29,7 +30,6 @@ from .answer import (
 )
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
-from .parse import parse
 from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
@@ -42,6 +42,7 @@ from .understand import (
     analyze,
     asks_assignment,
     find_named_department,
+    plan_names,
     plans_named,
     rewrite_follow_up,
     split_parts,
@@ -87,9 +88,9 @@ class Live:
     def sectors(self) -> SectorMap:
         return self.index.sectors
 
-    @cached_property
+    @property
     def parsed(self) -> dict[str, ParsedDocument]:
-        return {doc_id: parse(d) for doc_id, d in self.documents.items()}
+        return self.index.parsed
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -195,6 +196,36 @@ class Assistant:
             self._live = fresh
         return fresh.manifest
 
+    def add_plans(self, paths: list, progress: Progress = _no_progress,
+                  notify: Callable[[str], None] | None = None) -> list[Document]:
+        """Add plan files (pdf, docx, txt, md): read and checked first, copied into the corpus,
+        then the index is updated (only the new plans are parsed and embedded) and switched
+        to at once. A file that cannot be read, or a failed update, changes nothing."""
+        from .library import add_plans
+
+        documents = add_plans(self.settings, [Path(p) for p in paths], lambda: self.rebuild(progress, notify))
+        return documents
+
+    def remove_plan(self, doc_id: str, progress: Progress = _no_progress,
+                    notify: Callable[[str], None] | None = None) -> None:
+        """Remove one plan: its file leaves the corpus and its passages, vectors and targets
+        leave the index, so it can never be quoted again. On failure nothing changes."""
+        from .library import remove_plan
+
+        remove_plan(self.settings, doc_id, lambda: self.rebuild(progress, notify))
+
+    def example_questions(self, count: int = 5) -> list[str]:
+        """Standalone questions the indexed plans answer, drawn from their own targets,
+        outlines and tables (a mix over plans and kinds), for a new user to try."""
+        from .drafts import draft_items
+
+        by_kind: dict[str, list[str]] = {}
+        for doc_id in self.documents:
+            for item in draft_items(self, doc_id):
+                by_kind.setdefault(item["type"], []).append(item["question"])
+        mixed = [q for group in zip(*by_kind.values(), strict=False) for q in group] if by_kind else []
+        return list(dict.fromkeys(mixed))[:count]
+
     def _tell(self, notify: Callable[[str], None] | None) -> Callable[[str], None]:
         if notify is None:
             return self._notify
@@ -296,6 +327,9 @@ class Assistant:
 
     def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None) -> Answer:
         asked = live.typos.correct(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
+        if plans and len(live.documents) > 1:  # “安徽省…”: the plan is chosen; its name asks nothing more
+            for name in sorted({n for d in plans for n in plan_names(live.documents[d].meta)}, key=len, reverse=True):
+                asked = asked.replace(name, "") or asked
         answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
         if plans and not answer.found and len(live.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
             titles = "、".join(f"《{plan_label(live.documents[d], 2)[1:-1]}》" for d in sorted(plans))
@@ -314,6 +348,11 @@ class Assistant:
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
         if live.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, live.ask_cues)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
+        cells = table_lookup(question, parsed, live.ask_cues)
+        if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
+            answer = answer_table(query, cells, parsed, plans_indexed)
+            if answer.found:
+                return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
         if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
             return self._sector_tasks(live, query, plans)
         if query.intent in ("sector_targets", "department_unknown"):
@@ -321,7 +360,7 @@ class Assistant:
             return compose_targets(query, chosen, live.sectors, live.documents, live.registry)
         if field := live.ask_cues.doc_field(question):
             return answer_doc_fact(query, field, parsed)
-        if cells := table_lookup(question, parsed, live.ask_cues):
+        if cells:
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found and not REFERENCE.search(question):  # the text may say more (涨了 44%)
                 return composer.with_text(answer, query, retriever.search(query.search, docs=plans))

@@ -41,11 +41,11 @@ from .checks import check_corpus, check_document_length
 from .chunk import chunk
 from .embed import check_cache, make_embeddings
 from .errors import AssistantError, CorpusError, IndexBuildError
-from .load import corpus_hash, load_corpus
+from .load import META_SUFFIX, corpus_hash, plan_paths, read_document
 from .parse import parse
 from .segment import Segmenter
 from .settings import Settings
-from .types import Chunk, Document, DocumentMeta
+from .types import Block, Chunk, Document, DocumentMeta, ParsedDocument
 from .understand import SectorMap
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,14 @@ MANIFEST = "manifest.json"
 FAILED = "failed.json"  # the last build that failed, so readers do not retry it on every ask
 CHUNKS = "chunks.json"
 DOCUMENTS = "documents.json"
+PARSED = "parsed.json"  # every plan's blocks: a process start parses nothing
+TOKENS = "tokens.json"  # every chunk's index tokens: a new build re-tokenises only new plans
+FILES = "files.json"  # doc id -> hash of its file and metadata file: what a new build may reuse
 SUPPORT = "support"
 LEASE = ".lease"
 STAGING = ".staging-"
-INDEX_FORMAT = 2  # 2: documents and support files inside the build, reader leases
+INDEX_FORMAT = 3  # 2: documents and support files inside the build, reader leases; 3: parsed, tokens, files
+DELETE_BATCH = 500
 EMBED_BATCH = 16
 COMMON_SHARE = 0.2  # a word in more than this share of passages names no particular subject
 OPEN_ATTEMPTS = 3
@@ -300,6 +304,10 @@ def _release(lease: Lease | None, clients: list) -> None:
 
 # ---- building ---------------------------------------------------------------------------
 def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice) -> Manifest:
+    """A new build beside the live one. Plans whose files are unchanged since the live
+    build are taken from it as they are (text, parsed structure, chunks, tokens and, in a
+    local store, vectors); only new or changed plans are read, parsed and embedded, and a
+    removed plan's rows are left out. Support files or settings that changed rebuild all."""
     began = time.perf_counter()
     build_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     builds = settings.index_dir / "builds"
@@ -308,23 +316,49 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice)
     staging = builds / f"{STAGING}{build_id}"
     staging.mkdir(parents=True)
     embeddings = make_embeddings(settings)
+    previous = read_manifest(settings)
     try:
         progress(0.0, "检查语料文件")
         check_corpus(settings)
         hash_before = corpus_hash(settings.corpus_dir)
         support = _copy_support(settings, staging / SUPPORT)
-        progress(0.02, "读取并解析规划文本")
-        documents = load_corpus(settings.corpus_dir, settings.support_files)
-        for d in documents:
-            check_document_length(Path(d.path).name, d.text, settings)
-        chunks = [c for d in documents for c in chunk(parse(d), settings.chunk_max_chars)]
-        _write_json(staging / DOCUMENTS, [asdict(d) for d in documents])
-        _write_json(staging / CHUNKS, [asdict(c) for c in chunks])
-        progress(0.05, "建立词法索引（jieba + BM25）")
+        base = _Base.of(settings, previous, support)
         segmenter = _segmenter(settings, support)
-        _build_bm25(staging / "bm25", [segmenter.tokens(c.search_text) for c in chunks])
-        collection = f"chunks-{build_id}"
-        _build_chroma(settings, staging / "chroma", collection, chunks, progress, embeddings)
+        progress(0.02, "读取并解析规划文本")
+        plans = _plan_files(settings)
+        documents, parsed, chunks, tokens, fresh = [], [], [], [], []
+        for doc_id, (path, digest) in plans.items():
+            if base and base.files.get(doc_id) == digest:
+                document, blocks, doc_chunks, doc_tokens = base.plan(doc_id)
+            else:
+                document = read_document(path, settings.max_document_bytes)
+                check_document_length(path.name, document.text, settings)
+                blocks = parse(document).blocks
+                doc_chunks = chunk(ParsedDocument(document, blocks), settings.chunk_max_chars)
+                doc_tokens = [segmenter.tokens(c.search_text) for c in doc_chunks]
+                fresh += doc_chunks
+            documents.append(document)
+            parsed.append({"doc_id": doc_id, "blocks": [asdict(b) for b in blocks]})
+            chunks += doc_chunks
+            tokens += doc_tokens
+        if not documents:
+            raise CorpusError(f"语料目录 {settings.corpus_dir} 中没有规划文件，请先添加规划（pdf、docx、txt、md）。")
+        _write_json(staging / DOCUMENTS, [asdict(d) for d in documents])
+        _write_json(staging / PARSED, parsed)
+        _write_json(staging / CHUNKS, [asdict(c) for c in chunks])
+        _write_json(staging / TOKENS, tokens)
+        _write_json(staging / FILES, {doc_id: digest for doc_id, (_, digest) in plans.items()})
+        progress(0.05, "建立词法索引（jieba + BM25）")
+        _build_bm25(staging / "bm25", tokens)
+        if base and base.local:
+            collection = base.manifest.collection  # the copied store keeps its collection
+            shutil.copytree(base.path / "chroma", staging / "chroma")
+            kept = {c.id for c in chunks} - {c.id for c in fresh}
+            stale = [c.id for c in base.chunks if c.id not in kept]
+            _update_chroma(settings, staging / "chroma", collection, stale, fresh, progress, embeddings)
+        else:
+            collection = f"chunks-{build_id}"
+            _build_chroma(settings, staging / "chroma", collection, chunks, progress, embeddings)
         (staging / LEASE).touch()
         staging.rename(builds / build_id)
     except AssistantError:
@@ -335,7 +369,6 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice)
         log.error("index build failed", exc_info=exc)
         raise IndexBuildError(f"索引构建失败（{type(exc).__name__}），已保留原有索引，请检查语料、磁盘空间和配置后重试。"
                               ) from exc
-    previous = read_manifest(settings)
     manifest = Manifest(
         build_id=build_id, model_id=embeddings.model_id,
         settings=settings.fingerprint(), corpus_hash=hash_before,
@@ -346,8 +379,89 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice)
     _write_atomic(settings.index_dir, MANIFEST, json.dumps(asdict(manifest), ensure_ascii=False, indent=2))
     (settings.index_dir / FAILED).unlink(missing_ok=True)
     _remove_old_builds(settings, keep={build_id, previous.build_id if previous else ""})
-    progress(1.0, f"索引已就绪：{manifest.chunk_count} 个片段")
+    progress(1.0, f"索引已就绪：{manifest.chunk_count} 个片段（新处理 {len(fresh)} 个）")
     return manifest
+
+
+def _plan_files(settings: Settings) -> dict[str, tuple[Path, str]]:
+    """doc id -> (plan file, hash of it and of its metadata file), in file-name order."""
+    import hashlib
+
+    out = {}
+    for path in plan_paths(settings.corpus_dir, settings.support_files):
+        digest = hashlib.sha256(path.read_bytes())
+        meta = path.with_suffix(META_SUFFIX)
+        if meta.exists():
+            digest.update(meta.read_bytes())
+        out[path.stem] = (path, digest.hexdigest())
+    return out
+
+
+class _Base:
+    """The live build, as far as a new build may reuse it: same format, settings, support
+    files and model; None when anything differs (then everything is built anew)."""
+
+    def __init__(self, settings: Settings, manifest: Manifest):
+        self.settings = settings
+        self.manifest = manifest
+        self.path = settings.index_dir / "builds" / manifest.build_id
+        self.local = not settings.chroma_host
+        self.files = json.loads((self.path / FILES).read_text(encoding="utf-8"))
+        self.chunks = [Chunk(**{**c, "section_path": tuple(c["section_path"])})
+                       for c in json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))]
+        self.tokens = json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
+        self.documents = {d["doc_id"]: Document(**{**d, "meta": DocumentMeta(**d["meta"])})
+                          for d in json.loads((self.path / DOCUMENTS).read_text(encoding="utf-8"))}
+        self.blocks = {p["doc_id"]: p["blocks"] for p in json.loads((self.path / PARSED).read_text(encoding="utf-8"))}
+
+    @classmethod
+    def of(cls, settings: Settings, manifest: Manifest | None, support: Path) -> _Base | None:
+        if manifest is None or manifest.format != INDEX_FORMAT or manifest.settings != settings.fingerprint():
+            return None
+        path = settings.index_dir / "builds" / manifest.build_id
+        if not all((path / name).exists() for name in (FILES, TOKENS, PARSED, CHUNKS, DOCUMENTS, "chroma")):
+            return None
+        if any(_digest(support / n) != _digest(path / SUPPORT / n) for n in settings.support_files):
+            return None  # another dictionary, synonym list or cue file: every plan reads anew
+        try:
+            return cls(settings, manifest)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # a damaged build is never reused
+
+    def plan(self, doc_id: str):
+        """(document, blocks, chunks, tokens) of one unchanged plan."""
+        blocks = tuple(Block(**{**b, "section_path": tuple(b["section_path"]), "cells": tuple(b["cells"])})
+                       for b in self.blocks[doc_id])
+        rows = [(c, t) for c, t in zip(self.chunks, self.tokens, strict=True) if c.doc_id == doc_id]
+        return self.documents[doc_id], blocks, [c for c, _ in rows], [t for _, t in rows]
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def _update_chroma(settings: Settings, path: Path, collection: str, stale: list[str], fresh: list[Chunk],
+                   progress: Progress, embeddings) -> None:
+    """A copied store: the rows of removed or changed plans deleted, the new ones added."""
+    from langchain_chroma import Chroma
+
+    client = chroma_client(settings, path)
+    try:
+        store = Chroma(collection_name=collection, embedding_function=embeddings, client=client,
+                       create_collection_if_not_exists=False)
+        for i in range(0, len(stale), DELETE_BATCH):
+            store.delete(ids=stale[i:i + DELETE_BATCH])
+        for i in range(0, len(fresh), EMBED_BATCH):
+            batch = fresh[i:i + EMBED_BATCH]
+            store.add_texts(texts=[c.search_text for c in batch],
+                            metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
+                            ids=[c.id for c in batch])
+            done = min(i + EMBED_BATCH, len(fresh))
+            progress(0.1 + 0.85 * done / len(fresh), f"向量化新片段 {done}/{len(fresh)}")
+    finally:
+        client.close()
 
 
 def _copy_support(settings: Settings, folder: Path) -> Path:
@@ -469,6 +583,8 @@ class Index:
         checks = (
             ("片段文件 chunks.json", lambda: len(self.chunks) == n),
             ("文档快照 documents.json", lambda: set(self.documents) == set(self.manifest.documents)),
+            ("结构文件 parsed.json", lambda: set(self.parsed) == set(self.manifest.documents)),
+            ("词元文件 tokens.json", lambda: len(self.tokens) == n),
             ("支持文件 support/", lambda: (self.path / SUPPORT).is_dir()),
             ("词法索引 bm25/", lambda: int(self.bm25.scores["num_docs"]) == n),
             ("向量库 chroma/", lambda: self.vectorstore._collection.count() == n),
@@ -529,9 +645,22 @@ class Index:
                       create_collection_if_not_exists=False)
 
     @cached_property
+    def parsed(self) -> dict[str, ParsedDocument]:
+        """Every plan's parsed structure, as the build stored it (nothing is parsed again)."""
+        stored = {p["doc_id"]: p["blocks"] for p in json.loads((self.path / PARSED).read_text(encoding="utf-8"))}
+        return {doc_id: ParsedDocument(doc, tuple(
+            Block(**{**b, "section_path": tuple(b["section_path"]), "cells": tuple(b["cells"])})
+            for b in stored[doc_id])) for doc_id, doc in self.documents.items()}
+
+    @cached_property
+    def tokens(self) -> list[list[str]]:
+        """Every chunk's index tokens, by position, as the build stored them."""
+        return json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
+
+    @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every index token, for weighting question terms."""
-        df = Counter(t for c in self.chunks for t in set(self.segmenter.tokens(c.search_text)))
+        df = Counter(t for tokens in self.tokens for t in set(tokens))
         n = len(self.chunks)
         return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 

@@ -24,14 +24,18 @@ def load_corpus(corpus_dir: Path, support_files: tuple[str, ...] = (),
                 max_bytes: int | None = None) -> list[Document]:
     """Every plan document in corpus_dir, sorted by file name; `support_files` (the jieba
     dictionary, the synonyms list) live there too but are not plans."""
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"找不到语料目录 {corpus_dir}，请创建它并放入规划文件（{SUPPORTED}）。")
-    paths = sorted(p for p in corpus_dir.iterdir()
-                   if p.suffix.lower() in READERS and p.name not in support_files and p.is_file())
-    documents = [read_document(p, max_bytes) for p in paths]
+    documents = [read_document(p, max_bytes) for p in plan_paths(corpus_dir, support_files)]
     if not documents:
         raise CorpusError(f"语料目录 {corpus_dir} 中没有规划文件（{SUPPORTED}）。")
     return documents
+
+
+def plan_paths(corpus_dir: Path, support_files: tuple[str, ...] = ()) -> list[Path]:
+    """The plan files in corpus_dir (the support files beside them are no plans), by name."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"找不到语料目录 {corpus_dir}，请创建它并放入规划文件（{SUPPORTED}）。")
+    return sorted(p for p in corpus_dir.iterdir()
+                  if p.suffix.lower() in READERS and p.name not in support_files and p.is_file())
 
 
 def read_document(path: Path, max_bytes: int | None = None) -> Document:

@@ -271,6 +271,7 @@ class TableAsk:
     columns: tuple[int, ...]
     missing_years: tuple[str, ...] = ()
     missing_row: str = ""
+    rows_named: bool = False  # the question names the rows (not just the table)
 
 
 def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> TableAsk | None:
@@ -295,7 +296,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
             continue  # a year the table lacks, in a question that does not name it: the text may say
         score = (named, len(rows), len(columns))
         if best is None or score > best[0]:
-            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject))
+            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows)))
     return best[1] if best else None
 
 

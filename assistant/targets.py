@@ -111,7 +111,8 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
         out.append(Target(
             indicator=indicator, value=cells.get(value_col, ""), unit=block.cells[1] if len(block.cells) > 2 else "",
             comparator="累计降幅" if "降幅" in indicator else "目标值",
-            year=year.group(1) if year else "", sector=_sector_name(block.sector, sectors) or GENERAL_SECTOR,
+            year=year.group(1) if year else "",
+            sector=_sector_name(block.sector, sectors) or sectors.find_sector(indicator) or GENERAL_SECTOR,
             section_path=block.section_path, quote=collapse(parsed.document.text[block.start:block.end]),
             doc_id=parsed.document.doc_id, start=block.start, end=block.end, source_kind="table",
             header_quote=collapse(parsed.document.text[header_block.start:header_block.end]),
