@@ -172,7 +172,8 @@ def _make_embeddings(settings: Settings) -> Embeddings:
 
 def check_cache(cache_file: Path) -> str:
     """A cache file that is not a readable SQLite database is set aside (renamed) so the
-    next build starts a fresh one; returns what was done ("" when the cache is sound)."""
+    build starts a fresh one; returns what was done ("" when the cache is sound). Called
+    under the build lock: only builds write the cache."""
     if not cache_file.exists():
         return ""
     try:

@@ -15,7 +15,8 @@ both indexes, a snapshot of the plan texts (`documents.json`) and of the support
   when it is neither live nor the previous one and no reader holds it, so a rebuild never
   pulls files from under a running process.
 - Orphaned `.staging-*` folders of killed builds are removed by the next build (under the
-  build lock no other build runs).
+  build lock no other build runs); so is a vector cache that is no readable SQLite file
+  (set aside, renamed, and started afresh).
 """
 
 from __future__ import annotations
@@ -164,9 +165,6 @@ def open_index(settings: Settings, progress: Progress = _no_progress, notify: No
     With `serve_stale`, a corpus that cannot be built (a bad file) leaves the last good
     index in service and `notify` says which file is at fault; without it the CorpusError
     or IndexBuildError is raised (the previous index stays live either way)."""
-    notice = check_cache(settings.index_dir / "cache" / "embeddings.sqlite")
-    if notice:
-        notify(notice)
     manifest = read_manifest(settings)
     damaged: dict[str, str] = {}  # build id -> what is damaged (a broken store is opened once)
     if is_current(manifest, settings):
@@ -210,9 +208,6 @@ def ensure_index(settings: Settings, progress: Progress = _no_progress, notify: 
 
 def build_index(settings: Settings, progress: Progress = _no_progress, notify: Notify = _log_notice) -> Manifest:
     """Build a complete index beside the live one, then swap it in atomically."""
-    notice = check_cache(settings.index_dir / "cache" / "embeddings.sqlite")
-    if notice:
-        notify(notice)
     with _build_lock(settings.index_dir, notify):
         try:
             return _build(settings, progress, notify)
@@ -313,6 +308,9 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice)
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     _remove_orphans(settings.index_dir)
+    notice = check_cache(settings.index_dir / "cache" / "embeddings.sqlite")  # only builds use it
+    if notice:
+        notify(notice)
     staging = builds / f"{STAGING}{build_id}"
     staging.mkdir(parents=True)
     embeddings = make_embeddings(settings)
