@@ -8,6 +8,7 @@ answer says 规划中未找到 and `found` is False.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ LIST_SENTENCES = 5
 TITLE_MAX_CHARS = 16
 PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what the plan wants
 NEIGHBOUR_CREDIT = 0.5
+GRAM_MAX = 3  # _in_corpus compares words by character triples
+PATTERN_MAX = 8  # index words longer than this are not matched for one-character typos
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "包括", "方面", "重点", "措施", "工程"})
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
@@ -261,7 +264,20 @@ class Composer:
         return len(words) <= 1
 
     def _starts_paragraph(self, chunk) -> bool:
-        return any(b.start == chunk.start for b in self.parsed[chunk.doc_id].blocks)
+        return (chunk.doc_id, chunk.start) in self._block_starts
+
+    @cached_property
+    def _block_starts(self) -> set[tuple[str, int]]:
+        return {(doc_id, b.start) for doc_id, p in self.parsed.items() for b in p.blocks}
+
+    @cached_property
+    def _paragraph_blocks(self) -> dict[str, tuple[list[int], list[Block]]]:
+        """Per plan, its paragraphs and rows by start, for finding a chunk's paragraph by bisection."""
+        out = {}
+        for doc_id, p in self.parsed.items():
+            blocks = sorted((b for b in p.blocks if b.kind in ("paragraph", "front", "table_row")), key=lambda b: b.start)
+            out[doc_id] = ([b.start for b in blocks], blocks)
+        return out
 
     def _header_of(self, chunk) -> Source | None:
         """A table row's header line: it names the columns (years, units) the row's numbers fill."""
@@ -329,8 +345,9 @@ class Composer:
         """The whole paragraph (or row) a chunk was cut from, with its context, as compared."""
         if chunk.id not in self._paragraphs:
             text = self.documents[chunk.doc_id].text
-            block = next((b for b in self.parsed[chunk.doc_id].blocks
-                          if b.start <= chunk.start < b.end and b.kind in ("paragraph", "front", "table_row")), None)
+            starts, blocks = self._paragraph_blocks[chunk.doc_id]
+            at = bisect.bisect_right(starts, chunk.start) - 1
+            block = blocks[at] if at >= 0 and blocks[at].start <= chunk.start < blocks[at].end else None
             span = text[block.start:block.end] if block else chunk.text
             self._paragraphs[chunk.id] = self.segmenter.canonical(squash(f"{chunk.context}{span}")).lower()
         return self._paragraphs[chunk.id]
@@ -340,19 +357,35 @@ class Composer:
         that are no one-character typo of a known word either (“公公机构” is 公共机构
         mistyped; “森林” is simply not in the plan; “大规模” is made of known words)."""
         idf = self.index.idf
-        vocab = {t for t in idf if not t.startswith(BIGRAM_MARK)}
         return [w for w in self.segmenter.terms(question)
                 if len(w) > 1 and not _ASCII_DIGIT.search(w) and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
-                and not any(_one_apart(w, v) for v in vocab)]
+                and not any(p in self._vocab_patterns for p in _wildcards(w))]
 
     def _in_corpus(self, word: str) -> bool:
-        return word in self._corpus_text
+        """The plans print `word` (as compared: synonyms unified, no whitespace): every
+        character pair and triple of it occurs in them. Lookups, not a scan of the text."""
+        word = self.segmenter.canonical(word).lower()
+        if len(word) <= GRAM_MAX:
+            return word in self._grams
+        return all(word[i:i + GRAM_MAX] in self._grams for i in range(len(word) - GRAM_MAX + 1))
 
     @cached_property
-    def _corpus_text(self) -> str:
-        """Every plan, as words are compared with it (synonyms unified, no whitespace)."""
-        return "\n".join(self.segmenter.canonical(squash(d.text)).lower() for d in self.documents.values())
+    def _grams(self) -> set[str]:
+        """Every character pair and triple of every plan, as words are compared with them."""
+        grams: set[str] = set()
+        for d in self.documents.values():
+            text = self.segmenter.canonical(squash(d.text)).lower()
+            for n in range(1, GRAM_MAX + 1):
+                grams.update(text[i:i + n] for i in range(len(text) - n + 1))
+        return grams
+
+    @cached_property
+    def _vocab_patterns(self) -> set[str]:
+        """Every index word with one character blanked: a question word one character away
+        from a known word (公公机构 for 公共机构) matches one of its patterns."""
+        return {p for t in self.index.idf if not t.startswith(BIGRAM_MARK) and len(t) <= PATTERN_MAX
+                for p in _wildcards(t)}
 
     def chunk_coverage(self, question: str, chunk) -> float:
         return _coverage(self._weights(question), set(self.segmenter.tokens(chunk.search_text)))
@@ -414,8 +447,8 @@ def _coverage(weights: dict[str, float], tokens: set[str], around: set[str] = fr
     return held / (sum(weights.values()) or 1.0)
 
 
-def _one_apart(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+def _wildcards(word: str) -> list[str]:
+    return [f"{word[:i]}\x00{word[i + 1:]}" for i in range(len(word))]
 
 
 def _renumber(line: str, mapping: dict[int, int]) -> str:

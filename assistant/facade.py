@@ -467,5 +467,4 @@ class Assistant:
 
 
 def _chunks_under(live: Live, doc_id: str, section_path: tuple[str, ...]) -> list:
-    return [c for c in live.index.chunks
-            if c.doc_id == doc_id and c.section_path[:len(section_path)] == section_path]
+    return [c for c in live.index.chunks_of(doc_id) if c.section_path[:len(section_path)] == section_path]

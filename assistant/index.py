@@ -602,6 +602,16 @@ class Index:
         return [Chunk(**{**c, "section_path": tuple(c["section_path"])})
                 for c in json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))]
 
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return self._chunks_by_doc.get(doc_id, [])
+
+    @cached_property
+    def _chunks_by_doc(self) -> dict[str, list[Chunk]]:
+        out: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            out.setdefault(c.doc_id, []).append(c)
+        return out
+
     @cached_property
     def position(self) -> dict[str, int]:
         return {c.id: i for i, c in enumerate(self.chunks)}
