@@ -34,7 +34,7 @@ from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
 from .structure import AskCues, answer_doc_fact, answer_outline, answer_table, outline_subject, table_lookup
-from .targets import TargetCues, extract_targets, responsibilities, select
+from .targets import TargetCues, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
     SectorMap,
@@ -132,7 +132,7 @@ class Live:
 
     @cached_property
     def registry(self) -> list[Target]:
-        return [t for p in self.parsed.values() for t in extract_targets(p, self.sectors, self.target_cues)]
+        return self.index.registry
 
     @cached_property
     def responsibilities(self) -> list[Responsibility]:
@@ -187,10 +187,12 @@ class Assistant:
                 self._live = Live(index, self.settings)
             return self._live.manifest
 
-    def rebuild(self, progress: Progress = _no_progress, notify: Callable[[str], None] | None = None) -> Manifest:
-        """Build anew and switch to the new index; the old one serves until the switch."""
+    def rebuild(self, progress: Progress = _no_progress, notify: Callable[[str], None] | None = None,
+                incremental: bool = False) -> Manifest:
+        """Build anew (or, `incremental`, reusing unchanged plans) and switch to the new
+        index; the old one serves until the switch."""
         tell = self._tell(notify)
-        build_index(self.settings, progress, tell)
+        build_index(self.settings, progress, tell, incremental)
         fresh = Live(open_index(self.settings, progress, tell, serve_stale=False), self.settings).load()
         with self._lock:
             self._live = fresh
@@ -203,7 +205,8 @@ class Assistant:
         to at once. A file that cannot be read, or a failed update, changes nothing."""
         from .library import add_plans
 
-        documents = add_plans(self.settings, [Path(p) for p in paths], lambda: self.rebuild(progress, notify))
+        documents = add_plans(self.settings, [Path(p) for p in paths],
+                              lambda: self.rebuild(progress, notify, incremental=True))
         return documents
 
     def remove_plan(self, doc_id: str, progress: Progress = _no_progress,
@@ -212,7 +215,7 @@ class Assistant:
         leave the index, so it can never be quoted again. On failure nothing changes."""
         from .library import remove_plan
 
-        remove_plan(self.settings, doc_id, lambda: self.rebuild(progress, notify))
+        remove_plan(self.settings, doc_id, lambda: self.rebuild(progress, notify, incremental=True))
 
     def example_questions(self, count: int = 5) -> list[str]:
         """Standalone questions the indexed plans answer, drawn from their own targets,

@@ -46,7 +46,8 @@ from .load import META_SUFFIX, corpus_hash, plan_paths, read_document
 from .parse import parse
 from .segment import Segmenter
 from .settings import Settings
-from .types import Block, Chunk, Document, DocumentMeta, ParsedDocument
+from .targets import TargetCues, extract_targets
+from .types import Block, Chunk, Document, DocumentMeta, ParsedDocument, Target
 from .understand import SectorMap
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,13 @@ FAILED = "failed.json"  # the last build that failed, so readers do not retry it
 CHUNKS = "chunks.json"
 DOCUMENTS = "documents.json"
 PARSED = "parsed.json"  # every plan's blocks: a process start parses nothing
-TOKENS = "tokens.json"  # every chunk's index tokens: a new build re-tokenises only new plans
+TOKENS = "tokens.json"
+TARGETS = "targets.json"  # the targets registry, extracted once per plan  # every chunk's index tokens: a new build re-tokenises only new plans
 FILES = "files.json"  # doc id -> hash of its file and metadata file: what a new build may reuse
 SUPPORT = "support"
 LEASE = ".lease"
 STAGING = ".staging-"
-INDEX_FORMAT = 3  # 2: documents and support files inside the build, reader leases; 3: parsed, tokens, files
+INDEX_FORMAT = 4  # 2: documents and support files in the build, reader leases; 3: parsed, tokens, files; 4: targets
 DELETE_BATCH = 500
 EMBED_BATCH = 16
 COMMON_SHARE = 0.2  # a word in more than this share of passages names no particular subject
@@ -184,7 +186,7 @@ def open_index(settings: Settings, progress: Progress = _no_progress, notify: No
                 return index
             notify(f"索引已损坏（{damage}），正在自动重建…")
         try:
-            built = _build(settings, progress, notify)
+            built = _build(settings, progress, notify, incremental=not damage)
         except AssistantError as exc:
             _record_failure(settings, exc)
             if serve_stale and not damage and _usable(manifest, settings):
@@ -206,11 +208,13 @@ def ensure_index(settings: Settings, progress: Progress = _no_progress, notify: 
     return open_index(settings, progress, notify).manifest
 
 
-def build_index(settings: Settings, progress: Progress = _no_progress, notify: Notify = _log_notice) -> Manifest:
-    """Build a complete index beside the live one, then swap it in atomically."""
+def build_index(settings: Settings, progress: Progress = _no_progress, notify: Notify = _log_notice,
+                incremental: bool = False) -> Manifest:
+    """Build an index beside the live one, then swap it in atomically: complete, or with
+    `incremental` reusing the live build's unchanged plans (adding or removing a plan)."""
     with _build_lock(settings.index_dir, notify):
         try:
-            return _build(settings, progress, notify)
+            return _build(settings, progress, notify, incremental)
         except AssistantError as exc:
             _record_failure(settings, exc)
             raise
@@ -298,11 +302,13 @@ def _release(lease: Lease | None, clients: list) -> None:
 
 
 # ---- building ---------------------------------------------------------------------------
-def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice) -> Manifest:
-    """A new build beside the live one. Plans whose files are unchanged since the live
-    build are taken from it as they are (text, parsed structure, chunks, tokens and, in a
-    local store, vectors); only new or changed plans are read, parsed and embedded, and a
-    removed plan's rows are left out. Support files or settings that changed rebuild all."""
+def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
+           incremental: bool = True) -> Manifest:
+    """A new build beside the live one. When `incremental`, plans whose files are unchanged
+    since the live build are taken from it as they are (text, parsed structure, chunks,
+    tokens, targets and, in a local store, vectors); only new or changed plans are read,
+    parsed and embedded, and a removed plan's rows are left out. Support files or settings
+    that changed, a damaged live build, or an explicit rebuild build everything anew."""
     began = time.perf_counter()
     build_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     builds = settings.index_dir / "builds"
@@ -320,14 +326,17 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice)
         check_corpus(settings)
         hash_before = corpus_hash(settings.corpus_dir)
         support = _copy_support(settings, staging / SUPPORT)
-        base = _Base.of(settings, previous, support)
+        base = _Base.of(settings, previous, support) if incremental else None
         segmenter = _segmenter(settings, support)
+        sectors = SectorMap.load(support / settings.departments_file, segmenter)
+        cues = TargetCues.load(support / settings.target_cues)
         progress(0.02, "读取并解析规划文本")
         plans = _plan_files(settings)
-        documents, parsed, chunks, tokens, fresh = [], [], [], [], []
+        documents, parsed, chunks, tokens, fresh, registry = [], [], [], [], [], []
         for doc_id, (path, digest) in plans.items():
             if base and base.files.get(doc_id) == digest:
                 document, blocks, doc_chunks, doc_tokens = base.plan(doc_id)
+                targets = base.targets.get(doc_id, [])
             else:
                 document = read_document(path, settings.max_document_bytes)
                 check_document_length(path.name, document.text, settings)
@@ -335,16 +344,19 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice)
                 doc_chunks = chunk(ParsedDocument(document, blocks), settings.chunk_max_chars)
                 doc_tokens = [segmenter.tokens(c.search_text) for c in doc_chunks]
                 fresh += doc_chunks
+                targets = [asdict(t) for t in extract_targets(ParsedDocument(document, blocks), sectors, cues)]
             documents.append(document)
             parsed.append({"doc_id": doc_id, "blocks": [asdict(b) for b in blocks]})
             chunks += doc_chunks
             tokens += doc_tokens
+            registry += targets
         if not documents:
             raise CorpusError(f"语料目录 {settings.corpus_dir} 中没有规划文件，请先添加规划（pdf、docx、txt、md）。")
         _write_json(staging / DOCUMENTS, [asdict(d) for d in documents])
         _write_json(staging / PARSED, parsed)
         _write_json(staging / CHUNKS, [asdict(c) for c in chunks])
         _write_json(staging / TOKENS, tokens)
+        _write_json(staging / TARGETS, registry)
         _write_json(staging / FILES, {doc_id: digest for doc_id, (_, digest) in plans.items()})
         progress(0.05, "建立词法索引（jieba + BM25）")
         _build_bm25(staging / "bm25", tokens)
@@ -411,13 +423,16 @@ class _Base:
         self.documents = {d["doc_id"]: Document(**{**d, "meta": DocumentMeta(**d["meta"])})
                           for d in json.loads((self.path / DOCUMENTS).read_text(encoding="utf-8"))}
         self.blocks = {p["doc_id"]: p["blocks"] for p in json.loads((self.path / PARSED).read_text(encoding="utf-8"))}
+        self.targets: dict[str, list[dict]] = {}
+        for t in json.loads((self.path / TARGETS).read_text(encoding="utf-8")):
+            self.targets.setdefault(t["doc_id"], []).append(t)
 
     @classmethod
     def of(cls, settings: Settings, manifest: Manifest | None, support: Path) -> _Base | None:
         if manifest is None or manifest.format != INDEX_FORMAT or manifest.settings != settings.fingerprint():
             return None
         path = settings.index_dir / "builds" / manifest.build_id
-        if not all((path / name).exists() for name in (FILES, TOKENS, PARSED, CHUNKS, DOCUMENTS, "chroma")):
+        if not all((path / name).exists() for name in (FILES, TOKENS, PARSED, TARGETS, CHUNKS, DOCUMENTS, "chroma")):
             return None
         if any(_digest(support / n) != _digest(path / SUPPORT / n) for n in settings.support_files):
             return None  # another dictionary, synonym list or cue file: every plan reads anew
@@ -659,6 +674,12 @@ class Index:
         return {doc_id: ParsedDocument(doc, tuple(
             Block(**{**b, "section_path": tuple(b["section_path"]), "cells": tuple(b["cells"])})
             for b in stored[doc_id])) for doc_id, doc in self.documents.items()}
+
+    @cached_property
+    def registry(self) -> list[Target]:
+        """The targets registry, as the build extracted it (nothing is extracted again)."""
+        return [Target(**{**t, "section_path": tuple(t["section_path"]), "departments": tuple(t["departments"])})
+                for t in json.loads((self.path / TARGETS).read_text(encoding="utf-8"))]
 
     @cached_property
     def tokens(self) -> list[list[str]]:
