@@ -499,19 +499,21 @@ class App:
         turn = next((t for t in turns or [] if t["index"] == index), None)
         if turn is None:
             return "这条消息不是助手的回答，未记录反馈。"
+        if turn["answer"].get("state", "answered") != "answered":
+            return "只对给出回答的消息记录 👍/👎；“规划中未找到”或仅列出可能相关原文的消息不记录。"
         if data.liked is True or data.liked == "Like":
             vote = "up"
         elif data.liked is False or data.liked == "Dislike":
             vote = "down"
         else:
-            return "已取消评价（之前的记录保留在反馈文件中）。"
+            return "已取消评价（之前的记录保留在反馈文件中；再次评价会取代它）。"
         try:
             feedback_store.record(self.feedback_dir, turn["question"], turn["answer"], vote)
         except OSError as exc:
             log.error("cannot write feedback", exc_info=exc)
             return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。"
         mark = "👍" if vote == "up" else "👎"
-        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”。"
+        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”（改投时以最后一次为准）。"
 
     def export_feedback(self, request: gr.Request = None):
         try:
@@ -715,7 +717,7 @@ class App:
                        gr.skip(), gr.skip())
             summary = metrics(results)
             chart = self._out_path("metrics.png")
-            chart.write_bytes(chart_png(summary))
+            chart.write_bytes(chart_png(summary, METRIC_NAMES, TYPE_NAMES))
             report_dir = self._out_path("report").with_suffix("")
             report = write_report(report_data(results, summary, name, self.assistant.mode), report_dir)
         except Exception as exc:  # noqa: BLE001
@@ -723,7 +725,7 @@ class App:
         yield self._eval_outputs(name, results, summary, chart, report)
 
     def _eval_outputs(self, name, results, summary, chart, report):
-        from assistant.report import TABLE_METRICS
+        from assistant.report import TABLE_METRICS, cjk_font
 
         table = [[f"{TYPE_NAMES.get(kind, kind)}（{kind}）", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
                  for kind, values in summary.items()]
@@ -740,6 +742,8 @@ class App:
         text = (f"**{esc(name)}**：{overall['questions']} 题，通过 {overall['questions'] - len(failed)} 题，"
                 f"未通过 {len(failed)} 题；通过率 {fmt_metric(overall['passed'])}，"
                 f"要点召回 {fmt_metric(overall['key_fact_recall'])}，hit@5 {fmt_metric(overall['hit@5'])}。")
+        if cjk_font() is None:
+            text += "\n\n指标图未能显示中文：本机没有中文字体（可安装 fonts-noto-cjk 后重新运行评测）。"
         errors = [r for r in results if r.answer.error]
         if errors:
             text += f"\n\n其中 {len(errors)} 题未能作答（计为未通过，原因见“未通过的题目”）。"

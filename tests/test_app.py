@@ -216,6 +216,10 @@ def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
     assert feedback.read(tmp_path / "feedback")[0]["vote"] == "down"
     Like.index = 0
     assert "不是助手的回答" in handlers.on_like(turns, Like())
+    missing = list(handlers.respond("规划对PM2.5浓度有什么目标？", chat, turns))[-1]
+    Like.index = len(missing[0]) - 1
+    assert missing[1][-1]["answer"]["state"] != "answered" and "不记录" in handlers.on_like(missing[1], Like())
+    assert len(feedback.read(tmp_path / "feedback")) == 1
 
 
 def test_targets_view_writes_csv_with_bom(tmp_path):

@@ -149,13 +149,7 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     assert page.locator("#sources .source-card").count() > 0
     session.screenshot("03_follow_up")
 
-    missing = session.ask("规划对PM2.5浓度有什么目标？")
-    assert "规划中未找到" in missing
-    notice = page.locator("#sources .notice-notfound")
-    assert notice.is_visible() and "规划中未找到" in notice.inner_text()
-    session.screenshot("04_not_found")
-
-    # 👎 on the last answer, then export it as an eval item
+    # 👎 on a real answer (not on 规划中未找到), then export it as an eval item
     page.locator("#chatbot .message-row").last.hover()
     page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
     page.get_by_text("反馈：在每个回答下方点赞或点踩").click()
@@ -167,9 +161,19 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     with page.expect_download() as download:
         link.click()
     items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
-    assert any(i["question"] == "规划对PM2.5浓度有什么目标？" and i["key_facts"] == [] and i["todo"] for i in items)
+    assert any(i.get("feedback_question") == "那建筑呢？" and i["key_facts"] == [] and i["todo"] for i in items)
+    missing = session.ask("规划对PM2.5浓度有什么目标？")
+    assert "规划中未找到" in missing
+    notice = page.locator("#sources .notice-notfound")
+    assert notice.is_visible() and "规划中未找到" in notice.inner_text()
+    session.screenshot("04_not_found")
+    page.locator("#chatbot .message-row").last.hover()  # no vote is recorded on 规划中未找到
+    page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
+    page.wait_for_function("() => document.querySelector('#feedback-panel').innerText.includes('不记录')",
+                           timeout=15_000)
+
     stored = (server[1] / "feedback.jsonl").read_text(encoding="utf-8")
-    assert "规划对PM2.5浓度有什么目标？" in stored and '"vote": "down"' in stored
+    assert "那建筑呢？" in stored and '"vote": "down"' in stored and "PM2.5" not in stored
     session.assert_all_requests_local()
 
 
