@@ -30,14 +30,15 @@ import gradio as gr  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 from assistant import feedback as feedback_store  # noqa: E402
+from assistant.answer import RELATED_HEAD  # noqa: E402
 from assistant.errors import AccessDenied, AssistantError, ConfigError, InvalidQuestion  # noqa: E402
 
 log = logging.getLogger("assistant.app")
 
 ROOT = Path(__file__).resolve().parent
 BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
-EXAMPLES = ("大宗固废综合利用率到2025年要达到多少？", "交通领域有哪些目标？", "数据中心PUE有什么要求",
-            "那建筑呢？", "规划对PM2.5浓度有什么目标？")
+EXAMPLE_SLOTS = 5  # example-question buttons; their texts come from assistant.example_questions
+PLAN_TYPES = [".pdf", ".docx", ".txt", ".md"]
 ALL = "（全部）"
 BUILTIN = "内置评测集"
 UPLOADED = "上传的文件"
@@ -60,6 +61,7 @@ TARGET_HEADERS = ["指标", "目标值", "单位", "比较", "年份", "领域",
 
 CSS = """
 .notice {border-radius: 6px; padding: 10px 14px; margin: 6px 0; line-height: 1.6}
+.notice-related {background: #fffbea; border: 1px dashed #d4a017; color: #6b4e00}
 .notice-notfound {background: #fff4e5; border: 1px solid #f0a040; color: #7a4100}
 .notice-rewritten {background: #eaf3ff; border: 1px solid #8bb8f0; color: #123e6e}
 .notice-error {background: #fdecec; border: 1px solid #e08080; color: #7a1010}
@@ -69,6 +71,11 @@ CSS = """
 .source-head {font-weight: 600}
 .source-marker {color: #1d4ed8; margin-right: 4px}
 .source-title {color: #71717a; font-size: 0.85em}
+.source-plan {display: inline-block; background: #eef2ff; color: #1e3a8a; border-radius: 4px; padding: 0 6px;
+  font-size: 0.85em; margin: 2px 0}
+.sources-related .source-card {border-style: dashed; background: #fffdf5}
+.tech-details {font-size: 0.85em; color: #52525b; margin-top: 10px; border-top: 1px solid #e4e4e7; padding-top: 6px}
+.tech-details ul {margin: 4px 0; padding-left: 1.2em}
 .source-context {margin: 6px 0; line-height: 1.7; color: #3f3f46}
 .source-context mark, .plan-text mark {background: #fde68a; color: #111; padding: 0 1px}
 .source-actions a {color: #1d4ed8; text-decoration: underline; cursor: pointer; font-size: 0.9em}
@@ -208,6 +215,9 @@ def chat_text(answer, shown: str, complete: bool) -> str:
     parts = []
     if answer.rewritten_question:
         parts.append(f"*按上下文理解为：{md_escape(answer.rewritten_question)}*")
+    if answer.answer_state == "related" and shown.startswith(RELATED_HEAD):
+        parts.append("> ⚠️ **规划中未找到直接回答**，以下原文可能相关（仅供参考，不是回答）：")
+        shown = shown[len(RELATED_HEAD):].lstrip()
     parts.append(md_escape(shown) + ("" if complete else " ▌"))
     if complete and answer.note:
         parts.append(f"> 说明：{md_escape(answer.note)}")
@@ -228,31 +238,84 @@ def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
         esc(after) + ("…" if cut_after else "")
 
 
-def sources_html(answer, documents: dict) -> str:
+STATE_NAMES = {"answered": "已作答", "related": "未找到直接回答，列出可能相关的原文", "not_found": "规划中未找到"}
+
+
+def sources_html(answer, documents: dict, model_id: str = "") -> str:
+    """The sources panel: a notice for the answer state, one card per source (with its plan
+    when more than one plan is indexed), and a folded 技术细节 for staff."""
+    state = answer.answer_state
     parts = []
     if answer.error:
         parts.append(f'<div class="notice notice-error"><b>未能作答</b>：{esc(answer.error)}。'
                      '这不是规划的内容问题，已记录到服务器日志。</div>')
+    elif state == "related":
+        parts.append('<div class="notice notice-related"><b>规划中未找到直接回答</b>，以下原文可能相关，'
+                     '仅供参考，请核对原文后再使用。</div>')
     elif not answer.found:
         parts.append('<div class="notice notice-notfound"><b>规划中未找到</b>：已索引的规划中没有能直接回答这个问题的内容，'
                      '助手不作推测。可以换个说法，或到“原文”页查看规划全文。</div>')
     if answer.rewritten_question:
         parts.append(f'<div class="notice notice-rewritten">按上下文理解为：{esc(answer.rewritten_question)}</div>')
-    if answer.sources:
-        parts.append(f'<div class="sources-title"><b>出处（{len(answer.sources)}）</b></div>')
+    cards = []
+    many = len(documents) > 1
     for i, s in enumerate(answer.sources):
         doc = documents.get(s.doc)
         context = excerpt_html(doc.text, s.start, s.end, s.quote) if doc else f"<mark>{esc(s.quote)}</mark>"
-        why = f"<details><summary>为什么检索到它</summary><p>{esc(s.why)}</p></details>" if s.why else ""
-        parts.append(
+        plan = f'<div class="source-plan">规划：《{esc(s.title)}》</div>' if many else \
+            f'<div class="source-title">《{esc(s.title)}》</div>'
+        cards.append(
             f'<div class="source-card" data-index="{i}">'
             f'<div class="source-head"><span class="source-marker">[{i + 1}]</span>'
             f'<span class="source-section">{esc(s.section)}</span></div>'
-            f'<div class="source-title">《{esc(s.title)}》</div>'
-            f'<p class="source-context">{context}</p>'
+            f'{plan}<p class="source-context">{context}</p>'
             f'<div class="source-actions"><a href="#" data-source="{i}" class="open-source">在原文中查看</a></div>'
-            f"{why}</div>")
+            "</div>")
+    if cards:
+        heading = "可能相关的原文" if state == "related" else "出处"
+        kind = "sources-related" if state == "related" else "sources-answered"
+        parts.append(f'<div class="{kind}"><div class="sources-title"><b>{heading}（{len(cards)}）</b></div>'
+                     f'{"".join(cards)}</div>')
+    parts.append(tech_details_html(answer, model_id))
     return "".join(parts)
+
+
+def tech_details_html(answer, model_id: str = "") -> str:
+    """Confidence, model and retrieval ranks, folded away: for staff checking an answer."""
+    rows = [f"<li>回答状态：{esc(STATE_NAMES.get(answer.answer_state, answer.answer_state))}</li>"]
+    if answer.confidence is not None:
+        rows.append(f"<li>置信度 {answer.answer_confidence:.0%}：按评测集校准的估计，"
+                    "表示检索到的原文确实能回答该问题的把握</li>")
+    else:
+        rows.append("<li>置信度：不适用（按规划结构直接列出的内容，如章节或指标清单）</li>")
+    rows.append(f"<li>回答方式：{esc(answer.mode)}</li>")
+    if model_id:
+        rows.append(f"<li>检索模型：{esc(model_id)}</li>")
+    why = "".join(f"<li>[{i}] 融合得分 {s.score:.4f}；{esc(s.why) or '—'}</li>"
+                  for i, s in enumerate(answer.sources, 1))
+    if why:
+        rows.append(f"<li>为什么检索到它（检索名次与得分）：<ul>{why}</ul></li>")
+    return (f'<details class="tech-details"><summary>技术细节</summary><ul>{"".join(rows)}</ul>'
+            "</details>")
+
+
+def input_notice_html(message: str) -> str:
+    return f'<div class="notice notice-error input-notice"><b>未能提问</b>：{esc(message)}</div>'
+
+
+def plan_notice(message: str, kind: str = "info") -> str:
+    return f'<div class="notice notice-{kind} plan-notice">{esc(message)}</div>'
+
+
+FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|其他|其它)|呢[？?]?$")
+
+
+def standalone(question: str) -> bool:
+    """A question that makes sense on an empty chat (not “那建筑呢？”)."""
+    return len(question.strip()) >= 6 and not FOLLOW_UP.search(question.strip())
+
+
+PLAN_VIEW_OUTPUTS = 10 + EXAMPLE_SLOTS
 
 
 def empty_sources_html(message: str = "提问后，这里列出回答所依据的规划原文（出处）。") -> str:
@@ -372,9 +435,14 @@ class App:
         yield self.startup_html()
 
     # -- chat ------------------------------------------------------------------------------
-    def respond(self, message, chat, turns):
+    def respond(self, message, chat, turns, plans=None):
         chat, turns = list(chat or []), list(turns or [])[-TURNS_KEPT:]
         question = message if isinstance(message, str) else ""
+        try:
+            self.assistant.validate(question)
+        except InvalidQuestion as exc:  # refused: its own notice, the chat untouched, the question kept
+            yield chat, turns, input_notice_html(user_message(exc)), gr.skip(), question
+            return
         try:
             self.assistant.check_conversation(len(chat), sum(len(str(m.get("content", ""))) if isinstance(m, dict)
                                                               else len(str(m)) for m in chat))
@@ -397,8 +465,8 @@ class App:
         history = [(t["question"], t["answer"]["answer"]) for t in turns][-HISTORY_TURNS:]
         try:
             live = self.assistant.live  # the answer and the texts it is shown in come from one build
-            answer = self.assistant.ask(question, history, live=live)
             documents = live.documents
+            answer = self.assistant.ask(question, history, live=live, docs=self.chosen_plans(plans, documents))
         except Exception as exc:  # noqa: BLE001 - turned into a message in the chat
             chat[-1] = {"role": "assistant", "content": "⚠️ " + md_escape(user_message(exc))}
             yield chat, turns, empty_sources_html(), [], ""
@@ -412,7 +480,15 @@ class App:
         chat[-1] = {"role": "assistant", "content": chat_text(answer, text, complete=True)}
         data = answer.to_json()
         turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data})
-        yield chat, turns[-TURNS_KEPT:], sources_html(answer, documents), data["sources"], ""
+        yield (chat, turns[-TURNS_KEPT:], sources_html(answer, documents, live.manifest.model_id),
+               data["sources"], "")
+
+    @staticmethod
+    def chosen_plans(plans, documents) -> list[str] | None:
+        """The plan filter as `docs=`: None when it holds all plans (or none), so a question
+        that names a plan still chooses it."""
+        chosen = [d for d in (plans or []) if d in documents]
+        return chosen if chosen and set(chosen) != set(documents) else None
 
     @staticmethod
     def clear():
@@ -423,19 +499,21 @@ class App:
         turn = next((t for t in turns or [] if t["index"] == index), None)
         if turn is None:
             return "这条消息不是助手的回答，未记录反馈。"
+        if turn["answer"].get("state", "answered") != "answered":
+            return "只对给出回答的消息记录 👍/👎；“规划中未找到”或仅列出可能相关原文的消息不记录。"
         if data.liked is True or data.liked == "Like":
             vote = "up"
         elif data.liked is False or data.liked == "Dislike":
             vote = "down"
         else:
-            return "已取消评价（之前的记录保留在反馈文件中）。"
+            return "已取消评价（之前的记录保留在反馈文件中；再次评价会取代它）。"
         try:
             feedback_store.record(self.feedback_dir, turn["question"], turn["answer"], vote)
         except OSError as exc:
             log.error("cannot write feedback", exc_info=exc)
             return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。"
         mark = "👍" if vote == "up" else "👎"
-        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”。"
+        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”（改投时以最后一次为准）。"
 
     def export_feedback(self, request: gr.Request = None):
         try:
@@ -493,16 +571,77 @@ class App:
         return (f"**索引状态**：模型 `{m.model_id}` · 构建于 {m.built_at} · 用时 {m.build_seconds} 秒 · "
                 f"{len(m.documents)} 个文档、{m.chunk_count} 个片段 · 回答模式 {self.assistant.mode}")
 
-    def plan_tab(self):
+    # -- plans: add, remove, choose, examples ---------------------------------------------
+    def plan_choices(self) -> list[tuple[str, str]]:
+        return [(d.meta.title or d.doc_id, d.doc_id) for d in self.assistant.documents.values()]
+
+    def examples(self) -> list[str]:
+        """Standalone example questions from the indexed plans (cached per build); a
+        follow-up (“那建筑呢？”) needs an earlier turn, so it is never offered on its own."""
+        m = self.assistant.status()
+        key = m.build_id if m else ""
+        if getattr(self, "_examples", (None,))[0] != key:
+            try:
+                questions = self.assistant.example_questions(EXAMPLE_SLOTS * 2)
+            except Exception as exc:  # noqa: BLE001 - examples are optional; logged
+                log.warning("no example questions: %s", exc)
+                questions = []
+            self._examples = (key, [q for q in questions if standalone(q)][:EXAMPLE_SLOTS])
+        return self._examples[1]
+
+    def example_updates(self):
+        questions = self.examples()
+        return [gr.Button(value=questions[i], visible=True) if i < len(questions) else gr.Button(visible=False)
+                for i in range(EXAMPLE_SLOTS)]
+
+    def plans_view(self, message: str = "", select: str | None = None):
+        """Everything that lists the plans, refreshed after an add or a remove."""
         try:
-            documents = self.assistant.documents
-        except Exception as exc:  # noqa: BLE001
-            return [], user_message(exc), gr.Dropdown(choices=[]), "", "", ""
-        choices = [(d.meta.title or d.doc_id, d.doc_id) for d in documents.values()]
-        first = choices[0][1] if choices else None
+            choices = self.plan_choices()
+        except Exception as exc:  # noqa: BLE001 - the index is not available: say why
+            return (plan_notice(user_message(exc), "error"), *[gr.skip()] * (PLAN_VIEW_OUTPUTS - 1))
+        ids = [c[1] for c in choices]
+        first = select if select in ids else (ids[0] if ids else None)
         outline, viewer, _ = self.show_document(first) if first else ("", "", "")
-        return (self.documents_rows(), self.status_markdown(), gr.Dropdown(choices=choices, value=first),
-                outline, viewer, "")
+        return (message, self.documents_rows(), self.status_markdown(), gr.Dropdown(choices=choices, value=first),
+                outline, viewer, "", gr.Dropdown(choices=choices, value=ids), gr.Row(visible=False),
+                self.startup_html(), *self.example_updates())
+
+    def add_plans(self, files, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return (plan_notice("请先选择要添加的规划文件（pdf、docx、txt 或 md）。", "error"),
+                    *[gr.skip()] * (PLAN_VIEW_OUTPUTS - 1))
+        try:
+            self.require_access(request, "添加规划")
+            progress(0.0, desc="读取并校验文件…")
+            added = self.assistant.add_plans(paths, lambda f, m: progress(max(0.0, min(1.0, f)), desc=m),
+                                             notify=lambda m: progress(0.0, desc=m))
+        except Exception as exc:  # noqa: BLE001 - the file's problem, in Chinese; nothing changed
+            return (plan_notice(f"未添加：{user_message(exc)}（语料库和索引均未改动）", "error"),
+                    *[gr.skip()] * (PLAN_VIEW_OUTPUTS - 1))
+        titles = "、".join(f"《{d.meta.title or d.doc_id}》" for d in added)
+        return self.plans_view(plan_notice(f"已添加 {len(added)} 份规划：{titles}，索引已更新。", "ok"),
+                               select=added[0].doc_id if added else None)
+
+    def ask_remove(self, doc_id):
+        doc = self.assistant.documents.get(doc_id or "")
+        if doc is None:
+            return plan_notice("请先在“文档”中选择要删除的规划。", "error"), gr.Row(visible=False)
+        return (plan_notice(f"确认要删除《{doc.meta.title or doc_id}》吗？它的原文、片段和指标会从语料库和索引中移除，"
+                            "之后不会再被引用。", "notfound"), gr.Row(visible=True))
+
+    def remove_plan(self, doc_id, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008
+        try:
+            self.require_access(request, "删除规划")
+            doc = self.assistant.documents.get(doc_id or "")
+            title = doc.meta.title if doc else doc_id
+            progress(0.0, desc="删除规划并更新索引…")
+            self.assistant.remove_plan(doc_id, lambda f, m: progress(max(0.0, min(1.0, f)), desc=m),
+                                       notify=lambda m: progress(0.0, desc=m))
+        except Exception as exc:  # noqa: BLE001
+            return (plan_notice(f"未删除：{user_message(exc)}", "error"), *[gr.skip()] * (PLAN_VIEW_OUTPUTS - 1))
+        return self.plans_view(plan_notice(f"已删除《{title}》，索引已更新。", "ok"))
 
     def rebuild(self, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008 - how gradio injects it
         try:
@@ -578,7 +717,7 @@ class App:
                        gr.skip(), gr.skip())
             summary = metrics(results)
             chart = self._out_path("metrics.png")
-            chart.write_bytes(chart_png(summary))
+            chart.write_bytes(chart_png(summary, METRIC_NAMES, TYPE_NAMES))
             report_dir = self._out_path("report").with_suffix("")
             report = write_report(report_data(results, summary, name, self.assistant.mode), report_dir)
         except Exception as exc:  # noqa: BLE001
@@ -586,7 +725,7 @@ class App:
         yield self._eval_outputs(name, results, summary, chart, report)
 
     def _eval_outputs(self, name, results, summary, chart, report):
-        from assistant.report import TABLE_METRICS
+        from assistant.report import TABLE_METRICS, cjk_font
 
         table = [[f"{TYPE_NAMES.get(kind, kind)}（{kind}）", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
                  for kind, values in summary.items()]
@@ -603,6 +742,8 @@ class App:
         text = (f"**{esc(name)}**：{overall['questions']} 题，通过 {overall['questions'] - len(failed)} 题，"
                 f"未通过 {len(failed)} 题；通过率 {fmt_metric(overall['passed'])}，"
                 f"要点召回 {fmt_metric(overall['key_fact_recall'])}，hit@5 {fmt_metric(overall['hit@5'])}。")
+        if cjk_font() is None:
+            text += "\n\n指标图未能显示中文：本机没有中文字体（可安装 fonts-noto-cjk 后重新运行评测）。"
         errors = [r for r in results if r.answer.error]
         if errors:
             text += f"\n\n其中 {len(errors)} 题未能作答（计为未通过，原因见“未通过的题目”）。"
@@ -624,6 +765,9 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
             with gr.Tab("问答", id="chat"):
                 with gr.Row():
                     with gr.Column(scale=3):
+                        plan_filter = gr.Dropdown([], value=[], multiselect=True, label="限定规划",
+                                                  info="默认全部规划；可只保留其中几份", elem_id="plan-filter",
+                                                  interactive=True)
                         chatbot = gr.Chatbot(label="对话", height=460, elem_id="chatbot", buttons=["copy"],
                                              feedback_options=("Like", "Dislike"),
                                              placeholder="请输入关于规划的问题，或点击下方的示例问题。")
@@ -635,7 +779,8 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
                             clear = gr.Button("清空对话", scale=1, min_width=80, elem_id="clear")
                         gr.Markdown("**示例问题**（点击即问）：")
                         with gr.Row():
-                            example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in EXAMPLES]
+                            example_buttons = [gr.Button("", size="sm", visible=False, elem_classes=["example-q"])
+                                               for _ in range(EXAMPLE_SLOTS)]
                     with gr.Column(scale=2):
                         sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
                                           max_height=640)
@@ -680,7 +825,16 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
                 status_md = gr.Markdown("", elem_id="index-status")
                 docs_table = gr.Dataframe(headers=["文档", "标题", "发文单位", "文号", "日期", "片段数"],
                                           interactive=False, label="索引中的文档", elem_id="docs-table")
-                rebuild = gr.Button("重建索引", elem_id="rebuild")
+                plan_msg = gr.HTML("", elem_id="plan-notice")
+                with gr.Row():
+                    plan_upload = gr.File(label="添加规划（pdf、docx、txt、md；可多选）", file_types=PLAN_TYPES,
+                                          file_count="multiple", type="filepath", elem_id="plan-upload")
+                    with gr.Column(min_width=200):
+                        remove = gr.Button("删除所选规划", variant="secondary", elem_id="remove-plan")
+                        with gr.Row(visible=False) as confirm_row:
+                            confirm_remove = gr.Button("确认删除", variant="stop", elem_id="confirm-remove")
+                            cancel_remove = gr.Button("取消", elem_id="cancel-remove")
+                        rebuild = gr.Button("重建索引", elem_id="rebuild")
                 with gr.Row():
                     with gr.Column(scale=1, min_width=220):
                         doc_choice = gr.Dropdown([], label="文档", elem_id="doc-choice", interactive=True)
@@ -694,12 +848,12 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
 
         # events: chat
         chat_outputs = [chatbot, turns, sources, source_list, question]
-        chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns], outputs=chat_outputs,
+        chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns, plan_filter], outputs=chat_outputs,
                          concurrency_id="ask", show_progress="hidden")
         question.submit(**chat_args, api_name="ask")
         send.click(**chat_args, api_visibility="private")
-        for button, text in zip(example_buttons, EXAMPLES, strict=True):
-            button.click(lambda t=text: t, outputs=question, api_visibility="private", queue=False).then(
+        for button in example_buttons:
+            button.click(lambda t: t, inputs=button, outputs=question, api_visibility="private", queue=False).then(
                 **chat_args, api_visibility="private")
         clear.click(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
         chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
@@ -725,6 +879,17 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
         # events: plan
         doc_choice.input(app.show_document, inputs=doc_choice, outputs=[outline, viewer, viewer_info],
                          api_visibility="private")
+        plans_outputs = [plan_msg, docs_table, status_md, doc_choice, outline, viewer, viewer_info, plan_filter,
+                         confirm_row, startup_box, *example_buttons]
+        plan_upload.upload(app.add_plans, inputs=plan_upload, outputs=plans_outputs, concurrency_limit=1,
+                           concurrency_id="rebuild", api_visibility="private").then(
+            lambda: None, outputs=plan_upload, api_visibility="private", queue=False)
+        remove.click(app.ask_remove, inputs=doc_choice, outputs=[plan_msg, confirm_row], api_visibility="private",
+                     queue=False)
+        cancel_remove.click(lambda: ("", gr.Row(visible=False)), outputs=[plan_msg, confirm_row],
+                            api_visibility="private", queue=False)
+        confirm_remove.click(app.remove_plan, inputs=doc_choice, outputs=plans_outputs, concurrency_limit=1,
+                             concurrency_id="rebuild", api_visibility="private")
         rebuild.click(app.rebuild, outputs=[docs_table, status_md], concurrency_limit=1,
                       concurrency_id="rebuild", api_visibility="private")
 
@@ -738,8 +903,7 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
         demo.load(app.watch_startup, outputs=startup_box, concurrency_limit=None, api_visibility="private",
                   show_progress="hidden").then(
             fill_filters, outputs=[sector, department, *target_outputs], api_visibility="private").then(
-            app.plan_tab, outputs=[docs_table, status_md, doc_choice, outline, viewer, viewer_info],
-            api_visibility="private")
+            app.plans_view, outputs=plans_outputs, api_visibility="private")
     return demo
 
 

@@ -7,6 +7,7 @@ import base64
 import html
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -85,30 +86,62 @@ def _fmt(value) -> str:
     return "—" if value is None else (f"{value:.3f}" if isinstance(value, float) and value <= 1 else str(value))
 
 
-def chart_png(metrics: dict) -> bytes:
+CJK_FONT_HINTS = ("Noto Sans CJK SC", "Noto Sans CJK", "Noto Serif CJK", "Source Han", "WenQuanYi", "SimHei", "Microsoft YaHei",
+                  "PingFang", "Droid Sans Fallback", "AR PL")
+
+
+def cjk_font() -> str | None:
+    """A font installed on this system that draws Chinese (matplotlib's own fonts do not)."""
+    from matplotlib import font_manager
+
+    def find():
+        names = sorted({f.name for f in font_manager.fontManager.ttflist})
+        return next((n for hint in CJK_FONT_HINTS for n in names if hint.lower() in n.lower()), None)
+
+    found = find()
+    if found is None:  # installed after matplotlib cached its font list: look on disk once
+        for path in font_manager.findSystemFonts():
+            if re.search(r"cjk|wqy|wenquanyi|simhei|yahei|droidsansfallback|sourcehan", Path(path).name, re.I):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = find()
+    return found
+
+
+def chart_png(metrics: dict, metric_names: dict | None = None, kind_names: dict | None = None) -> bytes:
+    """Bars per question type; labels in Chinese when a CJK font is installed (see cjk_font)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
+    font = cjk_font()
+    metric_names = metric_names or {}
+    kind_names = kind_names or {}
+    label = (lambda table, key: table.get(key, key)) if font else (lambda table, key: key)
     kinds = list(metrics)
-    fig, ax = plt.subplots(figsize=(11, 4.2), dpi=100)
-    width = 0.8 / len(CHART_METRICS)
-    for i, name in enumerate(CHART_METRICS):
-        values = [metrics[k].get(name) for k in kinds]
-        xs = np.arange(len(kinds)) + i * width
-        ax.bar(xs, [v if v is not None else 0 for v in values], width, label=name)
-    ax.set_xticks(np.arange(len(kinds)) + width * (len(CHART_METRICS) - 1) / 2, kinds)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("score")
-    ax.set_title("Metrics by question type")
-    ax.legend(ncol=len(CHART_METRICS), fontsize=8, loc="lower left")
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
+    with matplotlib.rc_context({"font.family": [font, "sans-serif"]} if font else {}):
+        fig, ax = plt.subplots(figsize=(11, 4.6), dpi=100)
+        width = 0.8 / len(CHART_METRICS)
+        for i, name in enumerate(CHART_METRICS):
+            values = [metrics[k].get(name) for k in kinds]
+            xs = np.arange(len(kinds)) + i * width
+            ax.bar(xs, [v if v is not None else 0 for v in values], width, label=label(metric_names, name))
+        ax.set_xticks(np.arange(len(kinds)) + width * (len(CHART_METRICS) - 1) / 2,
+                      [label(kind_names, k) for k in kinds])
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("得分" if font else "score")
+        ax.set_title("各类型指标" if font else "Metrics by question type")
+        ax.legend(ncol=len(CHART_METRICS), fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.1),
+                  frameon=False)  # below the axes: never over the bars
+        ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
     return buffer.getvalue()
 
 

@@ -199,8 +199,9 @@ def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
     handlers = app_module.App(assistant, tmp_path / "feedback", startup)
     for bad, expected in (("", "问题为空"), ("   ", "问题为空"), ("能" * 1001, "问题过长")):
         steps = list(handlers.respond(bad, [], []))
-        chat, turns = steps[-1][0], steps[-1][1]
-        assert expected in last_text(chat) and turns == []
+        chat, turns, notice, _, box = steps[-1]
+        assert chat == [] and turns == [] and box == bad  # refused: the question stays in the box
+        assert expected in notice and "input-notice" in notice
     steps = list(handlers.respond("大宗固废综合利用率到2025年要达到多少？", [], []))
     assert len(steps) > 3  # streamed
     chat, turns, sources, source_list, box = steps[-1]
@@ -215,6 +216,10 @@ def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
     assert feedback.read(tmp_path / "feedback")[0]["vote"] == "down"
     Like.index = 0
     assert "不是助手的回答" in handlers.on_like(turns, Like())
+    missing = list(handlers.respond("规划对PM2.5浓度有什么目标？", chat, turns))[-1]
+    Like.index = len(missing[0]) - 1
+    assert missing[1][-1]["answer"]["state"] != "answered" and "不记录" in handlers.on_like(missing[1], Like())
+    assert len(feedback.read(tmp_path / "feedback")) == 1
 
 
 def test_targets_view_writes_csv_with_bom(tmp_path):
@@ -290,12 +295,12 @@ def test_empty_and_oversized_input_get_a_chinese_message(live_app):
 
     url, _ = live_app
     client = Client(url, verbose=False)
-    chat, sources, _ = client.predict("", [], api_name="/ask")
-    assert "问题为空" in last_text(chat) and "Traceback" not in last_text(chat)
-    chat, _, _ = client.predict("规" * 1001, [], api_name="/ask")
-    assert "问题过长" in last_text(chat) and "1000" in last_text(chat)
-    chat, _, _ = client.predict("问题\x07带控制字符", [], api_name="/ask")
-    assert "控制字符" in last_text(chat)
+    chat, sources, box = client.predict("", [], api_name="/ask")  # refused: its own notice, not in the chat
+    assert chat == [] and "问题为空" in sources and "Traceback" not in sources
+    chat, sources, box = client.predict("规" * 1001, [], api_name="/ask")
+    assert "问题过长" in sources and "1000" in sources and box == "规" * 1001
+    chat, sources, _ = client.predict("问题\x07带控制字符", [], api_name="/ask")
+    assert "控制字符" in sources
 
 
 def test_eval_and_rebuild_handlers_report_errors_as_messages(tmp_path):

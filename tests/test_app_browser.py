@@ -112,9 +112,11 @@ def test_answer_with_sources_then_open_source_in_viewer(session):
     card = page.locator("#sources .source-card").first
     assert "三、主要任务 › （八）深化循环经济助力节能" in card.inner_text()
     assert "40%" in card.locator("mark").inner_text()
-    assert card.locator("details summary").inner_text() == "为什么检索到它"
-    card.locator("details summary").click()
-    assert "融合得分" in card.locator("details").inner_text()
+    details = page.locator("#sources .tech-details")
+    assert details.locator("summary").inner_text() == "技术细节"
+    details.locator("summary").click()
+    assert "融合得分" in details.inner_text() and "为什么检索到它" in details.inner_text()
+    assert "置信度" in details.inner_text() and "检索模型" in details.inner_text()
     session.screenshot("01_chat_answer")
 
     card.get_by_text("在原文中查看").click()
@@ -136,25 +138,18 @@ def test_answer_with_sources_then_open_source_in_viewer(session):
 def test_follow_up_not_found_and_feedback_export(session, server):
     page = session.page
     before = page.locator("#chatbot .message.bot").count()
-    page.get_by_role("button", name="交通领域有哪些目标？").click()
-    first = session.wait_answer(before)
+    page.locator(".example-q").first.click()  # examples come from the plans
+    session.wait_answer(before)
+    first = session.ask("交通领域有哪些目标？")
     assert "交通" in first and "60%" in first
 
-    before = page.locator("#chatbot .message.bot").count()
-    page.get_by_role("button", name="那建筑呢？").click()
-    follow = session.wait_answer(before)
+    follow = session.ask("那建筑呢？")
     assert "按上下文理解为" in follow and "建筑" in follow
     assert "按上下文理解为" in page.locator("#sources .notice-rewritten").inner_text()
     assert page.locator("#sources .source-card").count() > 0
     session.screenshot("03_follow_up")
 
-    missing = session.ask("规划对PM2.5浓度有什么目标？")
-    assert "规划中未找到" in missing
-    notice = page.locator("#sources .notice-notfound")
-    assert notice.is_visible() and "规划中未找到" in notice.inner_text()
-    session.screenshot("04_not_found")
-
-    # 👎 on the last answer, then export it as an eval item
+    # 👎 on a real answer (not on 规划中未找到), then export it as an eval item
     page.locator("#chatbot .message-row").last.hover()
     page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
     page.get_by_text("反馈：在每个回答下方点赞或点踩").click()
@@ -166,9 +161,19 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     with page.expect_download() as download:
         link.click()
     items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
-    assert any(i["question"] == "规划对PM2.5浓度有什么目标？" and i["key_facts"] == [] and i["todo"] for i in items)
+    assert any(i.get("feedback_question") == "那建筑呢？" and i["key_facts"] == [] and i["todo"] for i in items)
+    missing = session.ask("规划对PM2.5浓度有什么目标？")
+    assert "规划中未找到" in missing
+    notice = page.locator("#sources .notice-notfound")
+    assert notice.is_visible() and "规划中未找到" in notice.inner_text()
+    session.screenshot("04_not_found")
+    page.locator("#chatbot .message-row").last.hover()  # no vote is recorded on 规划中未找到
+    page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
+    page.wait_for_function("() => document.querySelector('#feedback-panel').innerText.includes('不记录')",
+                           timeout=15_000)
+
     stored = (server[1] / "feedback.jsonl").read_text(encoding="utf-8")
-    assert "规划对PM2.5浓度有什么目标？" in stored and '"vote": "down"' in stored
+    assert "那建筑呢？" in stored and '"vote": "down"' in stored and "PM2.5" not in stored
     session.assert_all_requests_local()
 
 
@@ -247,3 +252,96 @@ def test_plan_tab_documents_status_and_outline_jump(session):
     assert "绿色数据中心" in page.locator(f"#{target}").inner_text()
     session.screenshot("07_plan_outline", full_page=False)
     session.assert_all_requests_local()
+
+
+# ---- plans: add, ask, remove (a temporary corpus and index, hash embedder) ------------------------
+QINGYUAN_TITLE = "青原地区“十四五”节能规划"
+QINGYUAN_FACT = "到 2025 年，青原地区大宗固废综合利用率达到 77% 以上。"
+
+
+def make_plan_pdf(path: Path) -> Path:
+    """A small plan for a made-up place, as a real PDF with Chinese text (a CID font)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("STSong-Light", 16)
+    pdf.drawString(60, 780, QINGYUAN_TITLE)
+    pdf.setFont("STSong-Light", 11)
+    lines = ["青原地区发展和改革委员会", "一、总体要求",
+             "以节能降碳为主线，推进青原地区资源循环利用。", "二、主要目标", QINGYUAN_FACT,
+             "三、主要任务", "（一）推进固废资源化利用", "推动青原地区煤矸石、粉煤灰在建材领域规模化利用。"]
+    for i, line in enumerate(lines):
+        pdf.drawString(60, 740 - 24 * i, line)
+    pdf.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def plans_server(tmp_path_factory):
+    """The app on a throwaway copy of the corpus and its own index (hash embedder: fast)."""
+    import app as app_module
+    from assistant import Assistant
+    from tests.test_app import free_port, hash_settings
+
+    settings = hash_settings(tmp_path_factory.mktemp("plans"))
+    port = free_port()
+    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
+                             block=False)
+    assert demo.app_handlers.startup.wait(240) and demo.app_handlers.startup.error is None
+    yield f"http://127.0.0.1:{port}/", settings
+    demo.close()
+
+
+def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
+    url, settings = plans_server
+    session = Session(browser, url)
+    page = session.page
+    question = "青原地区大宗固废综合利用率到2025年要达到多少？"
+    # examples come from the plans, never a follow-up
+    examples = page.locator(".example-q")
+    examples.first.wait_for(state="visible", timeout=15_000)
+    texts = [t for t in examples.all_inner_texts() if t.strip()]
+    assert texts and not any(t.startswith("那") or t.endswith("呢？") for t in texts)
+
+    page.get_by_role("tab", name="原文").click()
+    bad = tmp_path / "坏文件.pdf"
+    bad.write_bytes(b"this is not a pdf")
+    page.locator("#plan-upload input[type=file]").set_input_files(str(bad))
+    page.wait_for_selector("#plan-notice .notice-error", timeout=30_000)
+    assert "未添加" in page.locator("#plan-notice").inner_text()
+    assert "PDF" in page.locator("#plan-notice").inner_text()
+
+    page.locator("#plan-upload input[type=file]").set_input_files(str(make_plan_pdf(tmp_path / "青原.pdf")))
+    page.wait_for_selector("#plan-notice .notice-ok", timeout=60_000)
+    assert "青原" in page.locator("#plan-notice").inner_text()
+    page.wait_for_function("() => document.querySelector('#docs-table').innerText.includes('青原')", timeout=15_000)
+    session.screenshot("08_plan_added")
+
+    page.get_by_role("tab", name="问答").click()
+    answer = session.ask(question)
+    assert "77%" in answer
+    card = page.locator("#sources .source-card").first
+    assert "规划：《" + QINGYUAN_TITLE + "》" in card.inner_text() and "77%" in card.locator("mark").inner_text()
+    session.screenshot("09_plan_answer")
+
+    page.get_by_role("tab", name="原文").click()
+    page.get_by_role("combobox", name="文档").click()
+    page.get_by_role("option", name=QINGYUAN_TITLE).click()
+    page.locator("#remove-plan").click()
+    page.locator("#confirm-remove").wait_for(state="visible", timeout=10_000)
+    assert "确认要删除" in page.locator("#plan-notice").inner_text()
+    page.locator("#confirm-remove").click()
+    page.wait_for_function("() => document.querySelector('#plan-notice').innerText.includes('已删除')",
+                           timeout=60_000)
+    assert "青原" not in page.locator("#docs-table").inner_text()
+    assert not list(Path(settings.corpus_dir).glob("*青原*"))
+
+    page.get_by_role("tab", name="问答").click()
+    assert "规划中未找到" in session.ask(question)
+    assert "77%" not in page.locator("#sources").inner_text()
+    session.assert_all_requests_local()
+    session.close()
