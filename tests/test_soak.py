@@ -152,7 +152,9 @@ def test_rebuild_loop_under_concurrent_asks_loses_no_answer(base, monkeypatch):
           f"{counts['cli']} CLI answers ({CLI_WORKERS} processes at a time), {counts['app']} app answers "
           f"({APP_CLIENTS} clients, slowest {max(latencies, default=0):.1f} s); {len(failures)} failed")
     assert not failures, failures[:5]
-    assert counts["rebuild"] >= 5 and counts["cli"] >= 20 and counts["app"] >= 100
+    # the load happened: every rebuild ran, and every CLI process and app client got answers
+    # through them (how many depends on how busy the two cores are, not on correctness)
+    assert counts["rebuild"] >= 5 and counts["cli"] >= 3 * CLI_WORKERS and counts["app"] >= 2 * APP_CLIENTS
     builds = [p.name for p in (base / "index" / "builds").iterdir()]
     assert len(builds) <= 2 + CLI_WORKERS and not [b for b in builds if b.startswith(".staging-")]
 
