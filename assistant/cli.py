@@ -153,7 +153,13 @@ def cmd_targets(assistant: Assistant, args) -> int:
         known = "、".join(assistant.sectors.sectors)
         print(f"错误：没有领域“{args.sector}”。可选：{known}", file=sys.stderr)
         return 2
-    targets = assistant.targets(sector=args.sector, department=args.department)
+    unknown = [d for d in args.doc or [] if d not in assistant.documents]
+    if unknown:
+        known = "、".join(f"{d}（{doc.meta.title}）" for d, doc in assistant.documents.items())
+        print(f"错误：没有编号为“{'、'.join(unknown)}”的规划。可选：{known}", file=sys.stderr)
+        return 2
+    targets = assistant.targets(sector=args.sector, department=args.department, docs=args.doc,
+                                indicator=args.indicator)
     render = {"table": to_table, "json": to_json, "csv": to_csv}[args.format]
     text = render(targets)
     if args.format == "csv":
@@ -315,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     targets = sub.add_parser("targets", help="目标清单：规划中的全部量化目标")
     targets.add_argument("--sector", help="按领域筛选，例如 交通")
     targets.add_argument("--department", help="按部门筛选，例如 交通运输局（经本地对照表）")
+    targets.add_argument("--doc", action="append", help="只列这份规划的目标（规划编号，可重复）")
+    targets.add_argument("--indicator", help="一个指标在各规划中的目标，例如 --indicator 单位GDP能耗")
     targets.add_argument("--format", choices=["table", "json", "csv"], default="table")
     targets.set_defaults(func=cmd_targets)
     return parser

@@ -439,9 +439,19 @@ class Assistant:
         return self.live.target_cues
 
     # ---- the targets registry -------------------------------------------------------------
-    def targets(self, sector: str | None = None, department: str | None = None) -> list[Target]:
+    def targets(self, sector: str | None = None, department: str | None = None, docs: list[str] | None = None,
+                indicator: str | None = None) -> list[Target]:
+        """The registry, by sector or department, for some plans, or one indicator across
+        plans (“单位GDP能耗” in every plan that sets one), ordered by plan."""
         live = self.live
-        return select(live.registry, live.sectors, sector or "", department or "")
+        chosen = select(live.registry, live.sectors, sector or "", department or "")
+        if docs:
+            chosen = [t for t in chosen if t.doc_id in docs]
+        if indicator:
+            wanted = live.segmenter.canonical(indicator.replace(" ", "")).lower()
+            chosen = [t for t in chosen if wanted in live.segmenter.canonical(t.indicator).lower()]
+        order = {d: i for i, d in enumerate(live.documents)}
+        return sorted(chosen, key=lambda t: order.get(t.doc_id, 0))
 
     def warm_up(self) -> None:
         """Load everything a first question would (index, model, jieba)."""

@@ -92,7 +92,8 @@ class TargetCues:
 def extract_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
     notes = responsibilities(parsed, cues)
     targets = _table_targets(parsed, sectors) + _text_targets(parsed, sectors, cues)
-    return [_with_departments(t, notes) for t in _dedupe(targets, cues)]
+    title = parsed.document.meta.title
+    return [replace(_with_departments(t, notes), plan=title) for t in _dedupe(targets, cues)]
 
 
 def _table_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
@@ -368,8 +369,8 @@ def select(targets: list[Target], sectors: SectorMap, sector: str = "", departme
     return list(targets)
 
 
-FIELDS = ("indicator", "value", "unit", "comparator", "year", "baseline", "sector", "section", "quote")
-HEADERS = ("指标", "目标值", "单位", "比较", "年份", "基准", "领域", "章节", "原文")
+FIELDS = ("indicator", "value", "unit", "comparator", "year", "baseline", "sector", "section", "quote", "plan")
+HEADERS = ("指标", "目标值", "单位", "比较", "年份", "基准", "领域", "章节", "原文", "规划")
 
 
 def to_rows(targets: list[Target]) -> list[dict]:
@@ -405,7 +406,7 @@ def to_table(targets: list[Target]) -> str:
     for t in targets:
         when = t.year or "未写明"
         lines.append(f"[{t.sector}] {t.indicator}：{t.value}{t.unit}（{t.comparator}，{when}）\n"
-                     f"    {t.section}\n    “{t.quote}”")
+                     f"    《{t.plan}》 {t.section}\n    “{t.quote}”")
     return "\n".join(lines)
 
 

@@ -121,6 +121,7 @@ class Target:
     departments: tuple[str, ...] = ()  # named by the plan's own responsibility note
     note_start: int = -1  # that note's span, cited beside the target
     note_end: int = -1
+    plan: str = ""  # the plan's title, for lists that span several plans
 
     @property
     def section(self) -> str:

@@ -169,3 +169,22 @@ def test_add_and_remove_from_the_command_line(tmp_path):
     assert removed.returncode == 0 and "已删除" in removed.stdout
     again = subprocess.run([*run, "ask", "--json", "--doc", "songxi", "绿色建筑占比"], capture_output=True, text=True)
     assert again.returncode == 2 and "没有编号" in again.stderr and "Traceback" not in again.stderr
+
+
+@needs_plans
+def test_one_indicator_across_plans_with_a_plan_column(library):
+    import csv
+    import io
+
+    from assistant.targets import to_csv
+
+    assistant, _ = library
+    assistant.add_plans([ANHUI])
+    across = assistant.targets(indicator="规模以上工业单位增加值能耗")
+    assert {t.doc_id for t in across} == {"000_8a2f0d3686d36b01", ANHUI.stem}
+    rows = list(csv.reader(io.StringIO(to_csv(across))))
+    assert rows[0][-1] == "规划" and {r[-1] for r in rows[1:]} == {d.meta.title for d in assistant.documents.values()}
+    only = assistant.targets(docs=[ANHUI.stem])
+    assert only and all(t.doc_id == ANHUI.stem for t in only)
+    answer = assistant.ask("交通领域有哪些目标？")
+    assert answer.found and all("〔" in line for line in answer.text.splitlines()[1:] if line.startswith("·"))
