@@ -197,7 +197,8 @@ class Composer:
         answers = [self.compose(part, hits) for part, hits in parts]
         found = [a for a in answers if a.found]
         if not found:
-            return self._not_found(query, parts[0][1], answers[0].text)
+            # no part answered: the first part's own answer (related passages keep their sources)
+            return dataclasses.replace(answers[0], question=query.text, intent=query.intent)
         sources: list[Source] = []
         lines = []
         for answer in found:

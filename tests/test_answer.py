@@ -145,3 +145,12 @@ def test_a_department_the_plan_names_gets_its_targets_and_tasks_with_the_note(tm
     assert all(squash(s.quote) in squash(assistant.documents[s.doc].text) for s in answer.sources)
     assert "信息化厅" not in assistant.named_departments  # 省经济和信息化厅 is one name
     assert "省经济和信息化厅" in assistant.named_departments and text
+
+
+@pytest.mark.parametrize("question", ["十四五期间能耗强度每年要降2.76%，规划里是这样要求的吗",
+                                      "请问20年石油跟天然气消费占比谁高一点，差多少"])
+def test_a_question_in_parts_never_states_a_number_its_quotes_lack(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert not unsupported_numbers(answer.text, [s.quote for s in answer.sources]), answer.text
+    if "[1]" in answer.text:
+        assert answer.sources
