@@ -466,15 +466,20 @@ def _update_chroma(settings: Settings, path: Path, collection: str, stale: list[
                        create_collection_if_not_exists=False)
         for i in range(0, len(stale), DELETE_BATCH):
             store.delete(ids=stale[i:i + DELETE_BATCH])
-        for i in range(0, len(fresh), EMBED_BATCH):
-            batch = fresh[i:i + EMBED_BATCH]
-            store.add_texts(texts=[c.search_text for c in batch],
-                            metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
-                            ids=[c.id for c in batch])
-            done = min(i + EMBED_BATCH, len(fresh))
-            progress(0.1 + 0.85 * done / len(fresh), f"向量化新片段 {done}/{len(fresh)}")
+        _add_chunks(store, fresh, progress, "向量化新片段")
     finally:
         client.close()
+
+
+def _add_chunks(store, chunks: list[Chunk], progress: Progress, label: str) -> None:
+    """Embed and add chunks in batches, reporting progress."""
+    for i in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[i:i + EMBED_BATCH]
+        store.add_texts(texts=[c.search_text for c in batch],
+                        metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
+                        ids=[c.id for c in batch])
+        done = min(i + EMBED_BATCH, len(chunks))
+        progress(0.1 + 0.85 * done / len(chunks), f"{label} {done}/{len(chunks)}")
 
 
 def _copy_support(settings: Settings, folder: Path) -> Path:
@@ -510,13 +515,7 @@ def _build_chroma(settings: Settings, path: Path, collection: str, chunks: list[
     try:
         store = Chroma(collection_name=collection, embedding_function=embeddings or make_embeddings(settings),
                        client=client, collection_metadata={"hnsw:space": "cosine"})
-        for i in range(0, len(chunks), EMBED_BATCH):
-            batch = chunks[i:i + EMBED_BATCH]
-            store.add_texts(texts=[c.search_text for c in batch],
-                            metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
-                            ids=[c.id for c in batch])
-            done = min(i + EMBED_BATCH, len(chunks))
-            progress(0.1 + 0.85 * done / len(chunks), f"向量化片段 {done}/{len(chunks)}")
+        _add_chunks(store, chunks, progress, "向量化片段")
     finally:
         client.close()  # chromadb keeps a system per path until its clients close
 
