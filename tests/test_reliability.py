@@ -578,7 +578,8 @@ def target(**changes) -> Target:
 @pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
 def test_csv_cells_that_would_run_as_formulas_are_neutralised(cell):
     rows = list(csv.reader(io.StringIO(to_csv([target(indicator=cell, quote=cell, value=cell)]), newline="")))
-    assert rows[1][0] == "'" + cell and rows[1][1] == "'" + cell and rows[1][-1] == "'" + cell
+    quote_at = rows[0].index("原文")  # the quote column (the plan column follows it)
+    assert rows[1][0] == "'" + cell and rows[1][1] == "'" + cell and rows[1][quote_at] == "'" + cell
     assert json.loads(to_json([target(indicator=cell)]))[0]["indicator"] == cell  # only CSV is changed
     assert rows[1][4] == "2025"
 
