@@ -38,6 +38,7 @@ from .targets import TargetCues, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
     SectorMap,
+    HomophoneCorrector,
     TypoCorrector,
     analyze,
     asks_assignment,
@@ -131,6 +132,15 @@ class Live:
         return TypoCorrector(d.text for d in self.documents.values())
 
     @cached_property
+    def homophones(self) -> HomophoneCorrector:
+        return HomophoneCorrector(self.index.document_frequency, self.segmenter)
+
+    def spell(self, question: str) -> str:
+        """The question with mistyped characters put right: by sound first (an input method's
+        wrong pick), then by the plans' own three-character phrases."""
+        return self.typos.correct(self.homophones.correct(question))
+
+    @cached_property
     def registry(self) -> list[Target]:
         return self.index.registry
 
@@ -145,7 +155,7 @@ class Live:
 
     def load(self) -> Live:
         """Read everything a first question needs, so a swapped-in build answers at once."""
-        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.typos
+        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.typos, self.homophones
         return self
 
 
@@ -329,7 +339,7 @@ class Assistant:
         return frozenset(plans_named(question, live.documents)) or None
 
     def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None) -> Answer:
-        asked = live.typos.correct(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
+        asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
         if plans and len(live.documents) > 1:  # “安徽省…”: the plan is chosen; its name asks nothing more
             for name in sorted({n for d in plans for n in plan_names(live.documents[d].meta)}, key=len, reverse=True):
                 asked = asked.replace(name, "") or asked

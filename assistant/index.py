@@ -686,11 +686,15 @@ class Index:
         return json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
 
     @cached_property
+    def document_frequency(self) -> Counter:
+        """How many chunks hold each index token (words, and §-marked character bigrams)."""
+        return Counter(t for tokens in self.tokens for t in set(tokens))
+
+    @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every index token, for weighting question terms."""
-        df = Counter(t for tokens in self.tokens for t in set(tokens))
         n = len(self.chunks)
-        return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in self.document_frequency.items()}
 
     def idf_for_df(self, df: int) -> float:
         n = len(self.chunks)

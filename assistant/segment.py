@@ -82,6 +82,18 @@ class Segmenter:
                 return True
             at = text.find(word, at + 1)
         return False
+    def word_frequency(self, word: str) -> int:
+        """How often jieba's dictionary (with the domain words) counts `word`; 0 for a non-word."""
+        return self._jieba.FREQ.get(word) or 0
+
+    def log_likelihood(self, text: str) -> float:
+        """Log-probability of jieba's best segmentation of `text` under its word-frequency
+        model: how much a run of characters reads like Chinese words."""
+        dag = self._jieba.get_DAG(text)
+        route: dict = {}
+        self._jieba.calc(text, dag, route)
+        return route[0][0]
+
     @cached_property
     def _tagger(self):
         import jieba.posseg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -233,8 +234,86 @@ class TypoCorrector:
 
 
 TYPO_MIN_COUNT = 2
-# Characters that ask or point rather than name (呢, 吗, 哪, 各, 该 …): never taken for a typo.
-_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总和与及或在对")
+
+
+class HomophoneCorrector:
+    """A character typed by its sound but picked wrong from the input method's list
+    (能原 for 能源, 回受 for 回收, 材政局 for 财政局): replaced by a character of the same
+    pinyin when that makes a word the plans use, the character is inside no word jieba or the
+    plans know, and the run reads better as words (jieba's word-frequency model says so).
+
+    `plan_words` maps the plans' own words to how many passages hold them (the index's
+    document frequency), so nothing is read again from the plan texts."""
+
+    def __init__(self, plan_words: dict[str, int], segmenter: Segmenter):
+        self.segmenter = segmenter
+        self.plan_words = {w: n for w, n in plan_words.items()
+                           if len(w) >= 2 and _CJK_WORD.fullmatch(w) and n >= TYPO_MIN_COUNT}
+        self.by_sound: dict[str, set[str]] = {}
+        for word in self.plan_words:
+            for ch in word:
+                self.by_sound.setdefault(_sound(ch), set()).add(ch)
+
+    def correct(self, question: str) -> str:
+        chars = list(question)
+        for i, ch in enumerate(chars):
+            if not _CJK.match(ch) or ch in _PARTICLES or self._in_known_word(chars, i):
+                continue
+            best = self._best_homophone(chars, i)
+            if best:
+                chars[i] = best
+        return "".join(chars)
+
+    def _spans(self, chars: list[str], i: int):
+        """The runs of 2–4 CJK characters around position i (i inside each)."""
+        for length in range(2, HOMOPHONE_SPAN + 1):
+            for start in range(max(0, i - length + 1), i + 1):
+                end = start + length
+                if end <= len(chars) and all(_CJK.match(c) for c in chars[start:end]):
+                    yield start, end
+
+    def _in_known_word(self, chars: list[str], i: int) -> bool:
+        for start, end in self._spans(chars, i):
+            word = "".join(chars[start:end])
+            if word in self.plan_words or self.segmenter.word_frequency(word) >= HOMOPHONE_WORD_MIN_FREQ:
+                return True
+        return False
+
+    def _best_homophone(self, chars: list[str], i: int) -> str:
+        best, best_count = "", 0
+        for candidate in self.by_sound.get(_sound(chars[i]), ()):
+            if candidate == chars[i]:
+                continue
+            trial = chars[:i] + [candidate] + chars[i + 1:]
+            count = max((self.plan_words.get("".join(trial[s:e]), 0) for s, e in self._spans(trial, i)), default=0)
+            if count > best_count and self._reads_better(chars, trial, i):
+                best, best_count = candidate, count
+        return best
+
+    def _reads_better(self, chars: list[str], trial: list[str], i: int) -> bool:
+        start, end = i, i + 1
+        while start > 0 and i - start < HOMOPHONE_SPAN and _CJK.match(chars[start - 1]):
+            start -= 1
+        while end < len(chars) and end - i <= HOMOPHONE_SPAN and _CJK.match(chars[end]):
+            end += 1
+        before, after = "".join(chars[start:end]), "".join(trial[start:end])
+        return self.segmenter.log_likelihood(after) > self.segmenter.log_likelihood(before)
+
+
+HOMOPHONE_SPAN = 4
+# jieba's dictionary counts rare and odd words low; a character inside a word this common is no typo.
+HOMOPHONE_WORD_MIN_FREQ = 3
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _sound(ch: str) -> str:
+    """The character's usual pinyin without tone (the reading an input method offers it for)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(ch, style=Style.NORMAL)[0]
+# Characters that ask or point rather than name (呢, 吗, 哪, 各, 该, 里 …): never taken for a typo.
+_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总和与及或在对里")
 _CJK_RUNS = re.compile(r"[\u4e00-\u9fff]+")
 
 

@@ -1,0 +1,40 @@
+"""Mistyped characters put right by sound (HomophoneCorrector) against the plans' words."""
+
+import pytest
+
+from assistant.segment import Segmenter
+from assistant.understand import HomophoneCorrector
+
+PLAN_WORDS = {"能源": 40, "回收": 12, "财政": 6, "考核": 9, "指标": 30, "利用率": 8, "能力": 5,
+              "实时": 3, "施工": 4, "处理": 10, "一次": 1}
+
+
+@pytest.fixture(scope="module")
+def corrector():
+    return HomophoneCorrector(PLAN_WORDS, Segmenter())
+
+
+@pytest.mark.parametrize("typed,meant", [
+    ("能原消费总量是多少", "能源消费总量是多少"),
+    ("再生资源回受利用率", "再生资源回收利用率"),
+    ("材政局有什么任务", "财政局有什么任务"),
+    ("要考合哪些指表", "要考核哪些指标"),
+    ("固废综合利用律要到多少", "固废综合利用率要到多少"),
+])
+def test_a_character_of_the_same_sound_that_makes_a_plan_word_replaces_the_typo(corrector, typed, meant):
+    assert corrector.correct(typed) == meant
+
+
+@pytest.mark.parametrize("question", [
+    "考核时工作不力的部门怎么处理",  # 时 is right: 施工 would read worse
+    "工业节能里规模以上工业能耗要降多少",  # 里 points, it names nothing: never 能力
+    "园区能源管理系统要实时对接",  # 实时 is a word: nothing to put right
+    "专栏9里的清洁取暖项目是哪个",
+    "塔城地区的能耗强度",
+])
+def test_words_that_are_right_are_left_alone(corrector, question):
+    assert corrector.correct(question) == question
+
+
+def test_a_word_the_plans_use_once_is_no_evidence(corrector):
+    assert corrector.correct("一刺性要求") == "一刺性要求"  # 一次 is in one passage only
