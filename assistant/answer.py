@@ -9,6 +9,7 @@ answer says 规划中未找到 and `found` is False.
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what 
 NEIGHBOUR_CREDIT = 0.5
 GRAM_MAX = 3  # _in_corpus compares words by character triples
 PATTERN_MAX = 8  # index words longer than this are not matched for one-character typos
+SCOPES_KEPT = 8  # plan selections whose composers (with their statistics) stay in memory
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "包括", "方面", "重点", "措施", "工程"})
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
@@ -81,9 +83,34 @@ class Composer:
         self.table_headers = {(doc_id, b.section_path): b for doc_id, p in parsed.items()
                               for b in p.blocks if b.kind == "table_header"}
         self.index = index
+        self.stats = index.statistics()  # word weights and vocabulary: of the plans asked (see within)
+        self.scope_docs: frozenset[str] | None = None
+        self.plan_words: frozenset[str] = frozenset()
         self.segmenter = segmenter
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
+
+    def within(self, docs: frozenset[str] | None, plan_words: frozenset[str] = frozenset()) -> Composer:
+        """This composer for a question asked of the plans in `docs`: its words are weighed,
+        and known or unknown, by those plans alone, and `plan_words` (the names by which the
+        question chose them: 安徽省, 塔城) weigh nothing, since the choice already holds them."""
+        if docs is None or set(self.documents) <= set(docs):
+            return self
+        key = (frozenset(docs), plan_words)
+        scoped = self._scoped.get(key)
+        if scoped is None:
+            scoped = copy.copy(self)
+            for derived in ("_grams", "_vocab_patterns", "_scoped"):
+                scoped.__dict__.pop(derived, None)
+            scoped.stats, scoped.scope_docs, scoped.plan_words = self.index.statistics(key[0]), key[0], plan_words
+            if len(self._scoped) >= SCOPES_KEPT:
+                self._scoped.pop(next(iter(self._scoped)))
+            self._scoped[key] = scoped
+        return scoped
+
+    @cached_property
+    def _scoped(self) -> dict:
+        return {}
 
     def compose(self, query: Query, hits: list[Hit], scope: Block | None = None, scope_doc: str = "") -> Answer:
         """Quote the sentences that answer. With a scope (the heading of a 专栏 or 表 the
@@ -333,10 +360,10 @@ class Composer:
         """The question's specific words: the rarest one, and every word as rare as a word
         found in only a handful of passages. Words no plan holds (补贴, or a typo) are left
         to coverage, which they already lower."""
-        idf, unseen = self.index.idf, self.index.unseen_idf()
-        rare = self.index.idf_for_df(RARE_DF)
-        words = [w for w in self.segmenter.terms(question)
-                 if len(w) > 1 and not _ASCII_DIGIT.search(w) and self._in_corpus(w)]
+        idf, unseen = self.stats.idf, self.stats.unseen_idf()
+        rare = self.stats.idf_for_df(RARE_DF)
+        words = [w for w in self.segmenter.terms(question) if len(w) > 1 and not _ASCII_DIGIT.search(w)
+                 and w not in self.plan_words and self._in_corpus(w)]
         if not words:
             return []
         rarest = max(words, key=lambda w: (idf.get(w, unseen), len(w)))
@@ -357,9 +384,9 @@ class Composer:
         """Content words no plan holds in any part (no character pair of theirs occurs), and
         that are no one-character typo of a known word either (“公公机构” is 公共机构
         mistyped; “森林” is simply not in the plan; “大规模” is made of known words)."""
-        idf = self.index.idf
+        idf = self.stats.idf
         return [w for w in self.segmenter.terms(question)
-                if len(w) > 1 and not _ASCII_DIGIT.search(w) and not self._in_corpus(w)
+                if len(w) > 1 and not _ASCII_DIGIT.search(w) and w not in self.plan_words and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
                 and not any(p in self._vocab_patterns for p in _wildcards(w))]
 
@@ -375,7 +402,9 @@ class Composer:
     def _grams(self) -> set[str]:
         """Every character pair and triple of every plan, as words are compared with them."""
         grams: set[str] = set()
-        for d in self.documents.values():
+        for doc_id, d in self.documents.items():
+            if self.scope_docs is not None and doc_id not in self.scope_docs:
+                continue
             text = self.segmenter.canonical(squash(d.text)).lower()
             for n in range(1, GRAM_MAX + 1):
                 grams.update(text[i:i + n] for i in range(len(text) - n + 1))
@@ -385,7 +414,7 @@ class Composer:
     def _vocab_patterns(self) -> set[str]:
         """Every index word with one character blanked: a question word one character away
         from a known word (公公机构 for 公共机构) matches one of its patterns."""
-        return {p for t in self.index.idf if not t.startswith(BIGRAM_MARK) and len(t) <= PATTERN_MAX
+        return {p for t in self.stats.idf if not t.startswith(BIGRAM_MARK) and len(t) <= PATTERN_MAX
                 for p in _wildcards(t)}
 
     def chunk_coverage(self, question: str, chunk) -> float:
@@ -394,8 +423,8 @@ class Composer:
     def _weights(self, question: str) -> dict[str, float]:
         """IDF weight of each question token. A word no passage holds weighs above any
         other, once: its bigrams, equally unknown, are not counted again."""
-        idf, unseen = self.index.idf, self.index.unseen_idf()
-        tokens = self.segmenter.query_tokens(question)
+        idf, unseen = self.stats.idf, self.stats.unseen_idf()
+        tokens = [t for t in self.segmenter.query_tokens(question) if t not in self.plan_words]
         unknown = {t for t in tokens if not t.startswith(BIGRAM_MARK) and t not in idf}
         skip = {b for w in unknown for b in bigrams(w)}
         return {t: idf.get(t, unseen) for t in set(tokens) if t not in skip or t in idf}

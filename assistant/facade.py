@@ -37,9 +37,8 @@ from .structure import AskCues, answer_doc_fact, answer_outline, answer_table, o
 from .targets import TargetCues, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
-    SectorMap,
     HomophoneCorrector,
-    TypoCorrector,
+    SectorMap,
     analyze,
     asks_assignment,
     find_named_department,
@@ -128,17 +127,14 @@ class Live:
         return AskCues.load(self.index.path / SUPPORT / self.settings.ask_cues)
 
     @cached_property
-    def typos(self) -> TypoCorrector:
-        return TypoCorrector(d.text for d in self.documents.values())
-
-    @cached_property
     def homophones(self) -> HomophoneCorrector:
         return HomophoneCorrector(self.index.document_frequency, self.segmenter)
 
     def spell(self, question: str) -> str:
-        """The question with mistyped characters put right: by sound first (an input method's
-        wrong pick), then by the plans' own three-character phrases."""
-        return self.typos.correct(self.homophones.correct(question))
+        """The question with characters mistyped by their sound (an input method's wrong
+        pick) put right. Only by sound: a corrector that rewrote any character into the plans'
+        most printed phrase answered out-of-scope words as plan words, and more so with more plans."""
+        return self.homophones.correct(question)
 
     @cached_property
     def registry(self) -> list[Target]:
@@ -151,11 +147,24 @@ class Live:
     @cached_property
     def named_departments(self) -> list[str]:
         """Every department a plan's responsibility notes name, as written."""
-        return list(dict.fromkeys(d for n in self.responsibilities for d in n.departments))
+        return self.departments_named_by(None)
+
+    def departments_named_by(self, plans: frozenset[str] | None) -> list[str]:
+        """The departments the responsibility notes of the plans in `plans` (all when None) name."""
+        return list(dict.fromkeys(d for n in self.responsibilities if plans is None or n.doc_id in plans
+                                  for d in n.departments))
+
+    def plan_words(self, plans: frozenset[str] | None) -> frozenset[str]:
+        """The question tokens of the names by which a question chooses these plans (安徽省,
+        塔城地区, a 文号): once the plans are chosen, these words ask nothing more."""
+        if not plans:
+            return frozenset()
+        return frozenset(t for d in plans for name in plan_names(self.documents[d].meta)
+                         for t in self.segmenter.query_tokens(name))
 
     def load(self) -> Live:
         """Read everything a first question needs, so a swapped-in build answers at once."""
-        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.typos, self.homophones
+        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.homophones
         return self
 
 
@@ -340,9 +349,6 @@ class Assistant:
 
     def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None) -> Answer:
         asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
-        if plans and len(live.documents) > 1:  # “安徽省…”: the plan is chosen; its name asks nothing more
-            for name in sorted({n for d in plans for n in plan_names(live.documents[d].meta)}, key=len, reverse=True):
-                asked = asked.replace(name, "") or asked
         answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
         if plans and not answer.found and len(live.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
             titles = "、".join(f"《{plan_label(live.documents[d], 2)[1:-1]}》" for d in sorted(plans))
@@ -353,9 +359,10 @@ class Assistant:
         def within(items):
             return [x for x in items if plans is None or x.doc_id in plans]
 
-        query = analyze(question, live.segmenter, live.sectors, live.index.is_specific)
-        composer, retriever, plans_indexed = live.composer, live.retriever, len(live.documents)
-        named = find_named_department(question, live.named_departments)
+        query = analyze(question, live.segmenter, live.sectors, live.index.statistics(plans).is_specific)
+        composer = live.composer.within(plans, live.plan_words(plans))
+        retriever, plans_indexed = live.retriever, len(live.documents)
+        named = find_named_department(question, live.departments_named_by(plans))
         if named and asks_assignment(question):
             return self._named_department(live, query, named, plans)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
@@ -411,7 +418,7 @@ class Assistant:
                 if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
                         w in block.section_path[-1] for w in words):
                     sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
-        return live.composer.compose_sections(query, sections)
+        return live.composer.within(plans, live.plan_words(plans)).compose_sections(query, sections)
 
     def _named_department(self, live: Live, query, department: str, plans: frozenset[str] | None) -> Answer:
         """A department the plans' own responsibility notes name: their targets and tasks."""
@@ -431,10 +438,6 @@ class Assistant:
     @property
     def ask_cues(self) -> AskCues:
         return self.live.ask_cues
-
-    @property
-    def typos(self) -> TypoCorrector:
-        return self.live.typos
 
     @property
     def title_words(self) -> frozenset[str]:

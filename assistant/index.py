@@ -574,6 +574,36 @@ def _drop_remote_collection(settings: Settings, name: str) -> None:
 
 
 # ---- the live index ---------------------------------------------------------------------
+class CorpusStatistics:
+    """How many of some plans' chunks hold each token, and the weights that follow."""
+
+    def __init__(self, document_frequency: Counter, chunks: int):
+        self.document_frequency = document_frequency
+        self.chunks = chunks
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        return {t: self.idf_for_df(f) for t, f in self.document_frequency.items()}
+
+    def idf_for_df(self, df: int) -> float:
+        return math.log(1 + (self.chunks - df + 0.5) / (df + 0.5))
+
+    def is_specific(self, word: str) -> bool:
+        """The plans use `word`, and not in every other passage: it can name a subject."""
+        return word in self.idf and self.idf[word] >= self.idf_for_df(max(1, int(COMMON_SHARE * self.chunks)))
+
+    def unseen_idf(self) -> float:
+        """Weight of a term no chunk contains: above any seen term."""
+        return self._unseen
+
+    @cached_property
+    def _unseen(self) -> float:
+        return max(self.idf.values(), default=1.0) + 1.0
+
+
+STATISTICS_KEPT = 8  # plan selections whose statistics stay in memory (the all-plans one always does)
+
+
 class Index:
     """A live, read-only index: chunks, the lexical index, the dense collection, and the
     documents and support files it was built from. Holds a lease on its build folder until
@@ -688,25 +718,36 @@ class Index:
     @cached_property
     def document_frequency(self) -> Counter:
         """How many chunks hold each index token (words, and §-marked character bigrams)."""
-        return Counter(t for tokens in self.tokens for t in set(tokens))
+        return self.statistics().document_frequency
 
-    @cached_property
+    @property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every index token, for weighting question terms."""
-        n = len(self.chunks)
-        return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in self.document_frequency.items()}
+        return self.statistics().idf
 
     def idf_for_df(self, df: int) -> float:
-        n = len(self.chunks)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return self.statistics().idf_for_df(df)
 
     def is_specific(self, word: str) -> bool:
-        """The plans use `word`, and not in every other passage: it can name a subject."""
-        return word in self.idf and self.idf[word] >= self.idf_for_df(max(1, int(COMMON_SHARE * len(self.chunks))))
+        return self.statistics().is_specific(word)
 
     def unseen_idf(self) -> float:
-        """Weight of a term no chunk contains: above any seen term."""
-        return max(self.idf.values(), default=1.0) + 1.0
+        return self.statistics().unseen_idf()
+
+    def statistics(self, docs: frozenset[str] | None = None) -> CorpusStatistics:
+        """Word statistics over the chunks of the plans in `docs` (all plans when None): a
+        question asked of chosen plans is weighed, and its words known, by those plans only."""
+        key = None if docs is None or set(self._chunks_by_doc) <= set(docs) else frozenset(docs)
+        if key not in self._statistics:
+            chosen = [t for t, c in zip(self.tokens, self.chunks, strict=True) if key is None or c.doc_id in key]
+            if len(self._statistics) >= STATISTICS_KEPT:
+                self._statistics.pop(next(k for k in self._statistics if k is not None))
+            self._statistics[key] = CorpusStatistics(Counter(t for tokens in chosen for t in set(tokens)), len(chosen))
+        return self._statistics[key]
+
+    @cached_property
+    def _statistics(self) -> dict[frozenset[str] | None, CorpusStatistics]:
+        return {}
 
     def lexical(self, tokens: list[str], k: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) best first; only chunks sharing a token, and only

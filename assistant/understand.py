@@ -191,48 +191,6 @@ def _unknown_department(question: str) -> str:
     return ""
 
 
-class TypoCorrector:
-    """One mistyped character (能原 for 能源, 综和 for 综合, 指际 for 指标) put right against the
-    plans' own text: a character whose three-character neighbourhood the plans never print
-    is replaced by the one that makes the neighbourhood a phrase they do print, most often.
-    Built once from the plans' character trigrams; a question costs a few set lookups."""
-
-    def __init__(self, texts):
-        from collections import Counter
-
-        self.trigrams: Counter = Counter()
-        self.after: dict[str, set[str]] = {}
-        for text in texts:
-            for run in _CJK_RUNS.findall(text):
-                for i in range(len(run) - 2):
-                    self.trigrams[run[i:i + 3]] += 1
-                for a, b in zip(run, run[1:], strict=False):
-                    self.after.setdefault(a, set()).add(b)
-
-    def correct(self, question: str) -> str:
-        chars = list(question)
-        for i in range(1, len(chars)):
-            if chars[i] in _PARTICLES or not (_CJK.match(chars[i]) and _CJK.match(chars[i - 1])):
-                continue
-            if i + 1 < len(chars) and _CJK.match(chars[i + 1]):
-                before, after = chars[i - 1], chars[i + 1]
-            elif i >= 2 and _CJK.match(chars[i - 2]):
-                before, after = chars[i - 2] + chars[i - 1], ""
-            else:
-                continue
-            if self.trigrams.get(before + chars[i] + after) or self._known_left(chars, i):
-                continue
-            best = max(self.after.get(chars[i - 1], ()), key=lambda x: self.trigrams.get(before + x + after, 0),
-                       default="")
-            if best and self.trigrams.get(before + best + after, 0) >= TYPO_MIN_COUNT:
-                chars[i] = best
-        return "".join(chars)
-
-    def _known_left(self, chars: list[str], i: int) -> bool:
-        """The character already forms a printed phrase with the two before it: no typo."""
-        return i >= 2 and bool(self.trigrams.get(chars[i - 2] + chars[i - 1] + chars[i]))
-
-
 TYPO_MIN_COUNT = 2
 
 
@@ -312,9 +270,10 @@ def _sound(ch: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
     return lazy_pinyin(ch, style=Style.NORMAL)[0]
+
+
 # Characters that ask or point rather than name (呢, 吗, 哪, 各, 该, 里 …): never taken for a typo.
-_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总和与及或在对里")
-_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]+")
+_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总与及或在对里")
 
 
 _REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|盟|旗)$")
