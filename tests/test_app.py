@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import app as app_module
+import ui
 from assistant import Assistant, Settings, feedback
 from assistant.errors import InvalidQuestion
 from assistant.evaluate import load_eval_set
@@ -48,7 +48,7 @@ def start_app(tmp_path_factory, name: str):
     settings = Settings.load(env={}, index_dir=shared_index_dir(tmp_path_factory))
     feedback_dir = tmp_path_factory.mktemp(f"{name}-feedback")
     port = free_port()
-    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=feedback_dir, block=False)
+    demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=feedback_dir, block=False)
     startup = demo.app_handlers.startup
     assert startup.wait(240), "index build/warm-up did not finish"
     assert startup.error is None, startup.error
@@ -138,15 +138,15 @@ def test_plan_viewer_escapes_keeps_line_breaks_and_marks_the_passage():
     text = parsed.document.text
     start = text.index("到 2025")
     end = text.index("以上。") + 3
-    page = app_module.plan_html(parsed, (start, end))
+    page = ui.plan_html(parsed, (start, end))
     assert "<b>" not in page and "&lt;b&gt;大宗固废&lt;/b&gt;" in page
-    assert "A &amp; B" in page and "\n" in page and "pre-wrap" in app_module.CSS
+    assert "A &amp; B" in page and "\n" in page and "pre-wrap" in ui.CSS
     assert '<mark id="plan-highlight">到 2025 年，&lt;b&gt;' in page and "以上。</mark>" in page
     assert 'id="plan-sec-0"' in page and 'id="plan-sec-1"' in page
-    outline = app_module.outline_html(parsed)
+    outline = ui.outline_html(parsed)
     assert 'data-target="plan-sec-1"' in outline and "二、主要任务" in outline
     # a highlight that cuts through a heading keeps the markup well nested
-    crossing = app_module.plan_html(parsed, (text.index("总体"), start + 3))
+    crossing = ui.plan_html(parsed, (text.index("总体"), start + 3))
     assert crossing.count("<mark") == 1 and crossing.index("<mark") < crossing.index("</mark>")
 
 
@@ -157,32 +157,32 @@ def test_sources_panel_marks_quote_in_context_and_explains_retrieval():
     source = Source("doc1", "测试规划", "一、总体要求", text[start:end], 0.03, start, end,
                     why="词法第 1 名；语义第 2 名")
     answer = Answer("问", "到 2025 年……40% 以上。[1]", True, (source,))
-    page = app_module.sources_html(answer, {"doc1": parsed.document})
+    page = ui.sources_html(answer, {"doc1": parsed.document})
     assert "[1]" in page and "一、总体要求" in page and "<mark>" in page
     assert "为什么检索到它" in page and "词法第 1 名" in page and 'data-source="0"' in page
     assert "在原文中查看" in page and "&lt;b&gt;" in page and "notice-notfound" not in page
     missing = Answer("问", "规划中未找到与该问题直接相关的内容。", False, rewritten_question="建筑领域有哪些目标？")
-    page = app_module.sources_html(missing, {})
+    page = ui.sources_html(missing, {})
     assert "notice-notfound" in page and "规划中未找到" in page and "按上下文理解为：建筑领域有哪些目标？" in page
 
 
 def test_markdown_escaping_keeps_markers_but_no_markup():
-    assert app_module.md_escape("达到 40% 以上。[1][2]（三、主要任务）") == "达到 40% 以上。[1][2]（三、主要任务）"
-    escaped = app_module.md_escape("<img src=x onerror=alert(1)> **粗** [链接](http://x)\n1. 列表\n# 标题")
+    assert ui.md_escape("达到 40% 以上。[1][2]（三、主要任务）") == "达到 40% 以上。[1][2]（三、主要任务）"
+    escaped = ui.md_escape("<img src=x onerror=alert(1)> **粗** [链接](http://x)\n1. 列表\n# 标题")
     assert "\\<img" in escaped and "\\*\\*" in escaped and "\\](" in escaped
     assert "1\\. 列表" in escaped and "\\# 标题" in escaped
 
 
 def test_only_domain_errors_keep_their_message(caplog):
-    assert app_module.user_message(InvalidQuestion("问题为空。")) == "问题为空。"
-    message = app_module.user_message(RuntimeError("Traceback (most recent call last): secret"))
-    assert message == app_module.GENERIC_ERROR and "Traceback" not in message
+    assert ui.user_message(InvalidQuestion("问题为空。")) == "问题为空。"
+    message = ui.user_message(RuntimeError("Traceback (most recent call last): secret"))
+    assert message == ui.GENERIC_ERROR and "Traceback" not in message
 
 
 def test_startup_reports_progress_then_ready(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
-    startup = app_module.Startup(assistant)
-    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    startup = ui.Startup(assistant)
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
     assert "正在准备索引" in handlers.startup_html() and "startup-bar" in handlers.startup_html()
     seen = []
     update = startup._update
@@ -195,8 +195,8 @@ def test_startup_reports_progress_then_ready(tmp_path):
 
 def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
-    startup = app_module.Startup(assistant).start()
-    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    startup = ui.Startup(assistant).start()
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
     for bad, expected in (("", "问题为空"), ("   ", "问题为空"), ("能" * 1001, "问题过长")):
         steps = list(handlers.respond(bad, [], []))
         chat, turns, notice, _, box = steps[-1]
@@ -224,14 +224,14 @@ def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
 
 def test_targets_view_writes_csv_with_bom(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
-    handlers = app_module.App(assistant, tmp_path / "feedback", app_module.Startup(assistant))
-    rows, summary, download = handlers.targets_view("交通", app_module.ALL)
-    assert rows and all(r[5] == "交通" for r in rows) and len(rows[0]) == len(app_module.TARGET_HEADERS)
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    rows, summary, download = handlers.targets_view("交通", ui.ALL)
+    assert rows and all(r[5] == "交通" for r in rows) and len(rows[0]) == len(ui.TARGET_HEADERS)
     assert "交通" in summary
     value = download.value
     data = Path(value["path"] if isinstance(value, dict) else value).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and "指标" in data.decode("utf-8-sig")
-    rows, summary, _ = handlers.targets_view(app_module.ALL, "交通运输局")
+    rows, summary, _ = handlers.targets_view(ui.ALL, "交通运输局")
     assert rows and "交通运输局" in summary
 
 
@@ -307,15 +307,15 @@ def test_eval_and_rebuild_handlers_report_errors_as_messages(tmp_path):
     import gradio as gr
 
     assistant = Assistant(hash_settings(tmp_path))
-    startup = app_module.Startup(assistant).start()
-    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    startup = ui.Startup(assistant).start()
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "问", "type": "nonsense"}\n', encoding="utf-8")
     with pytest.raises(gr.Error) as caught:
-        list(handlers.run_eval(app_module.UPLOADED, str(bad), progress=lambda *a, **k: None))
+        list(handlers.run_eval(ui.UPLOADED, str(bad), progress=lambda *a, **k: None))
     assert "第 1 行" in caught.value.message and "type" in caught.value.message
     with pytest.raises(gr.Error) as caught:
-        list(handlers.run_eval(app_module.UPLOADED, None, progress=lambda *a, **k: None))
+        list(handlers.run_eval(ui.UPLOADED, None, progress=lambda *a, **k: None))
     assert "请先上传" in caught.value.message
 
     steps = []

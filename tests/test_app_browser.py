@@ -283,13 +283,13 @@ def make_plan_pdf(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def plans_server(tmp_path_factory):
     """The app on a throwaway copy of the corpus and its own index (hash embedder: fast)."""
-    import app as app_module
+    import ui
     from assistant import Assistant
     from tests.test_app import free_port, hash_settings
 
     settings = hash_settings(tmp_path_factory.mktemp("plans"))
     port = free_port()
-    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
+    demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
                              block=False)
     assert demo.app_handlers.startup.wait(240) and demo.app_handlers.startup.error is None
     yield f"http://127.0.0.1:{port}/", settings

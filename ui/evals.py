@@ -1,0 +1,122 @@
+"""The 评测 tab: run the built-in or an uploaded eval set; metrics, chart, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+
+from ui.common import ROOT, esc, fail
+
+BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
+BUILTIN = "内置评测集"
+UPLOADED = "上传的文件"
+TYPE_NAMES = {"overall": "总体", "fact": "事实", "list": "列举", "section": "章节", "compare": "比较",
+              "department": "部门", "out_of_scope": "范围外", "trap": "陷阱"}
+METRIC_NAMES = {"questions": "题数", "hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr": "MRR",
+                "key_fact_recall": "要点召回", "answered": "作答率", "abstention_accuracy": "拒答准确率",
+                "citation_validity": "引用有效", "number_faithfulness": "数字有据", "passed": "通过率",
+                "latency_p50_ms": "延迟P50(ms)", "latency_p95_ms": "延迟P95(ms)"}
+
+
+def fmt_metric(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value <= 1:
+        return f"{value:.3f}"
+    return str(value)
+
+
+
+class EvalHandlers:
+    """评测 handlers (mixed into ui.handlers.App)."""
+
+    def run_eval(self, which, upload, progress=gr.Progress()):  # noqa: B008
+        """A generator: it yields after every item, so a cancelled run (the stop button, a
+        closed page, a client's cancel) stops at the next item instead of running on."""
+        from assistant.evaluate import iter_eval, load_eval_set, metrics
+        from assistant.report import chart_png, report_data, write_report
+
+        if which == UPLOADED:
+            if not upload:
+                raise gr.Error("请先上传评测集文件（.jsonl 或 .csv），或选择内置评测集。", print_exception=False)
+            path = Path(upload if isinstance(upload, str) else upload.name)
+        else:
+            path = BUILTIN_EVAL_SET
+        name = path.name if which == UPLOADED else BUILTIN_EVAL_SET.name
+        try:
+            items = load_eval_set(path, self.settings.max_eval_items, self.settings.max_eval_bytes)
+            self.startup.wait()
+            progress(0, desc=f"共 {len(items)} 题，开始评测…")
+            results = []
+            for result in iter_eval(self.assistant, items):
+                results.append(result)
+                progress(len(results) / len(items), desc=f"第 {len(results)}/{len(items)} 题")
+                yield (f"正在评测：第 {len(results)}/{len(items)} 题…", gr.skip(), gr.skip(),
+                       gr.skip(), gr.skip())
+            summary = metrics(results)
+            chart = self._out_path("metrics.png")
+            chart.write_bytes(chart_png(summary, METRIC_NAMES, TYPE_NAMES))
+            report_dir = self._out_path("report").with_suffix("")
+            report = write_report(report_data(results, summary, name, self.assistant.mode), report_dir)
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        yield self._eval_outputs(name, results, summary, chart, report)
+
+    def _eval_outputs(self, name, results, summary, chart, report):
+        from assistant.report import TABLE_METRICS, cjk_font
+
+        table = [[f"{TYPE_NAMES.get(kind, kind)}（{kind}）", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
+                 for kind, values in summary.items()]
+        failed = [r for r in results if not r.passed]
+        failed_rows = [[r.item.id, TYPE_NAMES.get(r.item.type, r.item.type), r.item.question,
+                        "、".join(r.item.key_facts) or "（应回答“规划中未找到”）",
+                        "、".join(r.facts_missing) or "—",
+                        r.answer.text,
+                        "\n".join(f"[{i}] {s.section}：{s.quote}" for i, s in enumerate(r.answer.sources, 1)) or "—"]
+                       for r in failed]
+        if not failed_rows:
+            failed_rows = [["—", "—", "全部通过", "—", "—", "—", "—"]]
+        overall = summary["overall"]
+        text = (f"**{esc(name)}**：{overall['questions']} 题，通过 {overall['questions'] - len(failed)} 题，"
+                f"未通过 {len(failed)} 题；通过率 {fmt_metric(overall['passed'])}，"
+                f"要点召回 {fmt_metric(overall['key_fact_recall'])}，hit@5 {fmt_metric(overall['hit@5'])}。")
+        if cjk_font() is None:
+            text += "\n\n指标图未能显示中文：本机没有中文字体（可安装 fonts-noto-cjk 后重新运行评测）。"
+        errors = [r for r in results if r.answer.error]
+        if errors:
+            text += f"\n\n其中 {len(errors)} 题未能作答（计为未通过，原因见“未通过的题目”）。"
+        return (text, gr.Dataframe(value=table, headers=["类型", *(METRIC_NAMES.get(m, m) for m in TABLE_METRICS)]),
+                str(chart), failed_rows, gr.DownloadButton(value=str(report["html"]), visible=True))
+
+
+
+def build_tab(app) -> SimpleNamespace:
+    with gr.Tab("评测", id="evals"):
+        with gr.Row():
+            which = gr.Radio([BUILTIN, UPLOADED], value=BUILTIN, label="评测集",
+                             info=f"内置：evals/{BUILTIN_EVAL_SET.name}（全部运行约需一分钟）")
+            upload = gr.File(label="上传评测集（.jsonl 或 .csv，格式同内置评测集）",
+                             file_types=[".jsonl", ".csv", ".json"], type="filepath", elem_id="eval-upload")
+        with gr.Row():
+            run = gr.Button("运行评测", variant="primary", elem_id="run-eval")
+            stop_eval = gr.Button("停止评测", elem_id="stop-eval")
+        eval_summary = gr.Markdown("", elem_id="eval-summary")
+        metrics_table = gr.Dataframe(interactive=False, label="各类型指标", elem_id="metrics-table")
+        chart = gr.Image(label="各类型指标图", type="filepath", interactive=False, elem_id="metrics-chart",
+                         buttons=["download"])
+        failed_table = gr.Dataframe(headers=["编号", "类型", "问题", "期望要点", "缺少要点", "回答", "出处"],
+                                    interactive=False, wrap=True, label="未通过的题目",
+                                    elem_id="failed-table", max_height=600,
+                                    column_widths=["6%", "6%", "16%", "10%", "8%", "30%", "24%"])
+        report_download = gr.DownloadButton("下载评测报告（HTML）", visible=False, elem_id="download-report")
+    upload.upload(lambda: UPLOADED, outputs=which, api_visibility="private", queue=False)
+    eval_run = run.click(app.run_eval, inputs=[which, upload],
+                         outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
+                         concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
+    stop_eval.click(lambda: "评测已停止。", outputs=eval_summary, cancels=[eval_run], queue=False,
+                    api_visibility="private")
+    return SimpleNamespace(which=which, upload=upload, run=run, stop_eval=stop_eval,
+        eval_summary=eval_summary, metrics_table=metrics_table, chart=chart, failed_table=failed_table,
+        report_download=report_download)

@@ -1,0 +1,78 @@
+"""The 指标 tab: the targets registry by sector or department, with a CSV download."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import gradio as gr
+
+from ui.common import ALL, fail
+
+TARGET_HEADERS = ["指标", "目标值", "单位", "比较", "年份", "领域", "原文", "章节"]
+
+
+class TargetsHandlers:
+    """指标 handlers (mixed into ui.handlers.App)."""
+
+    def filter_choices(self):
+        try:
+            sectors = self.assistant.sectors
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        return ([ALL, *sectors.sectors], [ALL, *sectors.departments()])
+
+    def targets_view(self, sector, department):
+        sector = "" if sector in (None, "", ALL) else sector
+        department = "" if department in (None, "", ALL) else department
+        try:
+            from assistant.targets import to_csv
+
+            targets = self.assistant.targets(sector=sector or None, department=department or None)
+            if department:
+                mapped = "、".join(self.assistant.sectors.sectors_of_department(department)) or "无"
+                scope = f"部门“{department}”（经本地对照表对应领域：{mapped}）"
+            else:
+                scope = f"领域“{sector}”" if sector else "全部领域"
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        rows = [[t.indicator, t.value, t.unit, t.comparator, t.year or "未写明", t.sector, t.quote, t.section]
+                for t in targets]
+        name = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", department or sector or "全部")
+        path = self._content_path(f"规划指标_{name}.csv", to_csv(targets).encode("utf-8-sig"))  # BOM: for spreadsheets
+        summary = f"{scope}：共 {len(targets)} 项目标。"
+        return rows, summary, gr.DownloadButton(value=str(path), interactive=True)
+
+    def fill_filters(self):
+        """On page load: the sector and department choices and the full list."""
+        sectors, departments = self.filter_choices()
+        rows, summary, download = self.targets_view(ALL, ALL)
+        return (gr.Dropdown(choices=sectors, value=ALL), gr.Dropdown(choices=departments, value=ALL),
+                rows, summary, download)
+
+    def on_sector(self, sector):
+        rows, summary, download = self.targets_view(sector, ALL)
+        return gr.Dropdown(value=ALL), rows, summary, download
+
+    def on_department(self, department):
+        rows, summary, download = self.targets_view(ALL, department)
+        return gr.Dropdown(value=ALL), rows, summary, download
+
+
+
+def build_tab(app) -> SimpleNamespace:
+    with gr.Tab("指标", id="targets"):
+        with gr.Row():
+            sector = gr.Dropdown([ALL], value=ALL, label="按领域", elem_id="sector", interactive=True)
+            department = gr.Dropdown([ALL], value=ALL, label="按部门（经本地对照表）", elem_id="department",
+                                     interactive=True)
+            download_csv = gr.DownloadButton("下载 CSV", elem_id="download-csv", interactive=False)
+        targets_summary = gr.Markdown("")
+        targets_table = gr.Dataframe(headers=TARGET_HEADERS, interactive=False, wrap=True,
+                                     elem_id="targets-table", max_height=560,
+                                     column_widths=["16%", "7%", "7%", "7%", "6%", "8%", "31%", "18%"])
+    outputs = [targets_table, targets_summary, download_csv]
+    sector.input(app.on_sector, inputs=sector, outputs=[department, *outputs], api_visibility="private")
+    department.input(app.on_department, inputs=department, outputs=[sector, *outputs], api_visibility="private")
+    return SimpleNamespace(outputs=outputs, sector=sector, department=department, download_csv=download_csv,
+        targets_summary=targets_summary, targets_table=targets_table)
