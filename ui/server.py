@@ -10,6 +10,7 @@ import gradio as gr
 
 from assistant import Assistant, Settings
 from assistant.errors import ConfigError
+from ui.i18n import I18N, ForceChinese
 from ui.layout import build_app
 from ui.startup import Startup
 from ui.styles import CSS
@@ -19,7 +20,14 @@ THEME = gr.themes.Default(font=["system-ui", "-apple-system", "Segoe UI", "Noto 
                           font_mono=["ui-monospace", "monospace"])
 
 LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, footer_links=["settings"],
-                      mcp_server=False, pwa=False, ssr_mode=False, enable_monitoring=False)
+                      mcp_server=False, pwa=False, ssr_mode=False, enable_monitoring=False, i18n=I18N)
+
+
+def app_kwargs() -> dict:
+    """The FastAPI app: gradio's pages served with the Chinese-locale script first in <head>."""
+    from starlette.middleware import Middleware
+
+    return {"middleware": [Middleware(ForceChinese)]}
 
 
 def load_users(settings: Settings, env=None) -> dict[str, str]:
@@ -70,5 +78,5 @@ def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
                 auth=password_check(users) if users else None, auth_message="请登录规划问答助手。",
                 state_session_capacity=settings.app_max_sessions, max_file_size=settings.max_eval_bytes,
-                **LAUNCH_OPTIONS)
+                app_kwargs=app_kwargs(), **LAUNCH_OPTIONS)
     return demo

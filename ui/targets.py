@@ -69,7 +69,7 @@ def build_tab(app) -> SimpleNamespace:
             download_csv = gr.DownloadButton("下载 CSV", elem_id="download-csv", interactive=False)
         targets_summary = gr.Markdown("")
         targets_table = gr.Dataframe(headers=TARGET_HEADERS, interactive=False, wrap=True,
-                                     elem_id="targets-table", max_height=560,
+                                     label="指标清单", show_label=False, elem_id="targets-table", max_height=560,
                                      column_widths=["16%", "7%", "7%", "7%", "6%", "8%", "31%", "18%"])
     outputs = [targets_table, targets_summary, download_csv]
     sector.input(app.on_sector, inputs=sector, outputs=[department, *outputs], api_visibility="private")
