@@ -301,6 +301,35 @@ def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan
     session.close()
 
 
+def test_phone_sources_before_the_input_and_a_readable_targets_table(browser, server):
+    session = Session(browser, server[0], size=SIZES["phone"])
+    page = session.page
+    session.ask("交通领域有哪些目标？")
+    top = page.evaluate("""() => Object.fromEntries(['#chatbot', '#sources .source-card', '#question', '#examples-row']
+        .map(s => [s, document.querySelector(s).getBoundingClientRect().top]))""")
+    assert top["#chatbot"] < top["#sources .source-card"] < top["#question"] < top["#examples-row"], top
+    session.screenshot("10_phone_chat")
+
+    page.get_by_role("tab", name="指标").click()
+    page.wait_for_function("() => document.querySelector('body').innerText.includes('全部领域：共')", timeout=15_000)
+    cells = page.evaluate("""() => {
+        const size = parseFloat(getComputedStyle(document.querySelector('#targets-table')).fontSize);
+        const box = (e) => ({text: e.innerText.trim(), width: e.getBoundingClientRect().width,
+                             clipped: e.scrollWidth > e.clientWidth + 1, size});
+        return {head: [...document.querySelectorAll('#targets-table thead th')].map(box),
+                body: [...document.querySelector('#targets-table .virtual-row').children].map(box)};
+    }""")
+    assert [c["text"] for c in cells["head"]][:2] == ["指标", "目标值"] and len(cells["body"]) == len(cells["head"])
+    for cell in cells["head"] + cells["body"]:
+        assert cell["width"] >= 3 * cell["size"], cell  # three characters at least, not "1/3/./5"
+    assert not [c for c in cells["head"] if c["clipped"]], cells["head"]
+    # the page itself does not scroll sideways: the table does, inside its box
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    session.screenshot("11_phone_targets", full_page=False)
+    session.assert_all_requests_local()
+    session.close()
+
+
 # ---- plans: add, ask, remove (a temporary corpus and index, hash embedder) ------------------------
 QINGYUAN_TITLE = "青原地区“十四五”节能规划"
 QINGYUAN_FACT = "到 2025 年，青原地区大宗固废综合利用率达到 77% 以上。"

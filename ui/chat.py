@@ -258,35 +258,37 @@ class ChatHandlers:
 
 # ---- layout ------------------------------------------------------------------------------
 def build_tab(app) -> SimpleNamespace:
-    """The 问答 tab's components (inside the caller's gr.Tabs); events are wired in ui.layout."""
+    """The 问答 tab (inside the caller's gr.Tabs) and its own events; ui.layout wires the ones
+    that reach other tabs. On a phone the columns stack as chat, sources, input, examples
+    (ui.styles: the left column's children and the sources column are ordered in one flow)."""
     with gr.Tab("问答", id="chat"):
         turns = gr.State([])  # inside the tab: a State among gr.Tabs' children would count as a tab
         source_list = gr.State([])
-        with gr.Row():
-            with gr.Column(scale=3):
+        with gr.Row(elem_id="chat-row"):
+            with gr.Column(scale=3, elem_id="chat-main"):
                 plan_filter = gr.Dropdown([], value=[], multiselect=True, label="限定规划",
                                           info="默认全部规划；可只保留其中几份", elem_id="plan-filter",
                                           interactive=True)
                 chatbot = gr.Chatbot(label="对话", height=460, elem_id="chatbot", buttons=["copy"],
                                      feedback_options=("Like", "Dislike"),
                                      placeholder="请输入关于规划的问题，或点击下方的示例问题。")
-                with gr.Row():
+                with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(label="问题", show_label=False, scale=5, lines=1, max_lines=6,
                                           placeholder="输入问题，例如：大宗固废综合利用率到2025年要达到多少？",
                                           elem_id="question", submit_btn=False)
                     send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
                     clear = gr.Button("清空对话", scale=1, min_width=80, elem_id="clear")
-                gr.Markdown("**示例问题**（点击即问）：")
-                with gr.Row():
+                gr.Markdown("**示例问题**（点击即问）：", elem_id="examples-title")
+                with gr.Row(elem_id="examples-row"):
                     example_buttons = [gr.Button("", size="sm", visible=False, elem_classes=["example-q"])
                                        for _ in range(EXAMPLE_SLOTS)]
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, elem_id="sources-col"):
                 sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
                                   max_height=640)
         with gr.Accordion("反馈：在每个回答下方点赞或点踩；导出点踩的问题", open=False,
                           elem_id="feedback-panel"):
-            feedback_status = gr.Markdown("对回答点赞（👍）或点踩（👎），反馈会保存在本机"
-                                          f"（{esc(app.feedback_dir / feedback_store.FILE_NAME)}）。")
+            feedback_status = gr.Markdown("对回答点赞（👍）或点踩（👎），反馈保存在本机的反馈记录中；"
+                                          "点踩的问题可以导出为评测题。")
             export = gr.Button("导出 👎 反馈为评测题（JSONL）", elem_id="export-feedback")
             export_file = gr.File(label="导出的文件", visible=False, elem_id="export-file")
     chat_outputs = [chatbot, turns, sources, source_list, question]

@@ -1,5 +1,7 @@
 """The page's stylesheet (system fonts only: nothing is fetched from outside)."""
 
+from ui.targets import PHONE_TABLE_CSS
+
 CSS = """
 .notice {border-radius: 6px; padding: 10px 14px; margin: 6px 0; line-height: 1.6}
 .notice-related {background: #fffbea; border: 1px dashed #d4a017; color: #6b4e00}
@@ -35,4 +37,13 @@ CSS = """
 #targets-table *, #failed-table *, #metrics-table *, #docs-table * {font-family: var(--font)}
 .startup-bar {height: 8px; background: #e4e4e7; border-radius: 4px; overflow: hidden; margin-top: 6px}
 .startup-bar > div {height: 100%; background: #2563eb}
-"""
+/* phone width: the answer's sources right under the chat, before the input and the examples;
+   the targets table keeps readable columns and scrolls sideways instead of squeezing them */
+@media (max-width: 720px) {
+  #chat-row {flex-direction: column; flex-wrap: nowrap}
+  #chat-main {display: contents}
+  #chat-main > *, #sources-col {width: 100%; min-width: 0}
+  #plan-filter {order: 1} #chatbot {order: 2} #sources-col {order: 3}
+  #ask-row {order: 4} #examples-title {order: 5} #examples-row {order: 6}
+}
+""" + PHONE_TABLE_CSS

@@ -10,6 +10,23 @@ import gradio as gr
 from ui.common import ALL, fail
 
 TARGET_HEADERS = ["指标", "目标值", "单位", "比较", "年份", "领域", "原文", "章节"]
+COLUMN_WIDTHS = [16, 7, 7, 7, 6, 8, 31, 18]  # percent of the table's width
+PHONE_TABLE_PX = 1100  # at phone width the table keeps this width and scrolls sideways
+
+
+def phone_table_css(widths=COLUMN_WIDTHS, total: int = PHONE_TABLE_PX) -> str:
+    """Gradio sizes the columns from the percentages and the box's width (a phone: 22 px, one
+    character); on a narrow screen each column gets its share of `total` pixels instead."""
+    rules = [f"#targets-table :is(table, .virtual-body, .virtual-row) {{width: {total}px !important; "
+             f"min-width: {total}px}}"]
+    for i, share in enumerate(widths, 1):
+        px = round(total * share / 100)
+        rules.append(f"#targets-table :is(th, .body-cell):nth-child({i}) {{flex: 0 0 {px}px !important; "
+                     f"width: {px}px !important; min-width: {px}px !important; max-width: {px}px !important}}")
+    return "@media (max-width: 720px) {\n" + "\n".join(rules) + "\n}\n"
+
+
+PHONE_TABLE_CSS = phone_table_css()
 
 
 class TargetsHandlers:
@@ -70,7 +87,7 @@ def build_tab(app) -> SimpleNamespace:
         targets_summary = gr.Markdown("")
         targets_table = gr.Dataframe(headers=TARGET_HEADERS, interactive=False, wrap=True,
                                      label="指标清单", show_label=False, elem_id="targets-table", max_height=560,
-                                     column_widths=["16%", "7%", "7%", "7%", "6%", "8%", "31%", "18%"])
+                                     column_widths=[f"{w}%" for w in COLUMN_WIDTHS])
     outputs = [targets_table, targets_summary, download_csv]
     sector.input(app.on_sector, inputs=sector, outputs=[department, *outputs], api_visibility="private")
     department.input(app.on_department, inputs=department, outputs=[sector, *outputs], api_visibility="private")
