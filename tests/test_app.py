@@ -226,7 +226,8 @@ def test_targets_view_writes_csv_with_bom(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
     handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
     rows, summary, download = handlers.targets_view("交通", ui.ALL)
-    assert rows and all(r[5] == "交通" for r in rows) and len(rows[0]) == len(ui.TARGET_HEADERS)
+    sector = ui.TARGET_HEADERS.index("领域")
+    assert rows and all(r[sector] == "交通" for r in rows) and len(rows[0]) == len(ui.TARGET_HEADERS)
     assert "交通" in summary
     value = download.value
     data = Path(value["path"] if isinstance(value, dict) else value).read_bytes()
@@ -322,3 +323,51 @@ def test_eval_and_rebuild_handlers_report_errors_as_messages(tmp_path):
     rows, status = handlers.rebuild(progress=lambda fraction, desc="": steps.append((fraction, desc)))
     assert steps and steps[-1][0] == 1.0 and rows and "构建于" in status
     assert {r[0] for r in rows} >= {"000_8a2f0d3686d36b01"} and all(r[-1] > 0 for r in rows[:1])
+
+
+# ---- issue 13: display details ----------------------------------------------------------------
+def test_quotes_are_shown_without_the_pdf_spaces_between_cjk_characters():
+    assert ui.cjk_tidy("绿色数据中心示 范工程，可再 生能源") == "绿色数据中心示范工程，可再生能源"
+    assert ui.cjk_tidy("到 2025 年，PUE 值控制在 1.3 以下") == "到 2025 年，PUE 值控制在 1.3 以下"  # digits, Latin
+    text = "推进绿色数据中心示 范工程建设。"
+    start = text.index("范")
+    page = ui.excerpt_html(text, start, start + 3, text[start:start + 3])
+    assert page == "推进绿色数据中心示<mark>范工程</mark>建设。"  # also across the quote's edge
+    source = Source("doc1", "测试规划", "一、总体要求", "数据中心示 范", 0.03, 0, 0)
+    answer = Answer("问", "推进数据中心示 范。[1]", True, (source,))
+    assert "数据中心示范" in ui.chat_text(answer, answer.text, complete=True)
+    assert answer.to_json()["sources"][0]["quote"] == "数据中心示 范"  # the JSON keeps the verbatim span
+
+
+def test_targets_table_columns_are_the_csv_columns_and_table_cells_state_no_comparison(tmp_path):
+    import csv
+    import io
+
+    assistant = Assistant(hash_settings(tmp_path))
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    rows, _, download = handlers.targets_view(ui.ALL, ui.ALL)
+    value = download.value
+    data = Path(value["path"] if isinstance(value, dict) else value).read_bytes().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(data)))
+    assert table[0] == ui.TARGET_HEADERS and len(table) - 1 == len(rows)
+    compare = ui.TARGET_HEADERS.index("比较")
+    table_rows = [t for t in assistant.targets() if t.source_kind == "table"]
+    assert table_rows, "the plan has table targets"
+    shown = {r[ui.TARGET_HEADERS.index("原文")]: r[compare] for r in rows}
+    assert all(shown[t.quote] != "目标值" for t in table_rows)
+    assert all(r[compare] != "目标值" for r in table[1:])
+
+
+def test_one_progress_bar_and_a_confirmed_rebuild_that_refreshes_the_banner(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    demo = ui.build_app(assistant, feedback_dir=tmp_path / "feedback")
+    config = demo.get_config_file()
+    ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+    deps = config["dependencies"]
+    evaluate = next(d for d in deps if d.get("api_name") == "evaluate")
+    assert evaluate["show_progress_on"] == [ids["eval-summary"]]
+    rebuild_button = [d for d in deps if any(t[0] == ids["rebuild"] for t in d["targets"])]
+    assert rebuild_button and all(ids["docs-table"] not in d["outputs"] for d in rebuild_button)  # asks first
+    assert ids["confirm-rebuild"] in {t[0] for d in deps for t in d["targets"]}
+    assert any(d["outputs"] == [ids["startup-status"]] and d["trigger_after"] is not None for d in deps)
+    assert "确认要重建索引吗" in demo.app_handlers.ask_rebuild()[0]

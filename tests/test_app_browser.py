@@ -419,5 +419,24 @@ def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
     page.get_by_role("tab", name="问答").click()
     assert "规划中未找到" in session.ask(question)
     assert "77%" not in page.locator("#sources").inner_text()
+
+    # rebuild: asked first, then the banner shows the new build time
+    page.get_by_role("tab", name="原文").click()
+    built = page.locator("#index-status").inner_text().split("构建于")[1].split("·")[0].strip()
+    assert built in page.locator("#startup-status").inner_text()  # the banner agrees after the remove
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").wait_for(state="visible", timeout=10_000)
+    assert "确认要重建索引吗" in page.locator("#plan-notice").inner_text()
+    page.locator("#cancel-rebuild").click()
+    page.locator("#confirm-rebuild").wait_for(state="hidden", timeout=10_000)
+    page.wait_for_timeout(1100)  # build times are to the second
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").click()
+    page.wait_for_function("""(old) => {
+        const status = document.querySelector('#index-status').innerText.split('构建于')[1] || '';
+        const now = status.split('·')[0].trim();
+        return now && now !== old && document.querySelector('#startup-status').innerText.includes(now);
+    }""", arg=built, timeout=120_000)
+    session.screenshot("12_rebuilt", full_page=False)
     session.assert_all_requests_local()
     session.close()

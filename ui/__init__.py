@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ui.chat import (  # noqa: E402
                      chat_text,
+                     cjk_tidy,
                      empty_sources_html,
                      excerpt_html,
                      input_notice_html,
@@ -30,7 +31,7 @@ from ui.styles import CSS  # noqa: E402
 from ui.targets import TARGET_HEADERS  # noqa: E402
 
 __all__ = ["ALL", "BUILTIN", "BUILTIN_EVAL_SET", "CSS", "GENERIC_ERROR", "OUT_RUNS_KEPT", "LAUNCH_OPTIONS", "METRIC_NAMES", "THEME",
-           "TARGET_HEADERS", "TYPE_NAMES", "UPLOADED", "App", "Startup", "build_app", "chat_text",
+           "TARGET_HEADERS", "TYPE_NAMES", "UPLOADED", "App", "Startup", "build_app", "chat_text", "cjk_tidy",
            "empty_sources_html", "esc", "excerpt_html", "fail", "fmt_metric", "input_notice_html", "launch",
            "load_users", "md_escape", "outline_html", "password_check", "plan_html", "plan_notice",
            "sources_html", "standalone", "tech_details_html", "user_message"]

@@ -31,6 +31,21 @@ element.addEventListener('click', (event) => {
 
 
 # ---- rendering -----------------------------------------------------------------------
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+_CUT = "\ue000"  # marks where a shown text is split (before / quote / after); never in a plan
+_PDF_SPACE = re.compile(f"(?<=[{_CJK}])({_CUT}?)[ \t\u00a0\u3000]+({_CUT}?)(?=[{_CJK}])")
+
+
+def cjk_tidy(*pieces: str) -> tuple[str, ...] | str:
+    """The PDF's stray spaces between two CJK characters removed ("数据中心示 范" -> "数据中心示范"),
+    for display only: quotes in the JSON stay the verbatim span. A space next to a digit or a
+    Latin letter ("2025 年", "PUE 值") stays. Several pieces are tidied as one text, so a space
+    at a boundary between them goes too; one piece in, one string out."""
+    joined = _PDF_SPACE.sub(r"\1\2", _CUT.join(pieces))
+    out = tuple(joined.split(_CUT))
+    return out[0] if len(pieces) == 1 else out
+
+
 def chat_text(answer, shown: str, complete: bool) -> str:
     parts = []
     if answer.rewritten_question:
@@ -38,7 +53,7 @@ def chat_text(answer, shown: str, complete: bool) -> str:
     if answer.answer_state == "related" and shown.startswith(RELATED_HEAD):
         parts.append("> ⚠️ **规划中未找到直接回答**，以下原文可能相关（仅供参考，不是回答）：")
         shown = shown[len(RELATED_HEAD):].lstrip()
-    parts.append(md_escape(shown) + ("" if complete else " ▌"))
+    parts.append(md_escape(cjk_tidy(shown)) + ("" if complete else " ▌"))
     if complete and answer.note:
         parts.append(f"> 说明：{md_escape(answer.note)}")
     return "\n\n".join(parts)
@@ -47,14 +62,15 @@ def chat_text(answer, shown: str, complete: bool) -> str:
 def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
     """The quote marked inside its paragraph, with up to CONTEXT_CHARS characters around it."""
     if not (0 <= start < end <= len(text)):
-        return f"<mark>{esc(quote)}</mark>"
+        return f"<mark>{esc(cjk_tidy(quote))}</mark>"
     before = text[max(0, start - CONTEXT_CHARS):start]
     after = text[end:end + CONTEXT_CHARS]
     cut_before = "\n" not in before and start - CONTEXT_CHARS > 0
     cut_after = "\n" not in after and end + CONTEXT_CHARS < len(text)
     before = before[before.rfind("\n") + 1:]
     after = after.split("\n", 1)[0]
-    return ("…" if cut_before else "") + esc(before) + f"<mark>{esc(text[start:end])}</mark>" + \
+    before, quoted, after = cjk_tidy(before, text[start:end], after)
+    return ("…" if cut_before else "") + esc(before) + f"<mark>{esc(quoted)}</mark>" + \
         esc(after) + ("…" if cut_after else "")
 
 

@@ -117,7 +117,8 @@ def build_tab(app) -> SimpleNamespace:
     upload.upload(lambda: UPLOADED, outputs=which, api_visibility="private", queue=False)
     eval_run = run.click(app.run_eval, inputs=[which, upload],
                          outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
-                         concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
+                         concurrency_limit=1, concurrency_id="eval", api_name="evaluate",
+                         show_progress_on=[eval_summary])  # one progress bar, not one per output
     stop_eval.click(lambda: "评测已停止。", outputs=eval_summary, cancels=[eval_run], queue=False,
                     api_visibility="private")
     return SimpleNamespace(which=which, upload=upload, run=run, stop_eval=stop_eval,

@@ -35,7 +35,7 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
                         api_visibility="private").then(None, js=plan.SCROLL_TO_MARK_JS)
         plans_outputs = [p.plan_msg, p.docs_table, p.status_md, p.doc_choice, p.outline, p.viewer, p.viewer_info,
                          c.plan_filter, p.confirm_row, startup_box, *c.example_buttons]
-        plan.wire_plan_changes(app, p, plans_outputs)
+        plan.wire_plan_changes(app, p, plans_outputs, startup_box)
 
         # page load: the start-up progress, then fill the tabs
         demo.load(app.watch_startup, outputs=startup_box, concurrency_limit=None, api_visibility="private",

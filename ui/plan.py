@@ -176,6 +176,10 @@ class PlanHandlers:
             return (plan_notice(f"未删除：{user_message(exc)}", "error"), *[gr.skip()] * (PLAN_VIEW_OUTPUTS - 1))
         return self.plans_view(plan_notice(f"已删除《{title}》，索引已更新。", "ok"))
 
+    def ask_rebuild(self):
+        return (plan_notice("确认要重建索引吗？所有规划会重新解析和编入索引，需要一段时间；期间仍可提问，"
+                            "回答使用当前索引，完成后自动切换。", "notfound"), gr.Row(visible=True))
+
     def rebuild(self, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008 - how gradio injects it
         try:
             self.require_access(request, "重建索引")
@@ -204,6 +208,9 @@ def build_tab(app) -> SimpleNamespace:
                     confirm_remove = gr.Button("确认删除", variant="stop", elem_id="confirm-remove")
                     cancel_remove = gr.Button("取消", elem_id="cancel-remove")
                 rebuild = gr.Button("重建索引", elem_id="rebuild")
+                with gr.Row(visible=False) as rebuild_row:
+                    confirm_rebuild = gr.Button("确认重建", variant="stop", elem_id="confirm-rebuild")
+                    cancel_rebuild = gr.Button("取消", elem_id="cancel-rebuild")
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
                 doc_choice = gr.Dropdown([], label="文档", elem_id="doc-choice", interactive=True)
@@ -217,19 +224,25 @@ def build_tab(app) -> SimpleNamespace:
                  queue=False)
     cancel_remove.click(lambda: ("", gr.Row(visible=False)), outputs=[plan_msg, confirm_row],
                         api_visibility="private", queue=False)
-    rebuild.click(app.rebuild, outputs=[docs_table, status_md], concurrency_limit=1,
-                  concurrency_id="rebuild", api_visibility="private")
+    rebuild.click(app.ask_rebuild, outputs=[plan_msg, rebuild_row], api_visibility="private", queue=False)
+    cancel_rebuild.click(lambda: ("", gr.Row(visible=False)), outputs=[plan_msg, rebuild_row],
+                         api_visibility="private", queue=False)
     return SimpleNamespace(status_md=status_md, docs_table=docs_table, plan_msg=plan_msg,
         plan_upload=plan_upload, remove=remove, confirm_remove=confirm_remove, cancel_remove=cancel_remove,
         rebuild=rebuild, doc_choice=doc_choice, outline=outline, viewer_info=viewer_info, viewer=viewer,
-        confirm_row=confirm_row)
+        confirm_row=confirm_row, rebuild_row=rebuild_row, confirm_rebuild=confirm_rebuild)
 
 
-def wire_plan_changes(app, p: SimpleNamespace, plans_outputs: list) -> None:
-    """Add and remove change what other tabs list (plan filter, examples, banner): their
-    outputs span the page, so ui.layout passes them in."""
+def wire_plan_changes(app, p: SimpleNamespace, plans_outputs: list, banner) -> None:
+    """Add, remove and rebuild change what other tabs show (plan filter, examples, the banner's
+    build time): their outputs span the page, so ui.layout passes them in."""
+    p.confirm_rebuild.click(lambda: ("", gr.Row(visible=False)), outputs=[p.plan_msg, p.rebuild_row],
+                            api_visibility="private", queue=False).then(
+        app.rebuild, outputs=[p.docs_table, p.status_md], concurrency_limit=1, concurrency_id="rebuild",
+        api_visibility="private", show_progress_on=[p.status_md]).then(
+        app.startup_html, outputs=banner, api_visibility="private", queue=False)
     p.plan_upload.upload(app.add_plans, inputs=p.plan_upload, outputs=plans_outputs, concurrency_limit=1,
-                         concurrency_id="rebuild", api_visibility="private").then(
+                         concurrency_id="rebuild", api_visibility="private", show_progress_on=[p.plan_msg]).then(
         lambda: None, outputs=p.plan_upload, api_visibility="private", queue=False)
     p.confirm_remove.click(app.remove_plan, inputs=p.doc_choice, outputs=plans_outputs, concurrency_limit=1,
-                           concurrency_id="rebuild", api_visibility="private")
+                           concurrency_id="rebuild", api_visibility="private", show_progress_on=[p.plan_msg])

@@ -37,6 +37,13 @@ CSS = """
 #targets-table *, #failed-table *, #metrics-table *, #docs-table * {font-family: var(--font)}
 .startup-bar {height: 8px; background: #e4e4e7; border-radius: 4px; overflow: hidden; margin-top: 6px}
 .startup-bar > div {height: 100%; background: #2563eb}
+/* the 对话 label sits over the chat: opaque, above the messages that scroll under it */
+#chatbot > label, #chatbot .block-label, #chatbot [data-testid="block-label"] {
+  background: var(--block-background-fill); z-index: 5; opacity: 1}
+#chatbot .bubble-wrap, #chatbot [role="log"] {padding-top: 28px}
+/* a long plan title in a dropdown stops before the arrow instead of running under it */
+#doc-choice input, #plan-filter input {padding-right: 28px; text-overflow: ellipsis}
+#doc-choice .wrap-inner, #plan-filter .wrap-inner {padding-right: 4px}
 /* phone width: the answer's sources right under the chat, before the input and the examples;
    the targets table keeps readable columns and scrolls sideways instead of squeezing them */
 @media (max-width: 720px) {

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from types import SimpleNamespace
 
 import gradio as gr
 
+from assistant.targets import FIELDS, HEADERS, to_csv, to_rows
 from ui.common import ALL, fail
 
-TARGET_HEADERS = ["指标", "目标值", "单位", "比较", "年份", "领域", "原文", "章节"]
-COLUMN_WIDTHS = [16, 7, 7, 7, 6, 8, 31, 18]  # percent of the table's width
+TARGET_HEADERS = list(HEADERS)  # the CSV's columns, in the CSV's order
+COLUMN_WIDTHS = [13, 6, 5, 6, 5, 5, 6, 16, 27, 11]  # percent of the table's width, one per column
+TABLE_VALUE = "目标值"  # what the registry puts in 比较 for a table cell: the plan's table states no comparison
 PHONE_TABLE_PX = 1100  # at phone width the table keeps this width and scrolls sideways
 
 
@@ -29,6 +32,17 @@ def phone_table_css(widths=COLUMN_WIDTHS, total: int = PHONE_TABLE_PX) -> str:
 PHONE_TABLE_CSS = phone_table_css()
 
 
+EMPTY = {"year": "未写明"}
+
+
+def shown_target(target):
+    """A table cell's target with no comparison (the registry writes 目标值 there: the table's
+    header, not a comparison), for the table and its CSV alike."""
+    if target.source_kind == "table" and target.comparator == TABLE_VALUE:
+        return dataclasses.replace(target, comparator="")
+    return target
+
+
 class TargetsHandlers:
     """指标 handlers (mixed into ui.handlers.App)."""
 
@@ -43,8 +57,6 @@ class TargetsHandlers:
         sector = "" if sector in (None, "", ALL) else sector
         department = "" if department in (None, "", ALL) else department
         try:
-            from assistant.targets import to_csv
-
             targets = self.assistant.targets(sector=sector or None, department=department or None)
             if department:
                 mapped = "、".join(self.assistant.sectors.sectors_of_department(department)) or "无"
@@ -53,8 +65,8 @@ class TargetsHandlers:
                 scope = f"领域“{sector}”" if sector else "全部领域"
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
-        rows = [[t.indicator, t.value, t.unit, t.comparator, t.year or "未写明", t.sector, t.quote, t.section]
-                for t in targets]
+        targets = [shown_target(t) for t in targets]
+        rows = [[row[f] if row[f] not in ("", None) else EMPTY.get(f, "—") for f in FIELDS] for row in to_rows(targets)]
         name = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", department or sector or "全部")
         path = self._content_path(f"规划指标_{name}.csv", to_csv(targets).encode("utf-8-sig"))  # BOM: for spreadsheets
         summary = f"{scope}：共 {len(targets)} 项目标。"
