@@ -16,7 +16,7 @@ import pytest
 
 import ui
 from assistant import Assistant, Settings, feedback
-from assistant.errors import InvalidQuestion
+from assistant.errors import EvalSetError, InvalidQuestion
 from assistant.evaluate import load_eval_set
 from assistant.types import Answer, Block, Document, DocumentMeta, ParsedDocument, Source
 
@@ -371,3 +371,53 @@ def test_one_progress_bar_and_a_confirmed_rebuild_that_refreshes_the_banner(tmp_
     assert ids["confirm-rebuild"] in {t[0] for d in deps for t in d["targets"]}
     assert any(d["outputs"] == [ids["startup-status"]] and d["trigger_after"] is not None for d in deps)
     assert "确认要重建索引吗" in demo.app_handlers.ask_rebuild()[0]
+
+
+def test_a_reviewed_draft_is_saved_as_a_generated_eval_set(tmp_path):
+    from ui.evals import draft_rows, save_reviewed
+
+    drafts = [
+        {"id": "p-g001", "question": "到2025年大宗固废综合利用率要达到多少？", "type": "fact", "answerable": True,
+         "key_facts": ["40%"], "evidence": ["大宗固废综合利用率达到 40% 以上"], "section": "三、主要任务",
+         "doc": "p", "generated": True},
+        {"id": "p-g002", "question": "交通领域有哪些量化目标？", "type": "department", "answerable": True,
+         "key_facts": ["60%", "10%"], "evidence": ["公共交通占机动化出行比例达到 60%"], "section": "",
+         "doc": "p", "generated": True},
+        {"id": "p-g003", "question": "这份规划的文号是什么？", "type": "doc_fact", "answerable": True,
+         "key_facts": ["塔地发改基础〔2023〕17号"], "evidence": ["塔地发改基础〔2023〕17号"], "section": "",
+         "doc": "p", "generated": True},
+    ]
+    rows = draft_rows(drafts)
+    assert rows[1][2] == "部门" and rows[1][4] == "60%；10%"
+    rows[0][3] = "大宗固废综合利用率到2025年要达到多少？"  # edited
+    rows[1][0] = False  # deleted
+    rows[2][4] = "塔地发改基础〔2023〕17号；2023"  # a fact added
+    path, count = save_reviewed(rows, drafts, tmp_path / "out" / "p.generated.jsonl")
+    saved = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert count == 2 and [i["id"] for i in saved] == ["p-g001", "p-g003"]
+    assert saved[0]["question"] == "大宗固废综合利用率到2025年要达到多少？" and saved[0]["type"] == "fact"
+    assert saved[1]["type"] == "doc_fact" and saved[1]["key_facts"] == ["塔地发改基础〔2023〕17号", "2023"]
+    assert all(i["generated"] is True and i["answerable"] is True and i["doc"] == "p" for i in saved)
+    loaded = load_eval_set(path)  # the eval loader reads it back
+    assert [i.question for i in loaded] == [saved[0]["question"], saved[1]["question"]]
+
+    rows[0][3] = "  "
+    with pytest.raises(EvalSetError) as caught:
+        save_reviewed(rows, drafts, tmp_path / "bad.jsonl")
+    assert "第 1 行的问题为空" in str(caught.value)
+    with pytest.raises(EvalSetError) as caught:
+        save_reviewed([[False, *r[1:]] for r in rows], drafts, tmp_path / "none.jsonl")
+    assert "没有保留任何题目" in str(caught.value)
+
+
+def test_draft_eval_handlers_generate_and_save(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    assistant.ensure()
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    message, table, drafts, _ = handlers.draft_eval("000_8a2f0d3686d36b01")
+    assert drafts and "自动生成" in message and "不代表回答准确率" in message
+    message, file = handlers.save_draft(table.value["data"] if isinstance(table.value, dict) else table.value, drafts)
+    assert f"已保存 {len(drafts)} 道" in message
+    value = file.value
+    saved = Path(value["path"] if isinstance(value, dict) else value)
+    assert len(load_eval_set(saved)) == len(drafts)

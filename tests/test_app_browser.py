@@ -233,6 +233,28 @@ def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     session.assert_all_requests_local()
 
 
+def test_draft_eval_generated_reviewed_and_saved(session):
+    page = session.page
+    page.get_by_role("tab", name="评测").click()
+    page.get_by_text("为一份规划生成候选评测题").click()
+    page.get_by_role("combobox", name="规划").click()
+    page.get_by_role("option").first.click()
+    page.locator("#draft-generate").click()
+    page.wait_for_function("() => document.querySelector('#draft-message').innerText.includes('道候选题')",
+                           timeout=30_000)
+    assert "不代表回答准确率" in page.locator("#draft-message").inner_text()
+    assert "保留" in page.locator("#draft-table").inner_text()
+    session.screenshot("13_draft_review", full_page=False)
+    page.locator("#draft-save").click()
+    link = page.locator("#draft-file a").first
+    link.wait_for(timeout=15_000)
+    with page.expect_download() as download:
+        link.click()
+    items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    assert items and all(i["generated"] is True and i["question"] for i in items)
+    session.assert_all_requests_local()
+
+
 def test_plan_tab_documents_status_and_outline_jump(session):
     page = session.page
     page.get_by_role("tab", name="原文").click()
