@@ -89,45 +89,51 @@ class AbstentionModel:
         return RELATED if probability >= self.related_threshold else NOT_FOUND
 
 
-def collect_rows(assistant, items) -> list[tuple[EvidenceFeatures, bool]]:
-    """(features, answerable) for every labelled question the retrieval path answers; the
-    structural answers (targets, outlines, tables, document facts) need no abstention."""
+def collect_rows(assistant, items) -> list[tuple[EvidenceFeatures, bool, str]]:
+    """(features, answerable, group) for every labelled question the retrieval path answers;
+    the structural answers (targets, outlines, tables, document facts) need no abstention.
+    The group is the question a rewording rewords (else its own id): rewordings of one
+    question are held out together, so cross-validation does not grade a question by its twin."""
     rows = []
     for item in items:
         answer = assistant.ask(item.question)
         if isinstance(answer.features, EvidenceFeatures):
-            rows.append((answer.features, item.answerable))
+            rows.append((answer.features, item.answerable, item.paraphrase_of or item.id))
     return rows
 
 
-def fit(rows: list[tuple[EvidenceFeatures, bool]], folds: int = 5, seed: int = 0) -> tuple[AbstentionModel, dict]:
+def fit(rows: list[tuple], folds: int = 5, seed: int = 0) -> tuple[AbstentionModel, dict]:
     """Fit on (features, answerable) rows; choose the answer threshold that maximises
     cross-validated accuracy, and the related threshold below it. Returns the model and
     the cross-validated figures."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    x = np.array([f.vector() for f, _ in rows])
-    y = np.array([1 if label else 0 for _, label in rows])
+    x = np.array([row[0].vector() for row in rows])
+    y = np.array([1 if row[1] else 0 for row in rows])
+    groups = [row[2] if len(row) > 2 else str(i) for i, row in enumerate(rows)]
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000))
-    splitter = StratifiedKFold(n_splits=min(folds, int(min(np.bincount(y)))), shuffle=True, random_state=seed)
-    held_out = cross_val_predict(pipeline, x, y, cv=splitter, method="predict_proba")[:, 1]
+    splitter = StratifiedGroupKFold(n_splits=min(folds, int(min(np.bincount(y)))), shuffle=True, random_state=seed)
+    held_out = cross_val_predict(pipeline, x, y, groups=groups, cv=splitter, method="predict_proba")[:, 1]
     grid = [i / 100 for i in range(5, 96)]
     accuracy = {t: float(np.mean((held_out >= t) == (y == 1))) for t in grid}
     answer_t = max(grid, key=lambda t: (accuracy[t], -abs(t - 0.5)))
     # related: below the answer threshold, where answerable questions still outnumber the rest
-    related_t = next((t for t in sorted(grid) if t < answer_t and
-                      np.mean(y[(held_out >= t) & (held_out < answer_t)] == 1) >= 0.5), answer_t)
+    def mostly_answerable(t: float) -> bool:
+        band = y[(held_out >= t) & (held_out < answer_t)]
+        return band.size > 0 and float(np.mean(band == 1)) >= 0.5
+
+    related_t = next((t for t in sorted(grid) if t < answer_t and mostly_answerable(t)), answer_t)
     pipeline.fit(x, y)
     scaler, model = pipeline.named_steps["standardscaler"], pipeline.named_steps["logisticregression"]
     fitted = AbstentionModel(mean=tuple(scaler.mean_.tolist()), scale=tuple(float(s) or 1.0 for s in scaler.scale_),
                              coef=tuple(model.coef_[0].tolist()), intercept=float(model.intercept_[0]),
                              answer_threshold=answer_t, related_threshold=related_t)
     predicted = held_out >= answer_t
-    rule = np.array([bool(f.rule) for f, _ in rows])
+    rule = np.array([bool(row[0].rule) for row in rows])
     figures = {"rule_accuracy": round(float(np.mean(rule == (y == 1))), 3),"items": len(rows), "answerable": int(y.sum()), "folds": splitter.get_n_splits(),
                "cv_accuracy": round(accuracy[answer_t], 3),
                "cv_answerable_kept": round(float(np.mean(predicted[y == 1])), 3),
