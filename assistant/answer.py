@@ -312,7 +312,8 @@ class Composer:
         if chunk.kind != "table_row":
             return None
         block = self.table_headers.get((chunk.doc_id, chunk.section_path))
-        return block and span_source(self.documents[chunk.doc_id], chunk.section_path, block.start, block.end, "表头")
+        return block and span_source(self.documents[chunk.doc_id], chunk.section_path, block.start, block.end, "表头",
+                                     table_header=True)
 
     def rank_evidence(self, query: Query, hits: list[Hit]) -> list[Evidence]:
         weights = self._weights(query.search)
@@ -660,10 +661,12 @@ def _cite(sources: list[Source], source: Source) -> int:
     return len(sources)
 
 
-def span_source(doc: Document, section_path: tuple[str, ...], start: int, end: int, why: str) -> Source:
+def span_source(doc: Document, section_path: tuple[str, ...], start: int, end: int, why: str,
+                table_header: bool = False) -> Source:
     """A Source quoting doc.text[start:end] (whitespace collapsed) that retrieval did not rank."""
     return Source(doc=doc.doc_id, title=doc.meta.title, section=SECTION_SEPARATOR.join(section_path),
-                  quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why)
+                  quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why,
+                  table_header=table_header)
 
 
 def _target_source(target, documents) -> Source:
@@ -674,4 +677,4 @@ def _target_source(target, documents) -> Source:
 def _header_source(target, documents) -> Source:
     """The table's header line, which holds the deadline (“2025 年目标值”)."""
     return span_source(documents[target.doc_id], target.section_path, target.header_start,
-                       target.header_end, "表头（写明目标年份）")
+                       target.header_end, "表头（写明目标年份）", table_header=True)

@@ -327,7 +327,8 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
     and the header; a year or a row the table lacks is said to be missing, with what it has."""
     table = ask.table
     doc = parsed[table.doc_id].document
-    header = _span(doc, (table.header.start, table.header.end), "表头（列名与年份）", table.header.section_path)
+    header = _span(doc, (table.header.start, table.header.end), "表头（列名与年份）", table.header.section_path,
+                   table_header=True)
     sources = [header]
     label = plan_label(doc, plans_indexed)
     name = "该表"
@@ -388,7 +389,9 @@ def _first_sentence(text: str, block: Block) -> tuple[int, int]:
     return spans[0]
 
 
-def _span(doc: Document, span: tuple[int, int], why: str, section: tuple[str, ...] = ()) -> Source:
+def _span(doc: Document, span: tuple[int, int], why: str, section: tuple[str, ...] = (),
+          table_header: bool = False) -> Source:
     start, end = span
     return Source(doc=doc.doc_id, title=doc.meta.title, section=SECTION_SEPARATOR.join(section) or "正文前",
-                  quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why)
+                  quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why,
+                  table_header=table_header)

@@ -87,6 +87,7 @@ class Source:
     start: int
     end: int
     why: str = ""  # how retrieval ranked it, for readers who ask why it came up
+    table_header: bool = False  # a table's header line, cited for the columns (years, units) of its rows
 
     def to_json(self) -> dict:
         return {

@@ -166,6 +166,20 @@ def test_sources_panel_marks_quote_in_context_and_explains_retrieval():
     assert "notice-notfound" in page and "规划中未找到" in page and "按上下文理解为：建筑领域有哪些目标？" in page
 
 
+def test_a_table_header_is_its_rows_citation_not_a_card_of_its_own():
+    table = "表 2 节能目标"
+    row = Source("doc1", "测试规划", table, "交通行业单位增加值能耗下降率 % 5", 0.03, 10, 30)
+    header = Source("doc1", "测试规划", table, "指标 单位 2025 年目标值", 1.0, 0, 9, table_header=True)
+    other = Source("doc1", "测试规划", table, "公共机构人均综合能耗累计下降率 % 6", 0.02, 31, 50)
+    answer = Answer("问", "· 交通行业单位增加值能耗下降率：5%[1][2]\n· 公共机构人均综合能耗累计下降率：6%[3][2]", True,
+                    (row, header, other))
+    page = ui.sources_html(answer, {})
+    assert page.count('class="source-card"') == 2 and "出处（2）" in page
+    assert page.count("表头：指标 单位 2025 年目标值") == 2 and '[2]</span>表头：' in page
+    alone = Answer("问", "表中没有问题所问的行。表头为：指标 单位 2025 年目标值[1]", False, (header,))
+    assert ui.sources_html(alone, {}).count('class="source-card"') == 1  # no row: the header keeps its card
+
+
 def test_markdown_escaping_keeps_markers_but_no_markup():
     assert ui.md_escape("达到 40% 以上。[1][2]（三、主要任务）") == "达到 40% 以上。[1][2]（三、主要任务）"
     escaped = ui.md_escape("<img src=x onerror=alert(1)> **粗** [链接](http://x)\n1. 列表\n# 标题")

@@ -95,16 +95,22 @@ def sources_html(answer, documents: dict, model_id: str = "") -> str:
         parts.append(f'<div class="notice notice-rewritten">按上下文理解为：{esc(answer.rewritten_question)}</div>')
     cards = []
     many = len(documents) > 1
+    headers = _headers_by_table(answer.sources)
     for i, s in enumerate(answer.sources):
+        if s.table_header and (s.doc, s.section) in _row_tables(answer.sources):
+            continue  # shown inside its rows' cards, as their citation
         doc = documents.get(s.doc)
         context = excerpt_html(doc.text, s.start, s.end, s.quote) if doc else f"<mark>{esc(s.quote)}</mark>"
         plan = f'<div class="source-plan">规划：《{esc(s.title)}》</div>' if many else \
             f'<div class="source-title">《{esc(s.title)}》</div>'
+        header = "" if s.table_header else "".join(
+            f'<div class="source-header"><span class="source-marker">[{h + 1}]</span>表头：'
+            f"{esc(answer.sources[h].quote)}</div>" for h in headers.get((s.doc, s.section), ()))  # spaces part cells
         cards.append(
             f'<div class="source-card" data-index="{i}">'
             f'<div class="source-head"><span class="source-marker">[{i + 1}]</span>'
             f'<span class="source-section">{esc(s.section)}</span></div>'
-            f'{plan}<p class="source-context">{context}</p>'
+            f'{plan}<p class="source-context">{context}</p>{header}'
             f'<div class="source-actions"><a href="#" data-source="{i}" class="open-source">在原文中查看</a></div>'
             "</div>")
     if cards:
@@ -114,6 +120,20 @@ def sources_html(answer, documents: dict, model_id: str = "") -> str:
                      f'{"".join(cards)}</div>')
     parts.append(tech_details_html(answer, model_id))
     return "".join(parts)
+
+
+def _headers_by_table(sources) -> dict[tuple[str, str], list[int]]:
+    """(plan, table section) -> the positions of that table's header sources."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for i, s in enumerate(sources):
+        if s.table_header:
+            out.setdefault((s.doc, s.section), []).append(i)
+    return out
+
+
+def _row_tables(sources) -> set[tuple[str, str]]:
+    """The tables some non-header source quotes a row of: their headers need no card of their own."""
+    return {(s.doc, s.section) for s in sources if not s.table_header}
 
 
 def tech_details_html(answer, model_id: str = "") -> str:

@@ -20,6 +20,7 @@ CSS = """
 .tech-details {font-size: 0.85em; color: #52525b; margin-top: 10px; border-top: 1px solid #e4e4e7; padding-top: 6px}
 .tech-details ul {margin: 4px 0; padding-left: 1.2em}
 .source-context {margin: 6px 0; line-height: 1.7; color: #3f3f46}
+.source-header {margin: -2px 0 6px; font-size: 0.9em; color: #52525b}
 .source-context mark, .plan-text mark {background: #fde68a; color: #111; padding: 0 1px}
 .source-actions a {color: #1d4ed8; text-decoration: underline; cursor: pointer; font-size: 0.9em}
 .source-card details {font-size: 0.85em; color: #52525b; margin-top: 4px}
