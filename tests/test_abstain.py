@@ -21,7 +21,7 @@ def test_fit_separates_answerable_from_not_and_holds_twins_out_together():
     rows = []
     for n in range(40):
         answerable = n % 3 != 0
-        for twin in ("", "-p1", "-p2"):  # a question and its two rewordings: one group
+        for _twin in ("", "-p1", "-p2"):  # a question and its two rewordings: one group
             rows.append((_features(answerable, rng), answerable, f"q{n}"))
     model, figures = fit(rows, folds=5)
     assert figures["items"] == 120 and figures["folds"] == 5

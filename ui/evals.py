@@ -182,9 +182,15 @@ class EvalHandlers:
         errors = [r for r in results if r.answer.error]
         if errors:
             text += f"\n\n其中 {len(errors)} 题未能作答（计为未通过，原因见“未通过的题目”）。"
-        return (text, gr.Dataframe(value=table, headers=["类型", *(METRIC_NAMES.get(m, m) for m in TABLE_METRICS)]),
+        return (text, gr.Dataframe(value=table, headers=metric_headers()),
                 str(chart), failed_rows, gr.DownloadButton(value=str(report["html"]), visible=True))
 
+
+
+def metric_headers() -> list[str]:
+    from assistant.report import TABLE_METRICS
+
+    return ["类型", *(METRIC_NAMES.get(m, m) for m in TABLE_METRICS)]
 
 
 def build_tab(app) -> SimpleNamespace:
@@ -198,7 +204,8 @@ def build_tab(app) -> SimpleNamespace:
             run = gr.Button("运行评测", variant="primary", elem_id="run-eval")
             stop_eval = gr.Button("停止评测", elem_id="stop-eval")
         eval_summary = gr.Markdown("", elem_id="eval-summary")
-        metrics_table = gr.Dataframe(interactive=False, label="各类型指标", elem_id="metrics-table")
+        metrics_table = gr.Dataframe(interactive=False, label="各类型指标", elem_id="metrics-table",
+                                     headers=metric_headers())
         chart = gr.Image(label="各类型指标图", type="filepath", interactive=False, elem_id="metrics-chart",
                          buttons=["download"])
         failed_table = gr.Dataframe(headers=["编号", "类型", "问题", "期望要点", "缺少要点", "回答", "出处"],
