@@ -41,6 +41,7 @@ from .understand import (
     SectorMap,
     analyze,
     asks_assignment,
+    expand_short_years,
     find_named_department,
     plan_names,
     plans_named,
@@ -129,6 +130,11 @@ class Live:
     @cached_property
     def homophones(self) -> HomophoneCorrector:
         return HomophoneCorrector(self.index.document_frequency, self.segmenter)
+
+    @cached_property
+    def years_printed(self) -> frozenset[str]:
+        """The years (2015, 2025 …) the plans print, as the index's words hold them."""
+        return frozenset(w for w in self.index.idf if len(w) == 4 and w.startswith("20") and w.isdigit())
 
     def spell(self, question: str) -> str:
         """The question with characters mistyped by their sound (an input method's wrong
@@ -349,6 +355,7 @@ class Assistant:
 
     def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None) -> Answer:
         asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
+        asked = expand_short_years(asked, live.years_printed)  # 19年 → 2019年
         answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
         if plans and not answer.found and len(live.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
             titles = "、".join(f"《{plan_label(live.documents[d], 2)[1:-1]}》" for d in sorted(plans))

@@ -286,7 +286,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
         if not (named or rows):
             continue
         values = [i for i, h in enumerate(table.header.cells) if i and h and "单位" not in h]
-        columns = tuple(i for i in values if squash(table.header.cells[i]) in q
+        columns = tuple(i for i in values if _column_named(q, table.header.cells[i], asked_years)
                         or any(y in table.header.cells[i] for y in asked_years))
         if rows and not columns and not asked_years and (named or max(len(r.cells[0]) for r in rows) >= SPECIFIC_ROW):
             columns = tuple(values)  # “交通行业单位增加值能耗下降率目标是多少”: the row's values
@@ -308,6 +308,19 @@ def _row_subject(q: str, table: Table, cues: AskCues) -> str:
         rest = rest.replace(squash(word), "")
     rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
     return rest if len(rest) >= 2 else ""
+
+
+def _column_named(q: str, cell: str, asked_years: list[str]) -> bool:
+    """The question names a column by its header, whole (2025年目标值) or without its year
+    (目标值) when it asks no other year (表2里2030年的目标值 names no 2025 column)."""
+    label = squash(cell)
+    bare = _YEAR_IN_CELL.sub("", label)
+    other_year = bool(asked_years) and not any(y in label for y in asked_years)
+    return label in q or (len(bare) >= MIN_COLUMN_LABEL and bare in q and not other_year)
+
+
+_YEAR_IN_CELL = re.compile(r"(?:19|20)\d{2}\s*年?")
+MIN_COLUMN_LABEL = 2
 
 
 def _years_asked(q: str) -> list[str]:

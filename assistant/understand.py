@@ -215,9 +215,9 @@ class HomophoneCorrector:
     def correct(self, question: str) -> str:
         chars = list(question)
         for i, ch in enumerate(chars):
-            if not _CJK.match(ch) or ch in _PARTICLES or self._in_known_word(chars, i):
+            if not _CJK.match(ch) or ch in _PARTICLES:
                 continue
-            best = self._best_homophone(chars, i)
+            best = self._best_homophone(chars, i, self._known_length(chars, i))
             if best:
                 chars[i] = best
         return "".join(chars)
@@ -230,20 +230,24 @@ class HomophoneCorrector:
                 if end <= len(chars) and all(_CJK.match(c) for c in chars[start:end]):
                     yield start, end
 
-    def _in_known_word(self, chars: list[str], i: int) -> bool:
-        for start, end in self._spans(chars, i):
-            word = "".join(chars[start:end])
-            if word in self.plan_words or self.segmenter.word_frequency(word) >= HOMOPHONE_WORD_MIN_FREQ:
-                return True
-        return False
+    def _known_length(self, chars: list[str], i: int) -> int:
+        """The length of the longest word jieba or the plans know that holds position i (0: none)."""
+        return max((end - start for start, end in self._spans(chars, i)
+                    if self._known("".join(chars[start:end]))), default=0)
 
-    def _best_homophone(self, chars: list[str], i: int) -> str:
+    def _known(self, word: str) -> bool:
+        return word in self.plan_words or self.segmenter.word_frequency(word) >= HOMOPHONE_WORD_MIN_FREQ
+
+    def _best_homophone(self, chars: list[str], i: int, known_length: int) -> str:
+        """The same-sounding character that makes a plan word longer than any word the typed
+        character already stands in (天燃气: 燃气 is a word, 天然气 a longer one), if any."""
         best, best_count = "", 0
         for candidate in self.by_sound.get(_sound(chars[i]), ()):
             if candidate == chars[i]:
                 continue
             trial = chars[:i] + [candidate] + chars[i + 1:]
-            count = max((self.plan_words.get("".join(trial[s:e]), 0) for s, e in self._spans(trial, i)), default=0)
+            count = max((self.plan_words.get("".join(trial[s:e]), 0) for s, e in self._spans(trial, i)
+                         if e - s > known_length), default=0)
             if count > best_count and self._reads_better(chars, trial, i):
                 best, best_count = candidate, count
         return best
@@ -260,7 +264,7 @@ class HomophoneCorrector:
 
 HOMOPHONE_SPAN = 4
 # jieba's dictionary counts rare and odd words low; a character inside a word this common is no typo.
-HOMOPHONE_WORD_MIN_FREQ = 3
+HOMOPHONE_WORD_MIN_FREQ = 10
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -270,6 +274,19 @@ def _sound(ch: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
     return lazy_pinyin(ch, style=Style.NORMAL)[0]
+
+
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})(?=\s*年|\s*(?:到|至|-|—|~|、|和|跟|与)\s*\d{2}\s*年)")
+
+
+def expand_short_years(question: str, years_printed: frozenset[str]) -> str:
+    """A year written short (19年, 16到18年) written out (2019年, 2016到2018年) when the plans
+    print that year; a number the plans print as no year (10年 of a duration) stays."""
+    def full(m: re.Match) -> str:
+        year = f"20{m.group(1)}"
+        return year if year in years_printed else m.group(0)
+
+    return _SHORT_YEAR.sub(full, question)
 
 
 # Characters that ask or point rather than name (呢, 吗, 哪, 各, 该, 里 …): never taken for a typo.

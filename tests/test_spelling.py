@@ -38,3 +38,23 @@ def test_words_that_are_right_are_left_alone(corrector, question):
 
 def test_a_word_the_plans_use_once_is_no_evidence(corrector):
     assert corrector.correct("一刺性要求") == "一刺性要求"  # 一次 is in one passage only
+
+
+def test_a_word_made_longer_by_one_sound_alike_wins_over_the_shorter_word_it_stands_in():
+    corrector = HomophoneCorrector({"天然气": 8, "燃气": 5}, Segmenter())
+    assert corrector.correct("天燃气消费量") == "天然气消费量"
+    assert corrector.correct("燃气项目") == "燃气项目"
+
+
+@pytest.mark.parametrize("typed,meant", [
+    ("表1里19年那列", "表1里2019年那列"),
+    ("16到18年天然气", "2016到2018年天然气"),
+    ("15年、20年能耗强度", "2015年、2020年能耗强度"),
+    ("近10年能耗", "近10年能耗"),  # the plans print no 2010: a duration stays
+    ("2019年", "2019年"),
+    ("3.15年", "3.15年"),
+])
+def test_a_year_written_short_is_written_out_when_the_plans_print_it(typed, meant):
+    from assistant.understand import expand_short_years
+
+    assert expand_short_years(typed, frozenset({"2015", "2016", "2017", "2018", "2019", "2020", "2025"})) == meant
