@@ -191,7 +191,6 @@ def _unknown_department(question: str) -> str:
     return ""
 
 
-TYPO_MIN_COUNT = 2
 
 
 class HomophoneCorrector:
@@ -206,7 +205,7 @@ class HomophoneCorrector:
     def __init__(self, plan_words: dict[str, int], segmenter: Segmenter):
         self.segmenter = segmenter
         self.plan_words = {w: n for w, n in plan_words.items()
-                           if len(w) >= 2 and _CJK_WORD.fullmatch(w) and n >= TYPO_MIN_COUNT}
+                           if len(w) >= 2 and _CJK_WORD.fullmatch(w) and n >= HOMOPHONE_MIN_PASSAGES}
         self.by_sound: dict[str, set[str]] = {}
         for word in self.plan_words:
             for ch in word:
@@ -263,6 +262,7 @@ class HomophoneCorrector:
 
 
 HOMOPHONE_SPAN = 4
+HOMOPHONE_MIN_PASSAGES = 1  # a word the plans print at all can be what was meant
 # jieba's dictionary counts rare and odd words low; a character inside a word this common is no typo.
 HOMOPHONE_WORD_MIN_FREQ = 10
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -290,7 +290,7 @@ def expand_short_years(question: str, years_printed: frozenset[str]) -> str:
 
 
 # Characters that ask or point rather than name (呢, 吗, 哪, 各, 该, 里 …): never taken for a typo.
-_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总与及或在对里")
+_PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的得地了是有要各每该本其此这那全总与及或在对里")
 
 
 _REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|盟|旗)$")

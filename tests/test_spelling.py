@@ -36,8 +36,9 @@ def test_words_that_are_right_are_left_alone(corrector, question):
     assert corrector.correct(question) == question
 
 
-def test_a_word_the_plans_use_once_is_no_evidence(corrector):
-    assert corrector.correct("一刺性要求") == "一刺性要求"  # 一次 is in one passage only
+def test_only_words_the_plans_print_are_made(corrector):
+    assert corrector.correct("一刺性要求") == "一次性要求"  # 一次 is in the plans' words
+    assert corrector.correct("森林复盖率") == "森林复盖率"  # 覆盖 is not: nothing to make
 
 
 def test_a_word_made_longer_by_one_sound_alike_wins_over_the_shorter_word_it_stands_in():
