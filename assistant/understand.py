@@ -191,8 +191,6 @@ def _unknown_department(question: str) -> str:
     return ""
 
 
-
-
 class HomophoneCorrector:
     """A character typed by its sound but picked wrong from the input method's list
     (能原 for 能源, 回受 for 回收, 材政局 for 财政局): replaced by a character of the same
