@@ -512,10 +512,15 @@ def _overlaps(a: Evidence, b: Evidence) -> bool:
 
 
 def _where(section: str) -> str:
-    """The section in the answer line, only the levels that hold no digit (digits in an
-    answer must come from its quotes)."""
-    parts = [p for p in section.split(SECTION_SEPARATOR) if not _ASCII_DIGIT.search(p)]
+    """The section in the answer line, as deep as the source card's: each level without its
+    number (2. / （1） / 表 2), since digits in an answer must come from its quotes; a level
+    with a digit in its own words is left out."""
+    levels = (_LEVEL_NUMBER.sub("", p) for p in section.split(SECTION_SEPARATOR))
+    parts = [p for p in levels if p and not _ASCII_DIGIT.search(p)]
     return f"（{SECTION_SEPARATOR.join(parts)}）" if parts else ""
+
+
+_LEVEL_NUMBER = re.compile(r"^\s*(?:\d+\s*[.、．]|[（(]\s*\d+\s*[）)]|(?:表|专栏|图)\s*\d+)\s*")
 
 
 def check_numbers(text: str, quotes: list[str]) -> None:

@@ -159,3 +159,12 @@ def test_a_question_in_parts_that_only_relates_keeps_the_sources_of_its_numbers(
     answer = composer.compose_parts(query, [(query, []), (query, [])])
     assert answer.sources and answer.answer_state == "related"
     assert not unsupported_numbers(answer.text, [s.quote for s in answer.sources])
+
+
+def test_an_answer_line_names_the_section_as_deep_as_its_source_card():
+    from assistant.answer import _where
+
+    assert _where("一、发展基础 › （一）发展现状 › 2.产业结构和能源结构获得新发展") == \
+        "（一、发展基础 › （一）发展现状 › 产业结构和能源结构获得新发展）"  # the level stays, its number goes
+    assert _where("二、总体要求 › 表 2 “十四五”时期全地区节能目标") == "（二、总体要求 › “十四五”时期全地区节能目标）"
+    assert _where("三、主要任务 › 到2025年的安排") == "（三、主要任务）"  # a digit in the words: left out
