@@ -17,6 +17,8 @@ from functools import cached_property
 from .abstain import ANSWERED, RELATED, RULE_COVERAGE, AbstentionModel, EvidenceFeatures
 from .abstain import NOT_FOUND as NOT_FOUND_STATE
 from .errors import InternalCheckError
+from .grams import PATTERN_MAX, has_key, wildcards, word_key
+from .grams import key as gram_key
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
@@ -44,7 +46,6 @@ TITLE_MAX_CHARS = 16
 PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what the plan wants
 NEIGHBOUR_CREDIT = 0.5
 GRAM_MAX = 3  # _in_corpus compares words by character triples
-PATTERN_MAX = 8  # index words longer than this are not matched for one-character typos
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "包括", "方面", "重点", "措施", "工程"})
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
@@ -361,32 +362,21 @@ class Composer:
         return [w for w in self.segmenter.terms(question)
                 if len(w) > 1 and not _ASCII_DIGIT.search(w) and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
-                and not any(p in self._vocab_patterns for p in _wildcards(w))]
+                and not self._near_known_word(w)]
 
     def _in_corpus(self, word: str) -> bool:
         """The plans print `word` (as compared: synonyms unified, no whitespace): every
-        character pair and triple of it occurs in them. Lookups, not a scan of the text."""
+        character pair and triple of it occurs in them. Lookups in the build's table."""
         word = self.segmenter.canonical(word).lower()
+        grams = self.index.grams
         if len(word) <= GRAM_MAX:
-            return word in self._grams
-        return all(word[i:i + GRAM_MAX] in self._grams for i in range(len(word) - GRAM_MAX + 1))
+            return bool(word) and gram_key(word) in grams
+        return all(gram_key(word[i:i + GRAM_MAX]) in grams for i in range(len(word) - GRAM_MAX + 1))
 
-    @cached_property
-    def _grams(self) -> set[str]:
-        """Every character pair and triple of every plan, as words are compared with them."""
-        grams: set[str] = set()
-        for d in self.documents.values():
-            text = self.segmenter.canonical(squash(d.text)).lower()
-            for n in range(1, GRAM_MAX + 1):
-                grams.update(text[i:i + n] for i in range(len(text) - n + 1))
-        return grams
-
-    @cached_property
-    def _vocab_patterns(self) -> set[str]:
-        """Every index word with one character blanked: a question word one character away
-        from a known word (公公机构 for 公共机构) matches one of its patterns."""
-        return {p for t in self.index.idf if not t.startswith(BIGRAM_MARK) and len(t) <= PATTERN_MAX
-                for p in _wildcards(t)}
+    def _near_known_word(self, word: str) -> bool:
+        """A word one character away from an index word (公公机构 for 公共机构)."""
+        return len(word) <= PATTERN_MAX and any(
+            has_key(self.index.word_patterns, word_key(p)) for p in wildcards(word))
 
     def chunk_coverage(self, question: str, chunk) -> float:
         return _coverage(self._weights(question), set(self.segmenter.tokens(chunk.search_text)))
@@ -446,10 +436,6 @@ def _coverage(weights: dict[str, float], tokens: set[str], around: set[str] = fr
     paragraph states (its subject, its period) counts half."""
     held = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0 for t, w in weights.items())
     return held / (sum(weights.values()) or 1.0)
-
-
-def _wildcards(word: str) -> list[str]:
-    return [f"{word[:i]}\x00{word[i + 1:]}" for i in range(len(word))]
 
 
 def _renumber(line: str, mapping: dict[int, int]) -> str:

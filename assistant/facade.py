@@ -128,7 +128,7 @@ class Live:
 
     @cached_property
     def typos(self) -> TypoCorrector:
-        return TypoCorrector(d.text for d in self.documents.values())
+        return TypoCorrector(*self.index.typo_tables)
 
     @cached_property
     def registry(self) -> list[Target]:

@@ -8,6 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from .grams import BITS as GRAM_BITS
+from .grams import key as gram_key
 from .segment import Segmenter
 from .text import squash
 from .types import Query
@@ -194,19 +198,22 @@ class TypoCorrector:
     """One mistyped character (能原 for 能源, 综和 for 综合, 指际 for 指标) put right against the
     plans' own text: a character whose three-character neighbourhood the plans never print
     is replaced by the one that makes the neighbourhood a phrase they do print, most often.
-    Built once from the plans' character trigrams; a question costs a few set lookups."""
+    Reads the plans' character triples and pairs (inside CJK runs) as the index build counted
+    them (`grams.cjk_grams`); a question costs a few bisections, whatever the corpus size."""
 
-    def __init__(self, texts):
-        from collections import Counter
+    def __init__(self, trigrams, pairs):
+        self.trigrams = trigrams  # grams.CountTable of triples
+        self.pairs = pairs  # grams.CountTable of pairs: which character follows which
 
-        self.trigrams: Counter = Counter()
-        self.after: dict[str, set[str]] = {}
-        for text in texts:
-            for run in _CJK_RUNS.findall(text):
-                for i in range(len(run) - 2):
-                    self.trigrams[run[i:i + 3]] += 1
-                for a, b in zip(run, run[1:], strict=False):
-                    self.after.setdefault(a, set()).add(b)
+    @classmethod
+    def of_texts(cls, texts) -> TypoCorrector:
+        from .grams import CountTable, cjk_grams
+
+        tables = [cjk_grams(text) for text in texts]
+        return cls(CountTable.combined(t for t, _ in tables), CountTable.combined(p for _, p in tables))
+
+    def _count(self, gram: str) -> int:
+        return self.trigrams.count(gram_key(gram))
 
     def correct(self, question: str) -> str:
         chars = list(question)
@@ -219,23 +226,28 @@ class TypoCorrector:
                 before, after = chars[i - 2] + chars[i - 1], ""
             else:
                 continue
-            if self.trigrams.get(before + chars[i] + after) or self._known_left(chars, i):
+            if self._count(before + chars[i] + after) or self._known_left(chars, i):
                 continue
-            best = max(self.after.get(chars[i - 1], ()), key=lambda x: self.trigrams.get(before + x + after, 0),
-                       default="")
-            if best and self.trigrams.get(before + best + after, 0) >= TYPO_MIN_COUNT:
-                chars[i] = best
+            followers = self.pairs.followers(ord(chars[i - 1]))  # in code-point order
+            if not len(followers):
+                continue
+            keys = (gram_key(before) << (GRAM_BITS * (2 if after else 1))) | ((followers + 1) << (GRAM_BITS if after else 0))
+            if after:
+                keys |= ord(after) + 1
+            counts = self.trigrams.counts_of(keys)
+            best = int(np.argmax(counts))  # the first of equals, in code-point order
+            if counts[best] >= TYPO_MIN_COUNT:
+                chars[i] = chr(int(followers[best]))
         return "".join(chars)
 
     def _known_left(self, chars: list[str], i: int) -> bool:
         """The character already forms a printed phrase with the two before it: no typo."""
-        return i >= 2 and bool(self.trigrams.get(chars[i - 2] + chars[i - 1] + chars[i]))
+        return i >= 2 and bool(self._count(chars[i - 2] + chars[i - 1] + chars[i]))
 
 
 TYPO_MIN_COUNT = 2
 # Characters that ask or point rather than name (呢, 吗, 哪, 各, 该 …): never taken for a typo.
 _PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的了是有要各每该本其此这那全总和与及或在对")
-_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]+")
 
 
 _REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|盟|旗)$")
