@@ -413,13 +413,23 @@ class Composer:
                       hits=tuple(hits), state=NOT_FOUND_STATE, confidence=confidence, features=features)
 
 
-def find_scope(question: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Block | None, str] | None:
+def find_scope(question: str, parsed: dict[str, ParsedDocument], lookup=None) -> tuple[str, Block | None, str] | None:
     """(kind, heading block, doc_id) for a question that names 专栏 N or 表 N; the block is
-    None when no plan has it. None when the question names neither."""
+    None when no plan has it. None when the question names neither. With `lookup`
+    (structure.Lookup), the numbered headings are looked up, not searched for."""
     m = REFERENCE.search(question)
     if not m:
         return None
     kind, number = m.group(1), m.group(2)
+    if lookup is not None:
+        found = lookup.reference(kind, number, parsed)
+        if found is None:
+            return kind, None, ""
+        doc_id, block = found
+        text = parsed[doc_id].document.text
+        path = block.section_path if block.kind == "heading" else block.section_path + (
+            collapse(text[block.start:block.end]),)
+        return kind, Block(block.kind, path, block.start, block.end), doc_id
     pattern = re.compile(rf"^{kind}\s*{number}(?!\d)")
     for p in parsed.values():
         for block in p.blocks:

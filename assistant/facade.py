@@ -33,7 +33,15 @@ from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, 
 from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
-from .structure import AskCues, answer_doc_fact, answer_outline, answer_table, outline_subject, table_lookup
+from .structure import (
+    AskCues,
+    Lookup,
+    answer_doc_fact,
+    answer_outline,
+    answer_table,
+    outline_subject,
+    table_lookup,
+)
 from .targets import TargetCues, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
@@ -54,7 +62,6 @@ log = logging.getLogger(__name__)
 # summarises might drop one, so these answers stay extractive in LLM mode too.
 COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline",
                          "doc_fact", "department_named", "table")
-SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
 CHECK_FAILED = ("抱歉，这个问题暂时无法作答：回答在内部校验中未通过（{reason}），为避免给出没有原文依据的内容，"
                 "助手不作回答。问题已记录，请换个问法再试。")
 NOTICES_KEPT = 20
@@ -107,6 +114,11 @@ class Live:
                         self.abstention)
 
     @cached_property
+    def lookup(self) -> Lookup:
+        """The plans' numbered parts, headings and table rows, indexed for questions."""
+        return Lookup(self.parsed)
+
+    @cached_property
     def abstention(self) -> AbstentionModel | None:
         """The fitted abstention model; None (the coverage rule) when no weights file exists."""
         path = self.settings.abstention_model
@@ -145,7 +157,8 @@ class Live:
 
     def load(self) -> Live:
         """Read everything a first question needs, so a swapped-in build answers at once."""
-        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.typos
+        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.typos, \
+            self.lookup
         return self
 
 
@@ -349,9 +362,10 @@ class Assistant:
         if named and asks_assignment(question):
             return self._named_department(live, query, named, plans)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
-        if live.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, live.ask_cues)):
+        if live.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, live.ask_cues,
+                                                                                live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
-        cells = table_lookup(question, parsed, live.ask_cues)
+        cells = table_lookup(question, parsed, live.ask_cues, live.lookup)
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:
@@ -369,8 +383,8 @@ class Assistant:
                 return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
             if answer.found or answer.sources:  # no such row: the text may still say
                 return answer
-        scope = find_scope(question, parsed)
-        if scope is None and (subject := outline_subject(question, parsed, live.ask_cues)):
+        scope = find_scope(question, parsed, live.lookup)
+        if scope is None and (subject := outline_subject(question, parsed, live.ask_cues, live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         if scope is None:
             parts = split_parts(query.search, live.segmenter)
@@ -394,13 +408,9 @@ class Assistant:
         words = [w for name in live.sectors.sectors_asked(query)
                  for w in live.sectors.sectors.get(name, {}).get("headings", [])]
         sections = []
-        for doc_id, parsed in live.parsed.items():
-            if plans is not None and doc_id not in plans:
-                continue
-            for block in parsed.blocks:
-                if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
-                        w in block.section_path[-1] for w in words):
-                    sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
+        for doc_id, block in live.lookup.sections:  # the (一)-level headings, in order
+            if (plans is None or doc_id in plans) and any(w in block.section_path[-1] for w in words):
+                sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
         return live.composer.compose_sections(query, sections)
 
     def _named_department(self, live: Live, query, department: str, plans: frozenset[str] | None) -> Answer:

@@ -700,7 +700,7 @@ class Index:
             ("文档快照 documents.json", lambda: set(self.documents) == set(self.manifest.documents)),
             ("结构文件 parsed.json", lambda: set(self.parsed) == set(self.manifest.documents)),
             ("词元文件 tokens.json", lambda: (self.path / TOKENS).stat().st_size > 0),  # read by the next build
-            ("字符表 grams/", lambda: all(len(t) > 0 for t in (self.grams, *self.typo_tables))
+            ("字符表 grams/", lambda: all(t.keys.shape == t.counts.shape for t in (self.grams, *self.typo_tables))
              and self.word_patterns.ndim == 1),
             ("支持文件 support/", lambda: (self.path / SUPPORT).is_dir()),
             ("词法索引 bm25/", lambda: int(self.bm25.scores["num_docs"]) == n),
