@@ -491,8 +491,10 @@ def check_numbers(text: str, quotes: list[str]) -> None:
 
 
 def compose_targets(query: Query, targets: list, sectors, documents: dict[str, Document],
-                    registry: list | None = None) -> Answer:
-    """A complete list answer from the targets registry: one line per target, each cited."""
+                    registry: list | dict | None = None) -> Answer:
+    """A complete list answer from the targets registry: one line per target, each cited.
+    `registry` (a list, or already grouped by plan: doc id -> its targets in order) gives
+    the other statements of each target's indicator; only the target's own plan is read."""
     if query.intent == "department_unknown" or (query.department and not sectors.sectors_of_department(query.department)):
         known = "、".join(sectors.departments())
         text = (f"本地的部门对照表中没有“{query.unknown_department or query.department}”。"
@@ -504,13 +506,15 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
                       intent=query.intent)
     sources: list[Source] = []
     lines = []
+    by_doc = registry if isinstance(registry, dict) else targets_by_doc(registry or [])
+    chosen_by_doc = targets_by_doc(targets)
     for target in targets:
         markers = [_cite(sources, _target_source(target, documents))]
         if target.source_kind == "table":
             markers.append(_cite(sources, _header_source(target, documents)))
         label = plan_label(documents[target.doc_id], len(documents))
         lines.append(f"· {describe(target)}" + "".join(f"[{m}]" for m in markers) + label)
-        for other in related_targets(target, registry or [], exclude=targets):
+        for other in related_targets(target, by_doc.get(target.doc_id, []), exclude=chosen_by_doc[target.doc_id]):
             mark = _cite(sources, _target_source(other, documents))
             lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}[{mark}]{label}")
     head = f"{scope}的量化目标如下（来自目标清单，每项附规划原文）："
@@ -583,6 +587,14 @@ def plan_label(doc: Document, plans_indexed: int) -> str:
         return ""
     title = re.sub(r"[（(][^（）()]*\d[^（）()]*[）)]", "", doc.meta.title)
     return f"〔{_ASCII_DIGIT.sub('', title)}〕"
+
+
+def targets_by_doc(targets: list) -> dict[str, list]:
+    """doc id -> its targets, in registry order."""
+    out: dict[str, list] = {}
+    for t in targets:
+        out.setdefault(t.doc_id, []).append(t)
+    return out
 
 
 def related_targets(target, registry: list, exclude: list = ()) -> list:

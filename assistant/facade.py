@@ -27,6 +27,7 @@ from .answer import (
     department_matches,
     find_scope,
     plan_label,
+    targets_by_doc,
 )
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
@@ -145,6 +146,16 @@ class Live:
     @cached_property
     def registry(self) -> list[Target]:
         return self.index.registry
+
+    @cached_property
+    def registry_by_doc(self) -> dict[str, list[Target]]:
+        return targets_by_doc(self.registry)
+
+    def registry_of(self, plans: frozenset[str] | None) -> list[Target]:
+        """The registry of some plans (all when None), in registry order, read by plan."""
+        if plans is None:
+            return self.registry
+        return [t for d in self.documents if d in plans for t in self.registry_by_doc.get(d, [])]
 
     @cached_property
     def responsibilities(self) -> list[Responsibility]:
@@ -353,9 +364,6 @@ class Assistant:
         return answer
 
     def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None) -> Answer:
-        def within(items):
-            return [x for x in items if plans is None or x.doc_id in plans]
-
         query = analyze(question, live.segmenter, live.sectors, live.index.is_specific)
         composer, retriever, plans_indexed = live.composer, live.retriever, len(live.documents)
         named = find_named_department(question, live.named_departments)
@@ -373,8 +381,8 @@ class Assistant:
         if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
             return self._sector_tasks(live, query, plans)
         if query.intent in ("sector_targets", "department_unknown"):
-            chosen = within(select(live.registry, live.sectors, query.sector, query.department))
-            return compose_targets(query, chosen, live.sectors, live.documents, live.registry)
+            chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
+            return compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)
         if field := live.ask_cues.doc_field(question):
             return answer_doc_fact(query, field, parsed)
         if cells:
@@ -420,7 +428,7 @@ class Assistant:
                 department_matches(department, d) for d in item.departments)
 
         notes = [n for n in live.responsibilities if wanted(n)]
-        targets = [t for t in live.registry if wanted(t)]
+        targets = [t for t in live.registry_of(plans) if wanted(t)]
         return compose_named_department(query, department, targets, notes, live.documents)
 
     # ---- what the plans name ----------------------------------------------------------------
