@@ -119,10 +119,24 @@ def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
     }
     found = [span for span in lines if tests[field](doc.text[span[0]:span[1]])]
     if field == "period" and not found:  # the period stands in the title of a plan without front matter
-        found = [span for span in _lines(doc.text, 0, len(doc.text))[:3] if _YEAR_RANGE.search(doc.text[span[0]:span[1]])]
+        found = [span for span in _first_lines(doc.text, 3) if _YEAR_RANGE.search(doc.text[span[0]:span[1]])]
     if not found:
         return None
     return found[-1] if field == "date" else found[0]
+
+
+def _first_lines(text: str, count: int) -> list[tuple[int, int]]:
+    """The first `count` lines of `_lines(text, 0, len(text))`, reading only as much of the
+    text as they take (a question never splits a whole plan into lines)."""
+    end = FIRST_LINES_PREFIX
+    while True:
+        spans = _lines(text, 0, min(end, len(text)))
+        if end >= len(text) or len(spans) > count:  # a line after them: they are whole
+            return spans[:count]
+        end *= 4
+
+
+FIRST_LINES_PREFIX = 2048
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
