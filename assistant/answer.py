@@ -18,6 +18,8 @@ from functools import cached_property
 from .abstain import ANSWERED, RELATED, RULE_COVERAGE, AbstentionModel, EvidenceFeatures
 from .abstain import NOT_FOUND as NOT_FOUND_STATE
 from .errors import InternalCheckError
+from .grams import PATTERN_MAX, has_key, wildcards, word_key
+from .grams import key as gram_key
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
@@ -45,7 +47,6 @@ TITLE_MAX_CHARS = 16
 PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what the plan wants
 NEIGHBOUR_CREDIT = 0.5
 GRAM_MAX = 3  # _in_corpus compares words by character triples
-PATTERN_MAX = 8  # index words longer than this are not matched for one-character typos
 SCOPES_KEPT = 8  # plan selections whose composers (with their statistics) stay in memory
 RARE_DF = 3  # a word in at most this many passages is specific enough to be required
 OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "包括", "方面", "重点", "措施", "工程"})
@@ -100,7 +101,7 @@ class Composer:
         scoped = self._scoped.get(key)
         if scoped is None:
             scoped = copy.copy(self)
-            for derived in ("_grams", "_vocab_patterns", "_scoped"):
+            for derived in ("_scoped_grams", "_scoped_patterns", "_scoped"):
                 scoped.__dict__.pop(derived, None)
             scoped.stats, scoped.scope_docs, scoped.plan_words = self.index.statistics(key[0]), key[0], plan_words
             if len(self._scoped) >= SCOPES_KEPT:
@@ -389,34 +390,46 @@ class Composer:
         return [w for w in self.segmenter.terms(question)
                 if len(w) > 1 and not _ASCII_DIGIT.search(w) and w not in self.plan_words and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
-                and not any(p in self._vocab_patterns for p in _wildcards(w))]
+                and not self._near_known_word(w)]
 
     def _in_corpus(self, word: str) -> bool:
         """The plans print `word` (as compared: synonyms unified, no whitespace): every
-        character pair and triple of it occurs in them. Lookups, not a scan of the text."""
+        character pair and triple of it occurs in them. Lookups in the build's table."""
         word = self.segmenter.canonical(word).lower()
+        if self.scope_docs is not None:
+            grams = self._scoped_grams
+            if len(word) <= GRAM_MAX:
+                return bool(word) and word in grams
+            return all(word[i:i + GRAM_MAX] in grams for i in range(len(word) - GRAM_MAX + 1))
+        grams = self.index.grams
         if len(word) <= GRAM_MAX:
-            return word in self._grams
-        return all(word[i:i + GRAM_MAX] in self._grams for i in range(len(word) - GRAM_MAX + 1))
+            return bool(word) and gram_key(word) in grams
+        return all(gram_key(word[i:i + GRAM_MAX]) in grams for i in range(len(word) - GRAM_MAX + 1))
 
     @cached_property
-    def _grams(self) -> set[str]:
-        """Every character pair and triple of every plan, as words are compared with them."""
+    def _scoped_grams(self) -> set[str]:
+        """Every character pair and triple of the chosen plans (a composer `within` some
+        plans; the whole index's are the build's table)."""
         grams: set[str] = set()
-        for doc_id, d in self.documents.items():
-            if self.scope_docs is not None and doc_id not in self.scope_docs:
-                continue
-            text = self.segmenter.canonical(squash(d.text)).lower()
+        for doc_id in sorted(self.scope_docs or ()):
+            text = self.segmenter.canonical(squash(self.documents[doc_id].text)).lower()
             for n in range(1, GRAM_MAX + 1):
                 grams.update(text[i:i + n] for i in range(len(text) - n + 1))
         return grams
 
     @cached_property
-    def _vocab_patterns(self) -> set[str]:
-        """Every index word with one character blanked: a question word one character away
-        from a known word (公公机构 for 公共机构) matches one of its patterns."""
+    def _scoped_patterns(self) -> set[str]:
+        """The chosen plans' index words with one character blanked."""
         return {p for t in self.stats.idf if not t.startswith(BIGRAM_MARK) and len(t) <= PATTERN_MAX
-                for p in _wildcards(t)}
+                for p in wildcards(t)}
+
+    def _near_known_word(self, word: str) -> bool:
+        """A word one character away from an index word (公公机构 for 公共机构)."""
+        if len(word) > PATTERN_MAX:
+            return False
+        if self.scope_docs is not None:
+            return any(p in self._scoped_patterns for p in wildcards(word))
+        return any(has_key(self.index.word_patterns, word_key(p)) for p in wildcards(word))
 
     def chunk_coverage(self, question: str, chunk) -> float:
         return _coverage(self._weights(question), set(self.segmenter.tokens(chunk.search_text)))
@@ -453,13 +466,23 @@ class Composer:
                       hits=tuple(hits), state=NOT_FOUND_STATE, confidence=confidence, features=features)
 
 
-def find_scope(question: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Block | None, str] | None:
+def find_scope(question: str, parsed: dict[str, ParsedDocument], lookup=None) -> tuple[str, Block | None, str] | None:
     """(kind, heading block, doc_id) for a question that names 专栏 N or 表 N; the block is
-    None when no plan has it. None when the question names neither."""
+    None when no plan has it. None when the question names neither. With `lookup`
+    (structure.Lookup), the numbered headings are looked up, not searched for."""
     m = REFERENCE.search(question)
     if not m:
         return None
     kind, number = m.group(1), m.group(2)
+    if lookup is not None:
+        found = lookup.reference(kind, number, parsed)
+        if found is None:
+            return kind, None, ""
+        doc_id, block = found
+        text = parsed[doc_id].document.text
+        path = block.section_path if block.kind == "heading" else block.section_path + (
+            collapse(text[block.start:block.end]),)
+        return kind, Block(block.kind, path, block.start, block.end), doc_id
     pattern = re.compile(rf"^{kind}\s*{number}(?!\d)")
     for p in parsed.values():
         for block in p.blocks:
@@ -476,10 +499,6 @@ def _coverage(weights: dict[str, float], tokens: set[str], around: set[str] = fr
     paragraph states (its subject, its period) counts half."""
     held = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0 for t, w in weights.items())
     return held / (sum(weights.values()) or 1.0)
-
-
-def _wildcards(word: str) -> list[str]:
-    return [f"{word[:i]}\x00{word[i + 1:]}" for i in range(len(word))]
 
 
 def _renumber(line: str, mapping: dict[int, int]) -> str:
@@ -530,8 +549,10 @@ def check_numbers(text: str, quotes: list[str]) -> None:
 
 
 def compose_targets(query: Query, targets: list, sectors, documents: dict[str, Document],
-                    registry: list | None = None) -> Answer:
-    """A complete list answer from the targets registry: one line per target, each cited."""
+                    registry: list | dict | None = None) -> Answer:
+    """A complete list answer from the targets registry: one line per target, each cited.
+    `registry` (a list, or already grouped by plan: doc id -> its targets in order) gives
+    the other statements of each target's indicator; only the target's own plan is read."""
     if query.intent == "department_unknown" or (query.department and not sectors.sectors_of_department(query.department)):
         known = "、".join(sectors.departments())
         text = (f"本地的部门对照表中没有“{query.unknown_department or query.department}”。"
@@ -543,13 +564,15 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
                       intent=query.intent)
     sources: list[Source] = []
     lines = []
+    by_doc = registry if isinstance(registry, dict) else targets_by_doc(registry or [])
+    chosen_by_doc = targets_by_doc(targets)
     for target in targets:
         markers = [_cite(sources, _target_source(target, documents))]
         if target.source_kind == "table":
             markers.append(_cite(sources, _header_source(target, documents)))
         label = plan_label(documents[target.doc_id], len(documents))
         lines.append(f"· {describe(target)}" + "".join(f"[{m}]" for m in markers) + label)
-        for other in related_targets(target, registry or [], exclude=targets):
+        for other in related_targets(target, by_doc.get(target.doc_id, []), exclude=chosen_by_doc[target.doc_id]):
             mark = _cite(sources, _target_source(other, documents))
             lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}[{mark}]{label}")
     head = f"{scope}的量化目标如下（来自目标清单，每项附规划原文）："
@@ -622,6 +645,14 @@ def plan_label(doc: Document, plans_indexed: int) -> str:
         return ""
     title = re.sub(r"[（(][^（）()]*\d[^（）()]*[）)]", "", doc.meta.title)
     return f"〔{_ASCII_DIGIT.sub('', title)}〕"
+
+
+def targets_by_doc(targets: list) -> dict[str, list]:
+    """doc id -> its targets, in registry order."""
+    out: dict[str, list] = {}
+    for t in targets:
+        out.setdefault(t.doc_id, []).append(t)
+    return out
 
 
 def related_targets(target, registry: list, exclude: list = ()) -> list:

@@ -27,13 +27,22 @@ from .answer import (
     department_matches,
     find_scope,
     plan_label,
+    targets_by_doc,
 )
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
 from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
-from .structure import AskCues, answer_doc_fact, answer_outline, answer_table, outline_subject, table_lookup
+from .structure import (
+    AskCues,
+    Lookup,
+    answer_doc_fact,
+    answer_outline,
+    answer_table,
+    outline_subject,
+    table_lookup,
+)
 from .targets import TargetCues, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
@@ -55,7 +64,6 @@ log = logging.getLogger(__name__)
 # summarises might drop one, so these answers stay extractive in LLM mode too.
 COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline",
                          "doc_fact", "department_named", "table")
-SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
 CHECK_FAILED = ("抱歉，这个问题暂时无法作答：回答在内部校验中未通过（{reason}），为避免给出没有原文依据的内容，"
                 "助手不作回答。问题已记录，请换个问法再试。")
 NOTICES_KEPT = 20
@@ -108,6 +116,11 @@ class Live:
                         self.abstention)
 
     @cached_property
+    def lookup(self) -> Lookup:
+        """The plans' numbered parts, headings and table rows, indexed for questions."""
+        return Lookup(self.parsed)
+
+    @cached_property
     def abstention(self) -> AbstentionModel | None:
         """The fitted abstention model; None (the coverage rule) when no weights file exists."""
         path = self.settings.abstention_model
@@ -129,12 +142,12 @@ class Live:
 
     @cached_property
     def homophones(self) -> HomophoneCorrector:
-        return HomophoneCorrector(self.index.document_frequency, self.segmenter)
+        return HomophoneCorrector(self.index.word_counts, self.segmenter)
 
     @cached_property
     def years_printed(self) -> frozenset[str]:
         """The years (2015, 2025 …) the plans print, as the index's words hold them."""
-        return frozenset(w for w in self.index.idf if len(w) == 4 and w.startswith("20") and w.isdigit())
+        return frozenset(w for w in self.index.word_counts if len(w) == 4 and w.startswith("20") and w.isdigit())
 
     def spell(self, question: str) -> str:
         """The question with characters mistyped by their sound (an input method's wrong
@@ -145,6 +158,16 @@ class Live:
     @cached_property
     def registry(self) -> list[Target]:
         return self.index.registry
+
+    @cached_property
+    def registry_by_doc(self) -> dict[str, list[Target]]:
+        return targets_by_doc(self.registry)
+
+    def registry_of(self, plans: frozenset[str] | None) -> list[Target]:
+        """The registry of some plans (all when None), in registry order, read by plan."""
+        if plans is None:
+            return self.registry
+        return [t for d in self.documents if d in plans for t in self.registry_by_doc.get(d, [])]
 
     @cached_property
     def responsibilities(self) -> list[Responsibility]:
@@ -170,7 +193,8 @@ class Live:
 
     def load(self) -> Live:
         """Read everything a first question needs, so a swapped-in build answers at once."""
-        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), self.homophones
+        _ = self.composer, self.retriever, self.registry, self.index.idf, self.segmenter.tokens("节能"), \
+            self.homophones, self.lookup
         return self
 
 
@@ -363,9 +387,6 @@ class Assistant:
         return answer
 
     def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None) -> Answer:
-        def within(items):
-            return [x for x in items if plans is None or x.doc_id in plans]
-
         query = analyze(question, live.segmenter, live.sectors, live.index.statistics(plans).is_specific)
         composer = live.composer.within(plans, live.plan_words(plans))
         retriever, plans_indexed = live.retriever, len(live.documents)
@@ -373,9 +394,10 @@ class Assistant:
         if named and asks_assignment(question):
             return self._named_department(live, query, named, plans)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
-        if live.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, live.ask_cues)):
+        if live.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, live.ask_cues,
+                                                                                live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
-        cells = table_lookup(question, parsed, live.ask_cues)
+        cells = table_lookup(question, parsed, live.ask_cues, live.lookup)
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:
@@ -383,8 +405,8 @@ class Assistant:
         if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
             return self._sector_tasks(live, query, plans)
         if query.intent in ("sector_targets", "department_unknown"):
-            chosen = within(select(live.registry, live.sectors, query.sector, query.department))
-            return compose_targets(query, chosen, live.sectors, live.documents, live.registry)
+            chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
+            return compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)
         if field := live.ask_cues.doc_field(question):
             return answer_doc_fact(query, field, parsed)
         if cells:
@@ -393,8 +415,8 @@ class Assistant:
                 return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
             if answer.found or answer.sources:  # no such row: the text may still say
                 return answer
-        scope = find_scope(question, parsed)
-        if scope is None and (subject := outline_subject(question, parsed, live.ask_cues)):
+        scope = find_scope(question, parsed, live.lookup)
+        if scope is None and (subject := outline_subject(question, parsed, live.ask_cues, live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         if scope is None:
             parts = split_parts(query.search, live.segmenter)
@@ -418,13 +440,9 @@ class Assistant:
         words = [w for name in live.sectors.sectors_asked(query)
                  for w in live.sectors.sectors.get(name, {}).get("headings", [])]
         sections = []
-        for doc_id, parsed in live.parsed.items():
-            if plans is not None and doc_id not in plans:
-                continue
-            for block in parsed.blocks:
-                if block.kind == "heading" and len(block.section_path) == SECTION_DEPTH and any(
-                        w in block.section_path[-1] for w in words):
-                    sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
+        for doc_id, block in live.lookup.sections:  # the (一)-level headings, in order
+            if (plans is None or doc_id in plans) and any(w in block.section_path[-1] for w in words):
+                sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
         return live.composer.within(plans, live.plan_words(plans)).compose_sections(query, sections)
 
     def _named_department(self, live: Live, query, department: str, plans: frozenset[str] | None) -> Answer:
@@ -434,7 +452,7 @@ class Assistant:
                 department_matches(department, d) for d in item.departments)
 
         notes = [n for n in live.responsibilities if wanted(n)]
-        targets = [t for t in live.registry if wanted(t)]
+        targets = [t for t in live.registry_of(plans) if wanted(t)]
         return compose_named_department(query, department, targets, notes, live.documents)
 
     # ---- what the plans name ----------------------------------------------------------------

@@ -32,21 +32,25 @@ import time
 import uuid
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from .checks import check_corpus, check_document_length
 from .chunk import chunk
 from .embed import check_cache, make_embeddings
 from .errors import AssistantError, CorpusError, IndexBuildError
+from .grams import PATTERN_MAX, CountTable, cjk_grams, patterns, text_grams
 from .load import META_SUFFIX, corpus_hash, plan_paths, read_document
 from .parse import parse
-from .segment import Segmenter
+from .segment import BIGRAM_MARK, Segmenter
 from .settings import Settings
 from .targets import TargetCues, extract_targets
+from .text import squash
 from .types import Block, Chunk, Document, DocumentMeta, ParsedDocument, Target
 from .understand import SectorMap
 
@@ -63,9 +67,13 @@ TOKENS = "tokens.json"
 TARGETS = "targets.json"  # the targets registry, extracted once per plan  # every chunk's index tokens: a new build re-tokenises only new plans
 FILES = "files.json"  # doc id -> hash of its file and metadata file: what a new build may reuse
 SUPPORT = "support"
+GRAMS = "grams"  # the plans' character tables (grams.py): counted per plan at build, mapped at start
+GRAM_TABLES = ("text.npy", "cjk3.npy", "cjk2.npy")  # compared text 1-3-grams; CJK-run triples; pairs
+PATTERNS = "patterns.npy"  # index words with one character blanked
 LEASE = ".lease"
 STAGING = ".staging-"
-INDEX_FORMAT = 5  # 2: documents, support files, reader leases; 3: parsed, tokens, files; 4: targets; 5: their plan
+INDEX_FORMAT = 6  # 2: documents, support files, reader leases; 3: parsed, tokens, files; 4: targets; 5: their plan;
+# 6: character tables (grams/), the lexical index read memory-mapped
 DELETE_BATCH = 500
 EMBED_BATCH = 16
 COMMON_SHARE = 0.2  # a word in more than this share of passages names no particular subject
@@ -93,6 +101,51 @@ class Manifest:
     @property
     def chunk_count(self) -> int:
         return sum(self.documents.values())
+
+
+class Idf(Mapping):
+    """token -> inverse document frequency, read off the lexical index: a token's document
+    frequency is the length of its column in the BM25 matrix (every passage that holds it
+    has a positive score there). Lookups, no table built at start."""
+
+    def __init__(self, vocab: dict[str, int], indptr, passages: int):
+        self.vocab = vocab
+        self.indptr = indptr
+        self.passages = passages
+        self.columns = len(indptr) - 1  # bm25s adds "" to the vocabulary beyond the matrix
+
+    def df(self, token: str) -> int:
+        column = self.vocab.get(token, -1)
+        if not 0 <= column < self.columns:
+            return 0
+        return int(self.indptr[column + 1]) - int(self.indptr[column])
+
+    def __getitem__(self, token: str) -> float:
+        df = self.df(token)
+        if df <= 0:
+            raise KeyError(token)
+        return _idf(df, self.passages)
+
+    def __contains__(self, token) -> bool:
+        return isinstance(token, str) and self.df(token) > 0
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t in self.vocab if self.df(t) > 0)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def highest(self, default: float = 1.0) -> float:
+        """The largest idf (of the rarest token), once per index."""
+        if self.columns <= 0:
+            return default
+        counts = np.diff(np.asarray(self.indptr[:self.columns + 1]))
+        counts = counts[counts > 0]
+        return _idf(int(counts.min()), self.passages) if len(counts) else default
+
+
+def _idf(df: int, passages: int) -> float:
+    return math.log(1 + (passages - df + 0.5) / (df + 0.5))
 
 
 class _Damaged(Exception):
@@ -332,43 +385,54 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
         cues = TargetCues.load(support / settings.target_cues)
         progress(0.02, "读取并解析规划文本")
         plans = _plan_files(settings)
-        documents, parsed, chunks, tokens, fresh, registry = [], [], [], [], [], []
+        # rows as stored (plain dicts): a reused plan's rows are copied, never rebuilt
+        documents, parsed, chunks, tokens, fresh, registry, added = [], [], [], [], [], [], []
         for doc_id, (path, digest) in plans.items():
             if base and base.files.get(doc_id) == digest:
                 document, blocks, doc_chunks, doc_tokens = base.plan(doc_id)
                 targets = base.targets.get(doc_id, [])
             else:
-                document = read_document(path, settings.max_document_bytes)
-                check_document_length(path.name, document.text, settings)
-                blocks = parse(document).blocks
-                doc_chunks = chunk(ParsedDocument(document, blocks), settings.chunk_max_chars)
-                doc_tokens = [segmenter.tokens(c.search_text) for c in doc_chunks]
-                fresh += doc_chunks
-                targets = [asdict(t) for t in extract_targets(ParsedDocument(document, blocks), sectors, cues)]
+                read = read_document(path, settings.max_document_bytes)
+                check_document_length(path.name, read.text, settings)
+                parsed_doc = ParsedDocument(read, parse(read).blocks)
+                new_chunks = chunk(parsed_doc, settings.chunk_max_chars)
+                doc_tokens = [segmenter.tokens(c.search_text) for c in new_chunks]
+                fresh += new_chunks
+                added.append(read)
+                targets = [asdict(t) for t in extract_targets(parsed_doc, sectors, cues)]
+                document, blocks = asdict(read), [asdict(b) for b in parsed_doc.blocks]
+                doc_chunks = [asdict(c) for c in new_chunks]
             documents.append(document)
-            parsed.append({"doc_id": doc_id, "blocks": [asdict(b) for b in blocks]})
+            parsed.append({"doc_id": doc_id, "blocks": blocks})
             chunks += doc_chunks
             tokens += doc_tokens
             registry += targets
         if not documents:
             raise CorpusError(f"语料目录 {settings.corpus_dir} 中没有规划文件，请先添加规划（pdf、docx、txt、md）。")
-        _write_json(staging / DOCUMENTS, [asdict(d) for d in documents])
+        _write_json(staging / DOCUMENTS, documents)
         _write_json(staging / PARSED, parsed)
-        _write_json(staging / CHUNKS, [asdict(c) for c in chunks])
+        _write_json(staging / CHUNKS, chunks)
         _write_json(staging / TOKENS, tokens)
         _write_json(staging / TARGETS, registry)
         _write_json(staging / FILES, {doc_id: digest for doc_id, (_, digest) in plans.items()})
+        progress(0.04, "统计字符表")
+        dropped = [base.document(d) for d in base.documents  # removed or changed since the live build
+                   if d not in plans or base.files.get(d) != plans[d][1]] if base else []
+        _write_grams(staging / GRAMS, segmenter, base, added, dropped)
         progress(0.05, "建立词法索引（jieba + BM25）")
-        _build_bm25(staging / "bm25", tokens)
+        vocabulary = _build_bm25(staging / "bm25", tokens)
+        np.save(staging / GRAMS / PATTERNS, patterns(
+            (t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)), PATTERN_MAX))
         if base and base.local:
             collection = base.manifest.collection  # the copied store keeps its collection
             shutil.copytree(base.path / "chroma", staging / "chroma")
-            kept = {c.id for c in chunks} - {c.id for c in fresh}
-            stale = [c.id for c in base.chunks if c.id not in kept]
+            kept = {c["id"] for c in chunks} - {c.id for c in fresh}
+            stale = [c["id"] for c in base.chunks if c["id"] not in kept]
             _update_chroma(settings, staging / "chroma", collection, stale, fresh, progress, embeddings)
         else:
             collection = f"chunks-{build_id}"
-            _build_chroma(settings, staging / "chroma", collection, chunks, progress, embeddings)
+            _build_chroma(settings, staging / "chroma", collection,
+                          [_chunk_of(c) for c in chunks], progress, embeddings)
         (staging / LEASE).touch()
         staging.rename(builds / build_id)
     except AssistantError:
@@ -379,12 +443,13 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
         log.error("index build failed", exc_info=exc)
         raise IndexBuildError(f"索引构建失败（{type(exc).__name__}），已保留原有索引，请检查语料、磁盘空间和配置后重试。"
                               ) from exc
+    per_doc = Counter(c["doc_id"] for c in chunks)
     manifest = Manifest(
         build_id=build_id, model_id=embeddings.model_id,
         settings=settings.fingerprint(), corpus_hash=hash_before,
         built_at=time.strftime("%Y-%m-%d %H:%M:%S"),
         build_seconds=round(time.perf_counter() - began, 2),
-        documents={d.doc_id: sum(1 for c in chunks if c.doc_id == d.doc_id) for d in documents},
+        documents={d["doc_id"]: per_doc.get(d["doc_id"], 0) for d in documents},
         collection=collection, format=INDEX_FORMAT)
     _write_atomic(settings.index_dir, MANIFEST, json.dumps(asdict(manifest), ensure_ascii=False, indent=2))
     (settings.index_dir / FAILED).unlink(missing_ok=True)
@@ -417,22 +482,30 @@ class _Base:
         self.path = settings.index_dir / "builds" / manifest.build_id
         self.local = not settings.chroma_host
         self.files = json.loads((self.path / FILES).read_text(encoding="utf-8"))
-        self.chunks = [Chunk(**{**c, "section_path": tuple(c["section_path"])})
-                       for c in json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))]
-        self.tokens = json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
-        self.documents = {d["doc_id"]: Document(**{**d, "meta": DocumentMeta(**d["meta"])})
-                          for d in json.loads((self.path / DOCUMENTS).read_text(encoding="utf-8"))}
+        self.chunks = json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))
+        tokens = json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
+        if len(tokens) != len(self.chunks):
+            raise ValueError("tokens.json and chunks.json differ in length")
+        self.rows: dict[str, tuple[list, list]] = {}  # doc id -> (its chunk rows, their tokens)
+        for c, t in zip(self.chunks, tokens, strict=True):
+            doc_chunks, doc_tokens = self.rows.setdefault(c["doc_id"], ([], []))
+            doc_chunks.append(c)
+            doc_tokens.append(t)
+        self.documents = {d["doc_id"]: d for d in json.loads((self.path / DOCUMENTS).read_text(encoding="utf-8"))}
         self.blocks = {p["doc_id"]: p["blocks"] for p in json.loads((self.path / PARSED).read_text(encoding="utf-8"))}
         self.targets: dict[str, list[dict]] = {}
         for t in json.loads((self.path / TARGETS).read_text(encoding="utf-8")):
             self.targets.setdefault(t["doc_id"], []).append(t)
+        for name in GRAM_TABLES:  # the tables a new build adds to and subtracts from
+            CountTable.load(self.path / GRAMS / name)
 
     @classmethod
     def of(cls, settings: Settings, manifest: Manifest | None, support: Path) -> _Base | None:
         if manifest is None or manifest.format != INDEX_FORMAT or manifest.settings != settings.fingerprint():
             return None
         path = settings.index_dir / "builds" / manifest.build_id
-        if not all((path / name).exists() for name in (FILES, TOKENS, PARSED, TARGETS, CHUNKS, DOCUMENTS, "chroma")):
+        if not all((path / name).exists() for name in (FILES, TOKENS, PARSED, TARGETS, CHUNKS, DOCUMENTS, GRAMS,
+                                                        "chroma")):
             return None
         if any(_digest(support / n) != _digest(path / SUPPORT / n) for n in settings.support_files):
             return None  # another dictionary, synonym list or cue file: every plan reads anew
@@ -441,12 +514,40 @@ class _Base:
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a damaged build is never reused
 
-    def plan(self, doc_id: str):
-        """(document, blocks, chunks, tokens) of one unchanged plan."""
-        blocks = tuple(Block(**{**b, "section_path": tuple(b["section_path"]), "cells": tuple(b["cells"])})
-                       for b in self.blocks[doc_id])
-        rows = [(c, t) for c, t in zip(self.chunks, self.tokens, strict=True) if c.doc_id == doc_id]
-        return self.documents[doc_id], blocks, [c for c, _ in rows], [t for _, t in rows]
+    def plan(self, doc_id: str) -> tuple[dict, list, list, list]:
+        """(document, blocks, chunks, tokens) of one unchanged plan, as stored."""
+        doc_chunks, doc_tokens = self.rows.get(doc_id, ([], []))
+        return self.documents[doc_id], self.blocks[doc_id], doc_chunks, doc_tokens
+
+    def document(self, doc_id: str) -> Document:
+        return _document_of(self.documents[doc_id])
+
+
+def _document_of(row: dict) -> Document:
+    return Document(**{**row, "meta": DocumentMeta(**row["meta"])})
+
+
+def _chunk_of(row: dict) -> Chunk:
+    return Chunk(**{**row, "section_path": tuple(row["section_path"])})
+
+
+def _block_of(row: dict) -> Block:
+    return Block(**{**row, "section_path": tuple(row["section_path"]), "cells": tuple(row["cells"])})
+
+
+def _write_grams(folder: Path, segmenter: Segmenter, base: _Base | None, added: list[Document],
+                 dropped: list[Document]) -> None:
+    """The character tables of the build: the live build's, plus the new plans', less the
+    removed or changed plans' (each counted from its own text: O(those plans))."""
+    folder.mkdir()
+
+    def tables(doc: Document) -> tuple[CountTable, ...]:
+        return (text_grams(segmenter.canonical(squash(doc.text)).lower()), *cjk_grams(doc.text))
+
+    plus, minus = [tables(d) for d in added], [tables(d) for d in dropped]
+    for i, name in enumerate(GRAM_TABLES):
+        previous = [CountTable.load(base.path / GRAMS / name)] if base else []
+        CountTable.combined(previous + [t[i] for t in plus], [t[i] for t in minus]).save(folder / name)
 
 
 def _digest(path: Path) -> str:
@@ -499,12 +600,14 @@ def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def _build_bm25(path: Path, corpus_tokens: list[list[str]]) -> None:
+def _build_bm25(path: Path, corpus_tokens: list[list[str]]) -> dict[str, int]:
+    """The lexical index, saved; returns its vocabulary (token -> column)."""
     import bm25s
 
     retriever = bm25s.BM25()
     retriever.index(corpus_tokens, show_progress=False)
     retriever.save(str(path), show_progress=False)
+    return retriever.vocab_dict
 
 
 def _build_chroma(settings: Settings, path: Path, collection: str, chunks: list[Chunk],
@@ -626,7 +729,9 @@ class Index:
             ("片段文件 chunks.json", lambda: len(self.chunks) == n),
             ("文档快照 documents.json", lambda: set(self.documents) == set(self.manifest.documents)),
             ("结构文件 parsed.json", lambda: set(self.parsed) == set(self.manifest.documents)),
-            ("词元文件 tokens.json", lambda: len(self.tokens) == n),
+            ("词元文件 tokens.json", lambda: (self.path / TOKENS).stat().st_size > 0),  # read by the next build
+            ("字符表 grams/", lambda: all(t.keys.shape == t.counts.shape for t in (self.grams, *self.typo_tables))
+             and self.word_patterns.ndim == 1),
             ("支持文件 support/", lambda: (self.path / SUPPORT).is_dir()),
             ("词法索引 bm25/", lambda: int(self.bm25.scores["num_docs"]) == n),
             ("向量库 chroma/", lambda: self.vectorstore._collection.count() == n),
@@ -643,8 +748,7 @@ class Index:
 
     @cached_property
     def chunks(self) -> list[Chunk]:
-        return [Chunk(**{**c, "section_path": tuple(c["section_path"])})
-                for c in json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))]
+        return [_chunk_of(c) for c in json.loads((self.path / CHUNKS).read_text(encoding="utf-8"))]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self._chunks_by_doc.get(doc_id, [])
@@ -664,7 +768,7 @@ class Index:
     def documents(self) -> dict[str, Document]:
         """The plan texts as they were when this index was built (quotes are offsets into them)."""
         data = json.loads((self.path / DOCUMENTS).read_text(encoding="utf-8"))
-        return {d["doc_id"]: Document(**{**d, "meta": DocumentMeta(**d["meta"])}) for d in data}
+        return {d["doc_id"]: _document_of(d) for d in data}
 
     @cached_property
     def segmenter(self) -> Segmenter:
@@ -678,7 +782,7 @@ class Index:
     def bm25(self):
         import bm25s
 
-        return bm25s.BM25.load(str(self.path / "bm25"), show_progress=False)
+        return bm25s.BM25.load(str(self.path / "bm25"), mmap=True, show_progress=False)
 
     @cached_property
     def embeddings(self):
@@ -700,9 +804,8 @@ class Index:
     def parsed(self) -> dict[str, ParsedDocument]:
         """Every plan's parsed structure, as the build stored it (nothing is parsed again)."""
         stored = {p["doc_id"]: p["blocks"] for p in json.loads((self.path / PARSED).read_text(encoding="utf-8"))}
-        return {doc_id: ParsedDocument(doc, tuple(
-            Block(**{**b, "section_path": tuple(b["section_path"]), "cells": tuple(b["cells"])})
-            for b in stored[doc_id])) for doc_id, doc in self.documents.items()}
+        return {doc_id: ParsedDocument(doc, tuple(_block_of(b) for b in stored[doc_id]))
+                for doc_id, doc in self.documents.items()}
 
     @cached_property
     def registry(self) -> list[Target]:
@@ -711,42 +814,70 @@ class Index:
                 for t in json.loads((self.path / TARGETS).read_text(encoding="utf-8"))]
 
     @cached_property
-    def tokens(self) -> list[list[str]]:
-        """Every chunk's index tokens, by position, as the build stored them."""
-        return json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
+    def grams(self) -> CountTable:
+        """Every character, pair and triple of the plans (as words are compared), memory-mapped."""
+        return CountTable.load(self.path / GRAMS / GRAM_TABLES[0])
 
     @cached_property
-    def document_frequency(self) -> Counter:
-        """How many chunks hold each index token (words, and §-marked character bigrams)."""
-        return self.statistics().document_frequency
+    def typo_tables(self) -> tuple[CountTable, CountTable]:
+        """The triples and pairs inside the plans' CJK runs (kept in the build; no answer reads
+        them since spelling goes by sound, see understand.HomophoneCorrector)."""
+        return CountTable.load(self.path / GRAMS / GRAM_TABLES[1]), CountTable.load(self.path / GRAMS / GRAM_TABLES[2])
 
-    @property
-    def idf(self) -> dict[str, float]:
-        """Inverse document frequency of every index token, for weighting question terms."""
-        return self.statistics().idf
+    @cached_property
+    def word_patterns(self):
+        """Sorted keys of every index word with one character blanked (grams.patterns)."""
+        return np.load(self.path / GRAMS / PATTERNS, mmap_mode="r", allow_pickle=False)
+
+    @cached_property
+    def idf(self) -> Idf:
+        """Inverse document frequency of every index token, for weighting question terms:
+        read off the lexical index (a token's passages are its column), nothing counted."""
+        return Idf(self.bm25.vocab_dict, self.bm25.scores["indptr"], len(self.chunks))
 
     def idf_for_df(self, df: int) -> float:
-        return self.statistics().idf_for_df(df)
+        return _idf(df, len(self.chunks))
 
     def is_specific(self, word: str) -> bool:
-        return self.statistics().is_specific(word)
+        """The plans use `word`, and not in every other passage: it can name a subject."""
+        return word in self.idf and self.idf[word] >= self.idf_for_df(max(1, int(COMMON_SHARE * len(self.chunks))))
+
+    @cached_property
+    def _unseen_idf(self) -> float:
+        return self.idf.highest() + 1.0
 
     def unseen_idf(self) -> float:
-        return self.statistics().unseen_idf()
+        """Weight of a term no chunk contains: above any seen term."""
+        return self._unseen_idf
 
-    def statistics(self, docs: frozenset[str] | None = None) -> CorpusStatistics:
-        """Word statistics over the chunks of the plans in `docs` (all plans when None): a
-        question asked of chosen plans is weighed, and its words known, by those plans only."""
-        key = None if docs is None or set(self._chunks_by_doc) <= set(docs) else frozenset(docs)
+    @cached_property
+    def word_counts(self) -> dict[str, int]:
+        """Every index word (no character bigram) and how many passages hold it."""
+        return {t: self.idf.df(t) for t in self.bm25.vocab_dict if t and not t.startswith(BIGRAM_MARK)
+                and self.idf.df(t) > 0}
+
+    @cached_property
+    def tokens(self) -> list[list[str]]:
+        """Every chunk's index tokens, by position, as the build stored them (read only to
+        count a plan selection's statistics)."""
+        return json.loads((self.path / TOKENS).read_text(encoding="utf-8"))
+
+    def statistics(self, docs: frozenset[str] | None = None):
+        """Word statistics over the chunks of the plans in `docs` (all plans when None: this
+        index's own): a question asked of chosen plans is weighed, and its words known, by
+        those plans only. A selection's statistics are counted once, from the build's tokens."""
+        if docs is None or set(self._chunks_by_doc) <= set(docs):
+            return self
+        key = frozenset(docs)
         if key not in self._statistics:
-            chosen = [t for t, c in zip(self.tokens, self.chunks, strict=True) if key is None or c.doc_id in key]
+            chosen = [t for t, c in zip(self.tokens, self.chunks, strict=True) if c.doc_id in key]
             if len(self._statistics) >= STATISTICS_KEPT:
-                self._statistics.pop(next(k for k in self._statistics if k is not None))
+                self._statistics.pop(next(iter(self._statistics)))
             self._statistics[key] = CorpusStatistics(Counter(t for tokens in chosen for t in set(tokens)), len(chosen))
         return self._statistics[key]
 
     @cached_property
-    def _statistics(self) -> dict[frozenset[str] | None, CorpusStatistics]:
+    def _statistics(self) -> dict[frozenset[str], CorpusStatistics]:
         return {}
 
     def lexical(self, tokens: list[str], k: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
@@ -763,16 +894,19 @@ class Index:
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
 
     def doc_mask(self, docs: frozenset[str]):
-        import numpy as np
-
-        return np.isin(self.chunk_docs, sorted(docs)).astype(float)
+        """1.0 for the chunks of the plans in `docs`, else 0.0."""
+        mask = np.zeros(len(self.chunks))
+        for doc_id in docs:
+            mask[self._doc_positions.get(doc_id, [])] = 1.0
+        return mask
 
     @cached_property
-    def chunk_docs(self):
-        """The plan of every chunk, by position, for masking scores to chosen plans."""
-        import numpy as np
-
-        return np.array([c.doc_id for c in self.chunks])
+    def _doc_positions(self) -> dict[str, list[int]]:
+        """doc id -> the positions of its chunks."""
+        out: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            out.setdefault(c.doc_id, []).append(i)
+        return out
 
     def dense(self, vector: list[float], k: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) best first."""

@@ -10,6 +10,8 @@ from pathlib import Path
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 BIGRAM_MARK = "§"
+_TOKENIZERS: dict = {}  # sha256 of the user dictionary -> an initialised jieba.Tokenizer
+_TOKENIZERS_LOCK = threading.Lock()
 _CJK_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[—–\-－]+(?=[\u4e00-\u9fff])")
 
 # Words that ask rather than say: they carry no evidence of their own.
@@ -28,7 +30,6 @@ class Segmenter:
     def __init__(self, user_dict: Path | None = None, synonyms: Path | None = None):
         self._user_dict = user_dict
         self._synonyms_file = synonyms
-        self._lock = threading.Lock()
 
     @cached_property
     def _synonyms(self) -> list[tuple[str, str]]:
@@ -51,14 +52,25 @@ class Segmenter:
 
     @cached_property
     def _jieba(self):
+        """One jieba tokenizer per user dictionary content, shared by the segmenters of this
+        process (a build's and the live index's read equal copies of the same file): loading
+        jieba's dictionary costs about a second, and an added plan pays it once, not twice."""
+        import hashlib
+
         import jieba
 
-        jieba.setLogLevel(60)
-        tokenizer = jieba.Tokenizer()
-        with self._lock:
-            tokenizer.initialize()
-            if self._user_dict and self._user_dict.exists():
-                tokenizer.load_userdict(str(self._user_dict))
+        path = self._user_dict if self._user_dict and self._user_dict.exists() else None
+        data = path.read_bytes() if path else b""
+        digest = hashlib.sha256(data).hexdigest()
+        with _TOKENIZERS_LOCK:
+            tokenizer = _TOKENIZERS.get(digest)
+            if tokenizer is None:
+                jieba.setLogLevel(60)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                if path:
+                    tokenizer.load_userdict(str(path))
+                _TOKENIZERS[digest] = tokenizer
         return tokenizer
 
     def words(self, text: str) -> list[str]:

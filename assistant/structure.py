@@ -119,10 +119,24 @@ def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
     }
     found = [span for span in lines if tests[field](doc.text[span[0]:span[1]])]
     if field == "period" and not found:  # the period stands in the title of a plan without front matter
-        found = [span for span in _lines(doc.text, 0, len(doc.text))[:3] if _YEAR_RANGE.search(doc.text[span[0]:span[1]])]
+        found = [span for span in _first_lines(doc.text, 3) if _YEAR_RANGE.search(doc.text[span[0]:span[1]])]
     if not found:
         return None
     return found[-1] if field == "date" else found[0]
+
+
+def _first_lines(text: str, count: int) -> list[tuple[int, int]]:
+    """The first `count` lines of `_lines(text, 0, len(text))`, reading only as much of the
+    text as they take (a question never splits a whole plan into lines)."""
+    end = FIRST_LINES_PREFIX
+    while True:
+        spans = _lines(text, 0, min(end, len(text)))
+        if end >= len(text) or len(spans) > count:  # a line after them: they are whole
+            return spans[:count]
+        end *= 4
+
+
+FIRST_LINES_PREFIX = 2048
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -138,29 +152,32 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 # ---- outlines ---------------------------------------------------------------------------
 
-def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> tuple[str, Block] | None:
-    """(doc_id, heading) when the question asks what a heading of the plan contains."""
+def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
+                    lookup: Lookup | None = None) -> tuple[str, Block] | None:
+    """(doc_id, heading) when the question asks what a heading of the plan contains. With
+    `lookup`, only the headings that share a character pair with the question are compared."""
     q = squash(question)
     asks_outline = cues.asks_outline(q)
     asks_list = any(w in q for w in cues.list_words)
     if not (asks_outline or asks_list):
         return None
     if m := _CHAPTER.search(q):
-        return _chapter(m.group(1), parsed)
+        return _chapter(m.group(1), parsed, lookup)
     rest = q
     for word in sorted(cues.outline_words, key=len, reverse=True):
         rest = rest.replace(word, "")
     asked = set(bigrams(rest))
     best, best_score = None, 0.0
-    for doc_id, p in parsed.items():
-        for block in p.headings():
-            title = set(bigrams(_title(block)))
-            shared = len(title & asked)
-            if not title or shared < min(MIN_SHARED, len(title)):
-                continue
-            score = shared / len(title)
-            if score > best_score or (score == best_score and best and len(block.section_path) > len(best[1].section_path)):
-                best, best_score = (doc_id, block), score
+    candidates = lookup.headings_sharing(asked, parsed) if lookup is not None else (
+        (doc_id, block) for doc_id, p in parsed.items() for block in p.headings())
+    for doc_id, block in candidates:
+        title = set(bigrams(_title(block)))
+        shared = len(title & asked)
+        if not title or shared < min(MIN_SHARED, len(title)):
+            continue
+        score = shared / len(title)
+        if score > best_score or (score == best_score and best and len(block.section_path) > len(best[1].section_path)):
+            best, best_score = (doc_id, block), score
     if best is None or best_score < MATCH_MIN:
         return None
     if not asks_outline and len(set(bigrams(_title(best[1]))) & asked) / max(1, len(asked)) < BARE_LIST:
@@ -172,11 +189,13 @@ def _title(block: Block) -> str:
     return _NUMBERING.sub("", block.section_path[-1])
 
 
-def _chapter(ordinal: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Block] | None:
+def _chapter(ordinal: str, parsed: dict[str, ParsedDocument], lookup: Lookup | None = None) -> tuple[str, Block] | None:
     if ordinal.isdigit():
         import cn2an
 
         ordinal = cn2an.an2cn(ordinal)
+    if lookup is not None:
+        return next(((d, b) for d, b in lookup.chapters.get(ordinal, ()) if d in parsed), None)
     for doc_id, p in parsed.items():
         for block in p.headings():
             if len(block.section_path) == 1 and block.section_path[0].startswith(f"{ordinal}、"):
@@ -274,13 +293,17 @@ class TableAsk:
     rows_named: bool = False  # the question names the rows (not just the table)
 
 
-def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> TableAsk | None:
+def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
+                 lookup: Lookup | None = None) -> TableAsk | None:
     """The cells a question asks for: it names a table (表 N) or one of its row labels, and
-    years or column names of its header; or it names a table and a row it does not have."""
+    years or column names of its header; or it names a table and a row it does not have.
+    With `lookup`, only the tables it numbers or whose row labels share a character pair
+    with the question are compared (no other table can be named)."""
     q = squash(question)
     asked_years = _years_asked(q)
     best = None
-    for table in tables_of(parsed):
+    tables = lookup.tables_for(q, parsed) if lookup is not None else tables_of(parsed)
+    for table in tables:
         named = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
         if not (named or rows):
@@ -298,6 +321,63 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
         if best is None or score > best[0]:
             best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows)))
     return best[1] if best else None
+
+
+class Lookup:
+    """Where a question can name a part of the plans, built once per index build from its
+    parsed structure: heading titles and table row labels by character pair, tables by
+    their number, 专栏 N / 表 N headings and chapters by their number, the （一）-level
+    sections. A question then compares only the parts that share something with it, never
+    every block of every plan. Candidates keep document order, so answers are as before."""
+
+    def __init__(self, parsed: dict[str, ParsedDocument]):
+        self.headings: list[tuple[str, Block]] = []
+        self.heading_pairs: dict[str, list[int]] = {}
+        self.chapters: dict[str, list[tuple[str, Block]]] = {}
+        self.references: dict[tuple[str, str], list[tuple[str, Block]]] = {}
+        self.sections: list[tuple[str, Block]] = []  # headings SECTION_DEPTH deep
+        for doc_id, p in parsed.items():
+            for block in p.blocks:
+                if block.kind in ("heading", "table_caption"):
+                    if m := _REFERENCE_START.match(collapse(p.document.text[block.start:block.end])):
+                        self.references.setdefault((m.group(1), m.group(2)), []).append((doc_id, block))
+                if block.kind != "heading":
+                    continue
+                for pair in set(bigrams(_title(block))):
+                    self.heading_pairs.setdefault(pair, []).append(len(self.headings))
+                self.headings.append((doc_id, block))
+                if len(block.section_path) == 1 and "、" in block.section_path[0]:
+                    self.chapters.setdefault(block.section_path[0].split("、", 1)[0], []).append((doc_id, block))
+                if len(block.section_path) == SECTION_DEPTH:
+                    self.sections.append((doc_id, block))
+        self.tables = tables_of(parsed)
+        self.row_pairs: dict[str, set[int]] = {}
+        self.numbered: dict[str, list[int]] = {}
+        for i, table in enumerate(self.tables):
+            if m := _TABLE_NUMBER.match(table.header.context):
+                self.numbered.setdefault(m.group(1), []).append(i)
+            for row in table.rows:
+                if row.cells:
+                    for pair in set(bigrams(row.cells[0])):
+                        self.row_pairs.setdefault(pair, set()).add(i)
+
+    def headings_sharing(self, pairs: set[str], parsed: dict) -> list[tuple[str, Block]]:
+        found = sorted({i for pair in pairs for i in self.heading_pairs.get(pair, ())})
+        return [self.headings[i] for i in found if self.headings[i][0] in parsed]
+
+    def tables_for(self, q: str, parsed: dict) -> list[Table]:
+        found = {i for pair in set(bigrams(q)) for i in self.row_pairs.get(pair, ())}
+        if m := _TABLE_REF.search(q):
+            found.update(self.numbered.get(m.group(1), ()))
+        return [self.tables[i] for i in sorted(found) if self.tables[i].doc_id in parsed]
+
+    def reference(self, kind: str, number: str, parsed: dict) -> tuple[str, Block] | None:
+        return next(((d, b) for d, b in self.references.get((kind, number), ()) if d in parsed), None)
+
+
+SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
+_REFERENCE_START = re.compile(r"(专栏|表)\s*(\d+)")
+_TABLE_NUMBER = re.compile(r"表\s*(\d+)")
 
 
 def _row_subject(q: str, table: Table, cues: AskCues) -> str:

@@ -65,3 +65,61 @@ def test_embedding_cache_is_reused(fake_settings, monkeypatch):
                         lambda self, texts: calls.append(len(texts)) or original(self, texts))
     build_index(fake_settings)
     assert sum(calls) == 0  # every passage vector came from the cache
+
+
+def _counted(index):
+    """The tables and idf as a full count over the build's own texts and tokens gives them."""
+    import math
+    from collections import Counter
+
+    from assistant.grams import CountTable, cjk_grams, text_grams
+    from assistant.text import squash
+
+    docs = list(index.documents.values())
+    text = CountTable.combined(text_grams(index.segmenter.canonical(squash(d.text)).lower()) for d in docs)
+    pairs = [cjk_grams(d.text) for d in docs]
+    tokens = json.loads((index.path / index_module.TOKENS).read_text(encoding="utf-8"))
+    df = Counter(t for row in tokens for t in set(row))
+    n = len(tokens)
+    idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+    return text, CountTable.combined(t for t, _ in pairs), CountTable.combined(p for _, p in pairs), idf
+
+
+def _same(a, b) -> bool:
+    import numpy as np
+
+    return np.array_equal(np.asarray(a.keys), np.asarray(b.keys)) and np.array_equal(np.asarray(a.counts),
+                                                                                      np.asarray(b.counts))
+
+
+def test_incremental_builds_keep_the_character_tables_and_idf_exact(fake_settings):
+    """Adding and removing a plan adds and subtracts its counts: the tables, and the idf read
+    off the lexical index, equal a full count over the build's texts and tokens."""
+    ensure_index(fake_settings)
+    extra = fake_settings.corpus_dir / "001_extra.txt"
+    extra.write_text("一、总则\n\n（一）目标\n\n到 2025 年，森林覆盖率达到 25%，湿地保护率达到 55%。\n", encoding="utf-8")
+    for step in ("add", "remove"):
+        if step == "remove":
+            extra.unlink()
+        build_index(fake_settings, incremental=True)
+        assistant = Assistant(fake_settings)
+        index = assistant.index
+        text, triples, pairs, idf = _counted(index)
+        assert _same(index.grams, text) and _same(index.typo_tables[0], triples) and _same(index.typo_tables[1], pairs)
+        assert dict(index.idf) == idf and index.unseen_idf() == max(idf.values()) + 1.0
+        assert ("森林" in index.idf) == (step == "add")
+
+
+def test_lookups_find_what_the_scans_found(fake_settings):
+    """The structure lookups (headings, tables, 专栏/表 numbers) give what scanning every block gave."""
+    from assistant.answer import find_scope
+    from assistant.structure import outline_subject, table_lookup
+
+    assistant = Assistant(fake_settings)
+    live = assistant.live
+    questions = ["专栏2有哪些内容", "表1里2025年的目标是多少", "表 3 列了什么", "第三章讲了什么", "主要任务有哪些",
+                 "交通运输领域的节能有哪些措施", "单位地区生产总值能耗2025年下降多少", "专栏99有什么", "重点工程包括哪些"]
+    for q in questions:
+        assert find_scope(q, live.parsed, live.lookup) == find_scope(q, live.parsed)
+        assert outline_subject(q, live.parsed, live.ask_cues, live.lookup) == outline_subject(q, live.parsed, live.ask_cues)
+        assert table_lookup(q, live.parsed, live.ask_cues, live.lookup) == table_lookup(q, live.parsed, live.ask_cues)

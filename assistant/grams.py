@@ -1,0 +1,151 @@
+"""grams: the plans' character n-grams as tables a build keeps, read memory-mapped.
+
+Word checks (“does any plan print this word?”), the typo corrector and the check for
+one-character typos of index words look up character pairs and triples of all plans. Built
+in Python at every process start, those tables grew with the corpus; a build now computes
+them once (numpy over each new plan's code points), keeps them as sorted int64 keys with
+counts (`.npy`), and a process maps them and answers each lookup by bisection.
+
+Counts, not sets, so that an incremental build adds a new plan's counts to the previous
+build's and subtracts a removed plan's, without reading the other plans again.
+
+A key packs up to three characters, each as its code point + 1 in 21 bits: 1-, 2- and
+3-grams never collide (a longer gram has a non-zero higher group), and keys sort by their
+first character, so every pair that starts with one character is one range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+BITS = 21
+LOW = (1 << BITS) - 1
+CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF  # the CJK runs the typo corrector reads
+PATTERN_MAX = 8  # index words longer than this are not matched for one-character typos
+
+
+def codes(text: str) -> np.ndarray:
+    """The text's code points + 1, as int64."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+
+
+def gram_keys(c: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Keys of every n-gram of code array `c` (+1 each); with `mask`, only grams whose
+    characters all pass it."""
+    if len(c) < n:
+        return np.empty(0, dtype=np.int64)
+    m = len(c) - n + 1
+    keys = np.zeros(m, dtype=np.int64)
+    ok = np.ones(m, dtype=bool)
+    for j in range(n):
+        keys = (keys << BITS) | c[j:j + m]
+        if mask is not None:
+            ok &= mask[j:j + m]
+    return keys if mask is None else keys[ok]
+
+
+def key(text: str) -> int:
+    """The key of a string of one to three characters."""
+    out = 0
+    for ch in text:
+        out = (out << BITS) | (ord(ch) + 1)
+    return out
+
+
+def word_key(word: str) -> int:
+    """A stable 63-bit key of any string (words and word patterns, which are longer than three)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little") >> 1
+
+
+class CountTable:
+    """Sorted unique keys with a count each."""
+
+    def __init__(self, keys: np.ndarray, counts: np.ndarray):
+        self.keys = keys
+        self.counts = counts
+
+    @classmethod
+    def of(cls, keys: np.ndarray) -> CountTable:
+        unique, counts = np.unique(keys, return_counts=True)
+        return cls(unique.astype(np.int64), counts.astype(np.int64))
+
+    @classmethod
+    def combined(cls, plus: Iterable[CountTable], minus: Iterable[CountTable] = ()) -> CountTable:
+        """The sum of `plus` less `minus` (keys whose count falls to zero leave)."""
+        parts = [(t.keys, t.counts) for t in plus] + [(t.keys, -np.asarray(t.counts)) for t in minus]
+        if not parts:
+            return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        keys = np.concatenate([np.asarray(k) for k, _ in parts])
+        counts = np.concatenate([np.asarray(c) for _, c in parts])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        total = np.zeros(len(unique), dtype=np.int64)
+        np.add.at(total, inverse.reshape(-1), counts)
+        kept = total > 0
+        return cls(unique[kept].astype(np.int64), total[kept])
+
+    def save(self, path: Path) -> None:
+        np.save(path, np.stack([np.asarray(self.keys, dtype=np.int64), np.asarray(self.counts, dtype=np.int64)]))
+
+    @classmethod
+    def load(cls, path: Path) -> CountTable:
+        data = np.load(path, mmap_mode="r", allow_pickle=False)
+        if data.ndim != 2 or data.shape[0] != 2 or data.dtype != np.int64:
+            raise ValueError(f"{path.name}: not a count table")
+        return cls(data[0], data[1])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def count(self, k: int) -> int:
+        i = int(np.searchsorted(self.keys, k))
+        return int(self.counts[i]) if i < len(self.keys) and int(self.keys[i]) == k else 0
+
+    def __contains__(self, k: int) -> bool:
+        return self.count(k) > 0
+
+    def counts_of(self, keys: np.ndarray) -> np.ndarray:
+        """The count of each key (0 for a key the table lacks), in one bisection."""
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[at] == keys, self.counts[at], 0)
+
+    def followers(self, first: int) -> np.ndarray:
+        """For a table of pairs: the second characters (as code points) after character `first`."""
+        lo = np.searchsorted(self.keys, (first + 1) << BITS)
+        hi = np.searchsorted(self.keys, (first + 2) << BITS)
+        return (np.asarray(self.keys[lo:hi]) & LOW) - 1
+
+
+# ---- what a build keeps per plan ---------------------------------------------------------------
+def text_grams(compared: str) -> CountTable:
+    """Every character, pair and triple of a plan's text as words are compared with it."""
+    c = codes(compared)
+    return CountTable.of(np.concatenate([gram_keys(c, n) for n in (1, 2, 3)]))
+
+
+def cjk_grams(text: str) -> tuple[CountTable, CountTable]:
+    """(triples, pairs) inside the text's runs of CJK characters: what the typo corrector reads."""
+    c = codes(text)
+    cjk = (c >= CJK_FIRST + 1) & (c <= CJK_LAST + 1)
+    return CountTable.of(gram_keys(c, 3, cjk)), CountTable.of(gram_keys(c, 2, cjk))
+
+
+def patterns(words: Iterable[str], max_chars: int) -> np.ndarray:
+    """Sorted keys of every word (up to `max_chars`) with one character blanked: a word
+    one character away from a known word (公公机构 for 公共机构) shares one of them."""
+    keys = {word_key(p) for w in words if len(w) <= max_chars for p in wildcards(w)}
+    return np.array(sorted(keys), dtype=np.int64)
+
+
+def wildcards(word: str) -> list[str]:
+    return [f"{word[:i]}\x00{word[i + 1:]}" for i in range(len(word))]
+
+
+def has_key(sorted_keys: np.ndarray, k: int) -> bool:
+    i = int(np.searchsorted(sorted_keys, k))
+    return i < len(sorted_keys) and int(sorted_keys[i]) == k
