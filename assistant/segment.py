@@ -12,6 +12,7 @@ _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 BIGRAM_MARK = "§"
 _TOKENIZERS: dict = {}  # sha256 of the user dictionary -> an initialised jieba.Tokenizer
 _TOKENIZERS_LOCK = threading.Lock()
+_TAGGERS: dict = {}  # id of a shared tokenizer -> its part-of-speech tagger (tokenizers are never dropped)
 _CJK_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[—–\-－]+(?=[\u4e00-\u9fff])")
 
 # Words that ask rather than say: they carry no evidence of their own.
@@ -108,9 +109,17 @@ class Segmenter:
 
     @cached_property
     def _tagger(self):
+        """One part-of-speech tagger per shared tokenizer: jieba's tagger takes the user
+        dictionary's tags over from its tokenizer (and clears them there), so a second tagger
+        on the same tokenizer would tag the domain words as unknown."""
         import jieba.posseg
 
-        return jieba.posseg.POSTokenizer(self._jieba)
+        tokenizer = self._jieba
+        with _TOKENIZERS_LOCK:
+            tagger = _TAGGERS.get(id(tokenizer))
+            if tagger is None:
+                tagger = _TAGGERS[id(tokenizer)] = jieba.posseg.POSTokenizer(tokenizer)
+        return tagger
 
     def nouns(self, text: str) -> list[str]:
         """The nouns (jieba part-of-speech n…) of the text, synonyms unified, lower-cased:
