@@ -1,7 +1,7 @@
 """grams: the plans' character n-grams as tables a build keeps, read memory-mapped.
 
-Word checks (“does any plan print this word?”), the typo corrector and the check for
-one-character typos of index words look up character pairs and triples of all plans. Built
+Word checks (“does any plan print this word?”) and the check for one-character typos of
+index words look up character pairs and triples of all plans. Built
 in Python at every process start, those tables grew with the corpus; a build now computes
 them once (numpy over each new plan's code points), keeps them as sorted int64 keys with
 counts (`.npy`), and a process maps them and answers each lookup by bisection.
@@ -10,8 +10,7 @@ Counts, not sets, so that an incremental build adds a new plan's counts to the p
 build's and subtracts a removed plan's, without reading the other plans again.
 
 A key packs up to three characters, each as its code point + 1 in 21 bits: 1-, 2- and
-3-grams never collide (a longer gram has a non-zero higher group), and keys sort by their
-first character, so every pair that starts with one character is one range.
+3-grams never collide (a longer gram has a non-zero higher group).
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ from pathlib import Path
 import numpy as np
 
 BITS = 21
-LOW = (1 << BITS) - 1
-CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF  # the CJK runs the typo corrector reads
 PATTERN_MAX = 8  # index words longer than this are not matched for one-character typos
 
 
@@ -33,19 +30,15 @@ def codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
 
 
-def gram_keys(c: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """Keys of every n-gram of code array `c` (+1 each); with `mask`, only grams whose
-    characters all pass it."""
+def gram_keys(c: np.ndarray, n: int) -> np.ndarray:
+    """Keys of every n-gram of code array `c` (+1 each)."""
     if len(c) < n:
         return np.empty(0, dtype=np.int64)
     m = len(c) - n + 1
     keys = np.zeros(m, dtype=np.int64)
-    ok = np.ones(m, dtype=bool)
     for j in range(n):
         keys = (keys << BITS) | c[j:j + m]
-        if mask is not None:
-            ok &= mask[j:j + m]
-    return keys if mask is None else keys[ok]
+    return keys
 
 
 def key(text: str) -> int:
@@ -107,32 +100,12 @@ class CountTable:
     def __contains__(self, k: int) -> bool:
         return self.count(k) > 0
 
-    def counts_of(self, keys: np.ndarray) -> np.ndarray:
-        """The count of each key (0 for a key the table lacks), in one bisection."""
-        if not len(self.keys):
-            return np.zeros(len(keys), dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return np.where(self.keys[at] == keys, self.counts[at], 0)
-
-    def followers(self, first: int) -> np.ndarray:
-        """For a table of pairs: the second characters (as code points) after character `first`."""
-        lo = np.searchsorted(self.keys, (first + 1) << BITS)
-        hi = np.searchsorted(self.keys, (first + 2) << BITS)
-        return (np.asarray(self.keys[lo:hi]) & LOW) - 1
-
 
 # ---- what a build keeps per plan ---------------------------------------------------------------
 def text_grams(compared: str) -> CountTable:
     """Every character, pair and triple of a plan's text as words are compared with it."""
     c = codes(compared)
     return CountTable.of(np.concatenate([gram_keys(c, n) for n in (1, 2, 3)]))
-
-
-def cjk_grams(text: str) -> tuple[CountTable, CountTable]:
-    """(triples, pairs) inside the text's runs of CJK characters: what the typo corrector reads."""
-    c = codes(text)
-    cjk = (c >= CJK_FIRST + 1) & (c <= CJK_LAST + 1)
-    return CountTable.of(gram_keys(c, 3, cjk)), CountTable.of(gram_keys(c, 2, cjk))
 
 
 def patterns(words: Iterable[str], max_chars: int) -> np.ndarray:

@@ -44,7 +44,7 @@ from .checks import check_corpus, check_document_length
 from .chunk import chunk
 from .embed import check_cache, make_embeddings
 from .errors import AssistantError, CorpusError, IndexBuildError
-from .grams import PATTERN_MAX, CountTable, cjk_grams, patterns, text_grams
+from .grams import PATTERN_MAX, CountTable, patterns, text_grams
 from .load import META_SUFFIX, corpus_hash, plan_paths, read_document
 from .parse import parse
 from .segment import BIGRAM_MARK, Segmenter
@@ -68,7 +68,7 @@ TARGETS = "targets.json"  # the targets registry, extracted once per plan  # eve
 FILES = "files.json"  # doc id -> hash of its file and metadata file: what a new build may reuse
 SUPPORT = "support"
 GRAMS = "grams"  # the plans' character tables (grams.py): counted per plan at build, mapped at start
-GRAM_TABLES = ("text.npy", "cjk3.npy", "cjk2.npy")  # compared text 1-3-grams; CJK-run triples; pairs
+TEXT_GRAMS = "text.npy"  # the plans' text 1-3-grams, as words are compared with it
 PATTERNS = "patterns.npy"  # index words with one character blanked
 LEASE = ".lease"
 STAGING = ".staging-"
@@ -146,6 +146,11 @@ class Idf(Mapping):
 
 def _idf(df: int, passages: int) -> float:
     return math.log(1 + (passages - df + 0.5) / (df + 0.5))
+
+
+def _specific(word: str, idf, passages: int) -> bool:
+    """The plans use `word`, and not in every other passage: it can name a subject."""
+    return word in idf and idf[word] >= _idf(max(1, int(COMMON_SHARE * passages)), passages)
 
 
 class _Damaged(Exception):
@@ -496,8 +501,7 @@ class _Base:
         self.targets: dict[str, list[dict]] = {}
         for t in json.loads((self.path / TARGETS).read_text(encoding="utf-8")):
             self.targets.setdefault(t["doc_id"], []).append(t)
-        for name in GRAM_TABLES:  # the tables a new build adds to and subtracts from
-            CountTable.load(self.path / GRAMS / name)
+        CountTable.load(self.path / GRAMS / TEXT_GRAMS)  # the table a new build adds to and subtracts from
 
     @classmethod
     def of(cls, settings: Settings, manifest: Manifest | None, support: Path) -> _Base | None:
@@ -537,17 +541,15 @@ def _block_of(row: dict) -> Block:
 
 def _write_grams(folder: Path, segmenter: Segmenter, base: _Base | None, added: list[Document],
                  dropped: list[Document]) -> None:
-    """The character tables of the build: the live build's, plus the new plans', less the
+    """The character table of the build: the live build's, plus the new plans', less the
     removed or changed plans' (each counted from its own text: O(those plans))."""
     folder.mkdir()
 
-    def tables(doc: Document) -> tuple[CountTable, ...]:
-        return (text_grams(segmenter.canonical(squash(doc.text)).lower()), *cjk_grams(doc.text))
+    def table(doc: Document) -> CountTable:
+        return text_grams(segmenter.canonical(squash(doc.text)).lower())
 
-    plus, minus = [tables(d) for d in added], [tables(d) for d in dropped]
-    for i, name in enumerate(GRAM_TABLES):
-        previous = [CountTable.load(base.path / GRAMS / name)] if base else []
-        CountTable.combined(previous + [t[i] for t in plus], [t[i] for t in minus]).save(folder / name)
+    previous = [CountTable.load(base.path / GRAMS / TEXT_GRAMS)] if base else []
+    CountTable.combined(previous + [table(d) for d in added], [table(d) for d in dropped]).save(folder / TEXT_GRAMS)
 
 
 def _digest(path: Path) -> str:
@@ -689,11 +691,10 @@ class CorpusStatistics:
         return {t: self.idf_for_df(f) for t, f in self.document_frequency.items()}
 
     def idf_for_df(self, df: int) -> float:
-        return math.log(1 + (self.chunks - df + 0.5) / (df + 0.5))
+        return _idf(df, self.chunks)
 
     def is_specific(self, word: str) -> bool:
-        """The plans use `word`, and not in every other passage: it can name a subject."""
-        return word in self.idf and self.idf[word] >= self.idf_for_df(max(1, int(COMMON_SHARE * self.chunks)))
+        return _specific(word, self.idf, self.chunks)
 
     def unseen_idf(self) -> float:
         """Weight of a term no chunk contains: above any seen term."""
@@ -730,8 +731,7 @@ class Index:
             ("文档快照 documents.json", lambda: set(self.documents) == set(self.manifest.documents)),
             ("结构文件 parsed.json", lambda: set(self.parsed) == set(self.manifest.documents)),
             ("词元文件 tokens.json", lambda: (self.path / TOKENS).stat().st_size > 0),  # read by the next build
-            ("字符表 grams/", lambda: all(t.keys.shape == t.counts.shape for t in (self.grams, *self.typo_tables))
-             and self.word_patterns.ndim == 1),
+            ("字符表 grams/", lambda: self.grams.keys.shape == self.grams.counts.shape and self.word_patterns.ndim == 1),
             ("支持文件 support/", lambda: (self.path / SUPPORT).is_dir()),
             ("词法索引 bm25/", lambda: int(self.bm25.scores["num_docs"]) == n),
             ("向量库 chroma/", lambda: self.vectorstore._collection.count() == n),
@@ -816,13 +816,7 @@ class Index:
     @cached_property
     def grams(self) -> CountTable:
         """Every character, pair and triple of the plans (as words are compared), memory-mapped."""
-        return CountTable.load(self.path / GRAMS / GRAM_TABLES[0])
-
-    @cached_property
-    def typo_tables(self) -> tuple[CountTable, CountTable]:
-        """The triples and pairs inside the plans' CJK runs (kept in the build; no answer reads
-        them since spelling goes by sound, see understand.HomophoneCorrector)."""
-        return CountTable.load(self.path / GRAMS / GRAM_TABLES[1]), CountTable.load(self.path / GRAMS / GRAM_TABLES[2])
+        return CountTable.load(self.path / GRAMS / TEXT_GRAMS)
 
     @cached_property
     def word_patterns(self):
@@ -839,8 +833,7 @@ class Index:
         return _idf(df, len(self.chunks))
 
     def is_specific(self, word: str) -> bool:
-        """The plans use `word`, and not in every other passage: it can name a subject."""
-        return word in self.idf and self.idf[word] >= self.idf_for_df(max(1, int(COMMON_SHARE * len(self.chunks))))
+        return _specific(word, self.idf, len(self.chunks))
 
     @cached_property
     def _unseen_idf(self) -> float:
@@ -853,8 +846,8 @@ class Index:
     @cached_property
     def word_counts(self) -> dict[str, int]:
         """Every index word (no character bigram) and how many passages hold it."""
-        return {t: self.idf.df(t) for t in self.bm25.vocab_dict if t and not t.startswith(BIGRAM_MARK)
-                and self.idf.df(t) > 0}
+        counts = ((t, self.idf.df(t)) for t in self.bm25.vocab_dict if t and not t.startswith(BIGRAM_MARK))
+        return {t: n for t, n in counts if n > 0}
 
     @cached_property
     def tokens(self) -> list[list[str]]:

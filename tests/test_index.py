@@ -68,21 +68,20 @@ def test_embedding_cache_is_reused(fake_settings, monkeypatch):
 
 
 def _counted(index):
-    """The tables and idf as a full count over the build's own texts and tokens gives them."""
+    """The text table and idf as a full count over the build's own texts and tokens gives them."""
     import math
     from collections import Counter
 
-    from assistant.grams import CountTable, cjk_grams, text_grams
+    from assistant.grams import CountTable, text_grams
     from assistant.text import squash
 
     docs = list(index.documents.values())
     text = CountTable.combined(text_grams(index.segmenter.canonical(squash(d.text)).lower()) for d in docs)
-    pairs = [cjk_grams(d.text) for d in docs]
     tokens = json.loads((index.path / index_module.TOKENS).read_text(encoding="utf-8"))
     df = Counter(t for row in tokens for t in set(row))
     n = len(tokens)
     idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-    return text, CountTable.combined(t for t, _ in pairs), CountTable.combined(p for _, p in pairs), idf
+    return text, idf
 
 
 def _same(a, b) -> bool:
@@ -104,8 +103,8 @@ def test_incremental_builds_keep_the_character_tables_and_idf_exact(fake_setting
         build_index(fake_settings, incremental=True)
         assistant = Assistant(fake_settings)
         index = assistant.index
-        text, triples, pairs, idf = _counted(index)
-        assert _same(index.grams, text) and _same(index.typo_tables[0], triples) and _same(index.typo_tables[1], pairs)
+        text, idf = _counted(index)
+        assert _same(index.grams, text)
         assert dict(index.idf) == idf and index.unseen_idf() == max(idf.values()) + 1.0
         assert ("森林" in index.idf) == (step == "add")
 
