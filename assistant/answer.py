@@ -396,15 +396,15 @@ class Composer:
         """The plans print `word` (as compared: synonyms unified, no whitespace): every
         character pair and triple of it occurs in them. Lookups in the build's table."""
         word = self.segmenter.canonical(word).lower()
-        if self.scope_docs is not None:
-            grams = self._scoped_grams
-            if len(word) <= GRAM_MAX:
-                return bool(word) and word in grams
-            return all(word[i:i + GRAM_MAX] in grams for i in range(len(word) - GRAM_MAX + 1))
-        grams = self.index.grams
         if len(word) <= GRAM_MAX:
-            return bool(word) and gram_key(word) in grams
-        return all(gram_key(word[i:i + GRAM_MAX]) in grams for i in range(len(word) - GRAM_MAX + 1))
+            return bool(word) and self._printed(word)
+        return all(self._printed(word[i:i + GRAM_MAX]) for i in range(len(word) - GRAM_MAX + 1))
+
+    def _printed(self, gram: str) -> bool:
+        """The plans asked of (all: the build's table) print this character, pair or triple."""
+        if self.scope_docs is not None:
+            return gram in self._scoped_grams
+        return gram_key(gram) in self.index.grams
 
     @cached_property
     def _scoped_grams(self) -> set[str]:

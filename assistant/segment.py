@@ -95,6 +95,7 @@ class Segmenter:
                 return True
             at = text.find(word, at + 1)
         return False
+
     def word_frequency(self, word: str) -> int:
         """How often jieba's dictionary (with the domain words) counts `word`; 0 for a non-word."""
         return self._jieba.FREQ.get(word) or 0

@@ -194,8 +194,9 @@ def _unknown_department(question: str) -> str:
 class HomophoneCorrector:
     """A character typed by its sound but picked wrong from the input method's list
     (能原 for 能源, 回受 for 回收, 材政局 for 财政局): replaced by a character of the same
-    pinyin when that makes a word the plans use, the character is inside no word jieba or the
-    plans know, and the run reads better as words (jieba's word-frequency model says so).
+    pinyin when that makes a word the plans print, longer than any word jieba or the plans
+    know around the typed character, and the run reads better as words (jieba's
+    word-frequency model says so).
 
     `plan_words` maps the plans' own words to how many passages hold them (the index's
     document frequency), so nothing is read again from the plan texts."""

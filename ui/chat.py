@@ -95,9 +95,9 @@ def sources_html(answer, documents: dict, model_id: str = "") -> str:
         parts.append(f'<div class="notice notice-rewritten">按上下文理解为：{esc(answer.rewritten_question)}</div>')
     cards = []
     many = len(documents) > 1
-    headers = _headers_by_table(answer.sources)
+    headers, row_tables = _headers_by_table(answer.sources), _row_tables(answer.sources)
     for i, s in enumerate(answer.sources):
-        if s.table_header and (s.doc, s.section) in _row_tables(answer.sources):
+        if s.table_header and (s.doc, s.section) in row_tables:
             continue  # shown inside its rows' cards, as their citation
         doc = documents.get(s.doc)
         context = excerpt_html(doc.text, s.start, s.end, s.quote) if doc else f"<mark>{esc(s.quote)}</mark>"
