@@ -94,6 +94,14 @@ class Session:
                                timeout=ANSWER_TIMEOUT)
         return page.locator("#chatbot .message.bot").last.inner_text()
 
+    def download_jsonl(self, file_component: str) -> list[dict]:
+        """Download the file a gradio File component (its elem id) offers; its JSON lines."""
+        link = self.page.locator(f"{file_component} a").first
+        link.wait_for(timeout=15_000)
+        with self.page.expect_download() as download:
+            link.click()
+        return [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+
     def close(self) -> None:
         self.context.close()
 
@@ -157,11 +165,7 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     page.wait_for_function("() => document.querySelector('#feedback-panel').innerText.includes('已记录')",
                            timeout=15_000)
     page.locator("#export-feedback").click()
-    link = page.locator("#export-file a").first
-    link.wait_for(timeout=15_000)
-    with page.expect_download() as download:
-        link.click()
-    items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    items = session.download_jsonl("#export-file")
     assert any(i.get("feedback_question") == "那建筑呢？" and i["key_facts"] == [] and i["todo"] for i in items)
     missing = session.ask("规划对PM2.5浓度有什么目标？")
     assert "规划中未找到" in missing
@@ -246,11 +250,7 @@ def test_draft_eval_generated_reviewed_and_saved(session):
     assert "保留" in page.locator("#draft-table").inner_text()
     session.screenshot("13_draft_review", full_page=False)
     page.locator("#draft-save").click()
-    link = page.locator("#draft-file a").first
-    link.wait_for(timeout=15_000)
-    with page.expect_download() as download:
-        link.click()
-    items = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    items = session.download_jsonl("#draft-file")
     assert items and all(i["generated"] is True and i["question"] for i in items)
     session.assert_all_requests_local()
 
