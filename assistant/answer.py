@@ -359,13 +359,13 @@ class Composer:
         return [e for e in evidence if _states_quantity(e.quote)]
 
     def _focus_words(self, question: str) -> list[str]:
-        """The question's specific words: the rarest one, and every word as rare as a word
-        found in only a handful of passages. Words no plan holds (补贴, or a typo) are left
+        """The question's specific subject words (nouns: not 每年, 两个, 平均): the rarest one,
+        and every word as rare as a word found in only a handful of passages. Words no plan holds (补贴, or a typo) are left
         to coverage, which they already lower."""
         idf, unseen = self.stats.idf, self.stats.unseen_idf()
         rare = self.stats.idf_for_df(RARE_DF)
-        words = [w for w in self.segmenter.terms(question) if len(w) > 1 and not _ASCII_DIGIT.search(w)
-                 and w not in self.plan_words and self._in_corpus(w)]
+        words = [w for w in self.segmenter.content_terms(question, nouns=True) if len(w) > 1
+                 and not _ASCII_DIGIT.search(w) and w not in self.plan_words and self._in_corpus(w)]
         if not words:
             return []
         rarest = max(words, key=lambda w: (idf.get(w, unseen), len(w)))
@@ -383,11 +383,11 @@ class Composer:
         return self._paragraphs[chunk.id]
 
     def _unknown_words(self, question: str) -> list[str]:
-        """Content words no plan holds in any part (no character pair of theirs occurs), and
+        """Content words (not 往外, 每年: see Segmenter.content_terms) no plan holds in any part (no character pair of theirs occurs), and
         that are no one-character typo of a known word either (“公公机构” is 公共机构
         mistyped; “森林” is simply not in the plan; “大规模” is made of known words)."""
         idf = self.stats.idf
-        return [w for w in self.segmenter.terms(question)
+        return [w for w in self.segmenter.content_terms(question)
                 if len(w) > 1 and not _ASCII_DIGIT.search(w) and w not in self.plan_words and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
                 and not self._near_known_word(w)]

@@ -25,6 +25,15 @@ QUESTION_WORDS = frozenset("""
 """.split())
 
 
+# jieba part-of-speech tags (by prefix) of words that say something about the subject: nouns
+# and their kin (名词, 区别词 多孔, 简称 规上, 习用语, 处所, 名动词 发电, 外文) …
+NOUN_TAGS = ("n", "b", "j", "l", "i", "s", "vn", "an", "eng")
+# … and of the other content words (verbs, adjectives). The rest (numerals, pronouns, time
+# words, adverbs, prepositions, particles: 每年, 两个, 下来, 往) ask how, not about what.
+CONTENT_TAGS = NOUN_TAGS + ("v", "a", "z")
+NO_TAG = "x"
+
+
 class Segmenter:
     """Tokens for the lexical index and for question analysis. jieba loads on first use."""
 
@@ -127,6 +136,32 @@ class Segmenter:
         what a sentence is about (稀土永磁电机, 公共机构), as against how it says it."""
         pairs = self._tagger.lcut(self.canonical(text))
         return [p.word.lower() for p in pairs if p.flag.startswith("n") and _KEEP.search(p.word)]
+
+    def tagged_terms(self, text: str) -> list[tuple[str, str]]:
+        """The content words of `terms`, each with its part of speech: the dictionary's tag, or
+        for a word jieba's search mode made up (业在, 往外: no dictionary word), the tag of a
+        word of two or more characters the tagger reads inside it (天舜铂 nr), else `NO_TAG`."""
+        canonical = self.canonical(text)
+        spans, at = [], 0
+        for pair in self._tagger.lcut(canonical):
+            spans.append((at, at + len(pair.word), pair.flag))
+            at += len(pair.word)
+        lower, tags = canonical.lower(), self._tagger.word_tag_tab
+        out = []
+        for word in self.terms(text):
+            tag = tags.get(word)
+            if tag is None:
+                i = lower.find(word)
+                inside = [f for s, e, f in spans if i >= 0 and i <= s and e <= i + len(word) and e - s >= 2]
+                tag = inside[0] if inside else NO_TAG
+            out.append((word, tag))
+        return out
+
+    def content_terms(self, text: str, nouns: bool = False) -> list[str]:
+        """`terms` less the words that only say how it is asked (每年, 两个, 下来, 往外): the
+        words a passage must hold to be about the question. `nouns`: its subject words only."""
+        wanted = NOUN_TAGS if nouns else CONTENT_TAGS
+        return [w for w, tag in self.tagged_terms(text) if tag.startswith(wanted)]
 
     def cut(self, text: str) -> list[str]:
         """jieba's precise cut (each character in one word, punctuation kept), synonyms

@@ -26,6 +26,7 @@ from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Q
 OUTLINE_ITEMS = 20
 MATCH_MIN = 0.6  # share of a heading's character pairs the question must hold
 MIN_SHARED = 2
+CUE_GAP = 2  # “哪>条”: at most this many characters between the two parts (哪几条, 哪两大类)
 BARE_LIST = 0.8  # “主要任务有哪些”: the question, less list words, is nearly the heading itself
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、]|专栏\s*\d+|表\s*\d+)\s*")
 _CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]+|\d{1,2})\s*(?:章|部分|大部分|篇)")
@@ -67,8 +68,8 @@ class AskCues:
     @property
     def outline_words(self) -> list[str]:
         """Every word the outline cues are made of (for taking them out of a question)."""
-        return [alt for cue in self.outline + self.list_words for part in cue.split("+") for alt in part.split("|")
-                if len(alt) > 1]  # a lone 节 or 章 of a paired cue would cut 节能 in two
+        return [alt for cue in self.outline + self.list_words for part in re.split(r"[+>]", cue)
+                for alt in part.split("|") if len(alt) > 1]  # a lone 节 or 章 of a paired cue would cut 节能 in two
 
     def asks_outline(self, question: str) -> bool:
         q = squash(question)
@@ -76,7 +77,13 @@ class AskCues:
 
 
 def cue_in(cue: str, q: str) -> bool:
-    """A cue stands in the question: “甲|乙+丙|丁” means one of 甲/乙 and one of 丙/丁."""
+    """A cue stands in the question: “甲|乙+丙|丁” means one of 甲/乙 and one of 丙/丁
+    anywhere; “甲|乙>丙|丁” means one of 丙/丁 follows one of 甲/乙 within `CUE_GAP`
+    characters (“哪>条” is “哪几条”, “哪两条”, not “哪些…试点” or “哪些…节能”)."""
+    if ">" in cue:
+        first, then = (part.split("|") for part in cue.split(">", 1))
+        pattern = f"(?:{'|'.join(map(re.escape, first))}).{{0,{CUE_GAP}}}(?:{'|'.join(map(re.escape, then))})"
+        return re.search(pattern, q) is not None
     return all(any(alt in q for alt in part.split("|")) for part in cue.split("+"))
 
 

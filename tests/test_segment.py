@@ -9,3 +9,23 @@ def test_segmenters_sharing_a_dictionary_tag_its_words_alike(tmp_path):
     first, second = Segmenter(user_dict), Segmenter(user_dict)
     assert "绿能示范园" in first.nouns("建设绿能示范园")
     assert "绿能示范园" in second.nouns("建设绿能示范园")  # the second tagger must not lose the domain tags
+
+
+def test_content_terms_leave_out_words_that_only_say_how_it_is_asked():
+    segmenter = Segmenter()
+    terms = segmenter.content_terms("重点用能企业摸底下来每年有两个评价")
+    assert "摸底" in terms and "企业" in terms and "评价" in terms
+    assert not {"下来", "每年", "两个"} & set(terms)  # time word, pronoun, numeral
+
+
+def test_a_word_jieba_makes_up_counts_by_what_the_tagger_reads_inside_it():
+    segmenter = Segmenter()
+    assert "往外" not in segmenter.content_terms("塔城往外输出了多少电")  # 往 (preposition) + 外
+    subject = segmenter.content_terms("新疆天舜铂鑫环保科技的项目", nouns=True)
+    assert any("天舜" in w for w in subject)  # a name jieba does not know is still a noun
+
+
+def test_subject_words_are_nouns_not_verbs_or_adjectives():
+    segmenter = Segmenter()
+    nouns = segmenter.content_terms("能耗强度平均每年下降多少", nouns=True)
+    assert "强度" in nouns and "平均" not in nouns and "下降" not in nouns
