@@ -562,6 +562,8 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
     if not targets:
         return Answer(question=query.text, text=f"规划中未找到{scope}的量化目标。", found=False,
                       intent=query.intent)
+    named = (query.department, query.sector, *(sectors.sectors_of_department(query.department) if query.department else ()))
+    targets = by_question(targets, query.search, named)
     sources: list[Source] = []
     lines = []
     by_doc = registry if isinstance(registry, dict) else targets_by_doc(registry or [])
@@ -571,10 +573,10 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
         if target.source_kind == "table":
             markers.append(_cite(sources, _header_source(target, documents)))
         label = plan_label(documents[target.doc_id], len(documents))
-        lines.append(f"· {describe(target)}" + "".join(f"[{m}]" for m in markers) + label)
+        lines.append(f"· {describe(target)}{_worded(target)}" + "".join(f"[{m}]" for m in markers) + label)
         for other in related_targets(target, by_doc.get(target.doc_id, []), exclude=chosen_by_doc[target.doc_id]):
             mark = _cite(sources, _target_source(other, documents))
-            lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}[{mark}]{label}")
+            lines.append(f"  另一处表述（{other.sector}领域）：{describe(other)}{_worded(other)}[{mark}]{label}")
     head = f"{scope}的量化目标如下（来自目标清单，每项附规划原文）："
     if query.department:
         head += (f"\n说明：规划本身不点名部门，以下是规划归入“{'、'.join(sectors.sectors_of_department(query.department))}”"
@@ -598,7 +600,8 @@ def compose_named_department(query: Query, department: str, targets: list, notes
                  _cite(sources, span_source(doc, target.section_path, target.note_start, target.note_end,
                                             "规划原文的责任分工说明"))]
         role = roles.get((target.doc_id, target.note_start), "配合")
-        lines.append(f"· （{role}）{describe(target)}" + "".join(f"[{m}]" for m in marks) + plan_label(doc, len(documents)))
+        lines.append(f"· （{role}）{describe(target)}{_worded(target)}" + "".join(f"[{m}]" for m in marks)
+                     + plan_label(doc, len(documents)))
     if lines:
         lines.insert(0, "量化目标：")
     tasks = []
@@ -681,6 +684,38 @@ def describe(target) -> str:
     suffix = target.comparator if target.comparator in ("以上", "以下", "左右") else ""
     detail = "，".join(p for p in (target.baseline, "" if suffix else target.comparator, when) if p)
     return f"{target.indicator}：{target.value}{target.unit}{suffix}" + (f"（{detail}）" if detail else "")
+
+
+def by_question(targets: list, question: str, named: tuple[str, ...] = ()) -> list:
+    """The whole list, the targets the question's own words name first (“…出行和运输方面的目标”:
+    those on 出行 and 运输), by shared character pairs; the sector or department that chose
+    the list (`named`) is no such word. Ties keep the registry's order."""
+    question = squash(question)
+    for name in sorted(filter(None, named), key=len, reverse=True):
+        question = question.replace(name, " ")
+    asked = set(bigrams(question))
+    return sorted(targets, key=lambda t: -len(asked & set(bigrams(squash(t.indicator + plan_wording(t))))))
+
+
+def plan_wording(target) -> str:
+    """The clause of a text target's sentence that states it, as the plan words it (“城区绿色
+    出行分担率达 30%以上”): the registry's “indicator: value” is a summary, the answer also
+    quotes. Empty for a table row, whose cells are the plan's wording already."""
+    if target.source_kind == "table":
+        return ""
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(target.quote) if c.strip()]
+    holding = [c for c in clauses if number_occurs(target.value, c)]
+    if not holding:
+        return ""
+    return max(holding, key=lambda c: len(set(c) & set(target.indicator)))
+
+
+_CLAUSE_BREAK = re.compile(r"[，；。,;！？]")
+
+
+def _worded(target) -> str:
+    wording = plan_wording(target)
+    return f"，原文“{wording}”" if wording else ""
 
 
 def _scope(query: Query, sectors) -> str:
