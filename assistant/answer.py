@@ -32,7 +32,7 @@ NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
-AMOUNT_ASK = re.compile(r"多少|各自|分别|各能|几家|百分之|多大|多高")  # amounts, not a count of items
+AMOUNT_ASK = re.compile(r"多少|几家|百分之|多大|多高")  # amounts (not 分别是啥, which asks names)
 HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多高|多低")
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12

@@ -38,8 +38,9 @@ ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
 TITLE_SENTENCE = 16
 FEW_PARAGRAPHS = 2  # a section of so few paragraphs is outlined sentence by sentence  # a first sentence this short is an item's title
 SPECIFIC_ROW = 6  # a row label this long names one indicator; a short one (煤炭) names a topic
+APPROVAL_WORDS = ("同意", "批准", "审议通过", "审定")  # “已经行署同意，现印发给你们”
 FIELD_NAMES = {"number": "发文字号", "issuer": "印发单位", "date": "印发日期", "period": "规划期",
-               "annex": "附件", "title": "标题", "recipients": "主送单位"}
+               "annex": "附件", "title": "标题", "recipients": "主送单位", "approval": "审定（同意）单位"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class AskCues:
     doc_fields: dict  # field -> cue words
     filler: frozenset[str] = frozenset()  # polite and spoken words that ask nothing
     table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
+    contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -57,7 +59,8 @@ class AskCues:
             return cls(outline=tuple(data["outline"]["cues"]), list_words=tuple(data["outline"]["list_words"]),
                        doc_fields={k: tuple(v) for k, v in data["doc_fact"].items()},
                        filler=frozenset(data.get("filler", {}).get("words", [])),
-                       table_words=tuple(data.get("table", {}).get("words", [])))
+                       table_words=tuple(data.get("table", {}).get("words", [])),
+                       contents_words=tuple(data["outline"].get("contents_words", [])))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"问法提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
 
@@ -79,11 +82,11 @@ class AskCues:
 def cue_in(cue: str, q: str) -> bool:
     """A cue stands in the question: “甲|乙+丙|丁” means one of 甲/乙 and one of 丙/丁
     anywhere; “甲|乙>丙|丁” means one of 丙/丁 follows one of 甲/乙 within `CUE_GAP`
-    characters (“哪>条” is “哪几条”, “哪两条”, not “哪些…试点” or “哪些…节能”)."""
+    characters (“哪>条” is “哪几条”, “哪两条”, not “哪些…试点” or “哪些…节能”); a chain
+    “甲>乙>丙” wants each part close after the one before."""
     if ">" in cue:
-        first, then = (part.split("|") for part in cue.split(">", 1))
-        pattern = f"(?:{'|'.join(map(re.escape, first))}).{{0,{CUE_GAP}}}(?:{'|'.join(map(re.escape, then))})"
-        return re.search(pattern, q) is not None
+        parts = [f"(?:{'|'.join(map(re.escape, part.split('|')))})" for part in cue.split(">")]
+        return re.search(f".{{0,{CUE_GAP}}}".join(parts), q) is not None
     return all(any(alt in q for alt in part.split("|")) for part in cue.split("+"))
 
 
@@ -123,6 +126,7 @@ def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
         "annex": lambda line: squash(line).startswith("附件"),
         "title": lambda line: bool(flat_title) and flat_title in squash(line) and "。" not in line,
         "recipients": lambda line: line.rstrip().endswith(("：", ":")) and ("，" in line or "各" in line),
+        "approval": lambda line: any(w in line for w in APPROVAL_WORDS),
     }
     found = [span for span in lines if tests[field](doc.text[span[0]:span[1]])]
     if field == "period" and not found:  # the period stands in the title of a plan without front matter
@@ -187,7 +191,12 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
             best, best_score = (doc_id, block), score
     if best is None or best_score < MATCH_MIN:
         return None
-    if not asks_outline and len(set(bigrams(_title(best[1]))) & asked) / max(1, len(asked)) < BARE_LIST:
+    title = _title(best[1])
+    subject = rest
+    for word in sorted((w for w in cues.contents_words if w not in title), key=len, reverse=True):
+        subject = subject.replace(word, "")  # “X这部分的重点工作有啥” asks X's contents
+    asked_subject = set(bigrams(re.sub(r"[^\w]", "", subject)))
+    if not asks_outline and len(set(bigrams(title)) & asked_subject) / max(1, len(asked_subject)) < BARE_LIST:
         return None  # “X有哪些Y”: a list question about X, not X's outline
     return best
 
@@ -247,17 +256,18 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
 
 
 def _item_span(text: str, child: Block, paragraphs: list[Block]) -> tuple[int, int]:
-    """A sub-heading with the sentences of its paragraph up to the first that states a
+    """A sub-heading with the sentences of its first paragraph up to the first that states a
     quantity (“1.锅炉节能改造。…累计实现节能量2万吨标准煤。”)."""
     from .text import sentence_spans
 
-    block = next((b for b in paragraphs if b.start >= child.start and b.section_path == child.section_path), None)
+    block = next((b for b in paragraphs if b.start >= child.start and b.section_path[:len(child.section_path)]
+                  == child.section_path), None)
     if block is None:
         return child.start, child.end
     spans = sentence_spans(text, block.start, block.end)
     end = next((e for s, e in spans if re.search(r"\d", _YEAR.sub("", _NUMBERING.sub("", text[s:e])))),
                spans[0][1] if spans else block.end)
-    return block.start, end
+    return min(child.start, block.start), end  # a heading on a line of its own is quoted with it
 
 
 # ---- tables -----------------------------------------------------------------------------

@@ -15,3 +15,11 @@ def test_an_ordered_cue_wants_its_second_part_close_after_the_first():
     assert not cue_in("哪>条|项|类|点", "哪些园区开展循环化改造试点")  # 哪 and 点 far apart
     assert not cue_in("哪>条|项|类|节", "要对哪些设备开展节能改造")
     assert not cue_in("哪>条|项|类", "条件是哪些")  # the wrong order
+
+
+def test_a_chained_cue_wants_every_part_in_order():
+    cue = "那|这>几|两|三|四>条|项|部分"
+    assert cue_in(cue, "基本原则那四条是啥")
+    assert cue_in(cue, "总体要求这三个部分是什么")
+    assert not cue_in(cue, "超低能耗建筑这块要推进哪些示范")
+    assert not cue_in(cue, "这些条件")  # no numeral between

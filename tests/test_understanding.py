@@ -14,8 +14,10 @@ QUESTIONS = {
                     "大宗固废综合利用律到时候要多少"],
     "department": ["地区交通运输局口子上要考核什么指标", "住建局牵头落实哪些目标"],
     "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
+    "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
+    "not_outline": ["哪些园区要建设循环化改造示范试点"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字"],
-    "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位"],
+    "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "past": ["十四五期间要淘汰哪些落后产能"],
     "pairing": ["交通运输局要落实哪些指标"],
@@ -58,6 +60,23 @@ def test_outline_of_any_heading_lists_its_children_in_order(ask):
 
 
 @pytest.mark.slow
+def test_an_outline_asked_in_other_words_lists_the_headings_not_their_paragraphs(ask):
+    measures = ask(QUESTIONS["outline_worded"][0])  # “分别是啥” asks names, not amounts
+    assert measures.intent == "outline"
+    assert [line.split("[")[0] for line in measures.text.splitlines()[1:3]] == ["· （一）加强组织领导", "· （二）强化监督考核"]
+    general = ask(QUESTIONS["outline_worded"][1])  # “那三个部分”
+    assert general.intent == "outline" and "指导思想" in general.text and "发展目标" in general.text
+    review = ask(QUESTIONS["outline_worded"][2])  # “这部分的重点工作”: the heading’s contents
+    assert review.intent == "outline" and "强化监督考核" in review.text.splitlines()[0]
+
+
+@pytest.mark.slow
+def test_a_list_question_about_a_headings_subject_is_no_outline(ask):
+    parks = ask(QUESTIONS["not_outline"][0])  # 哪 … 试点: no “哪几点”
+    assert parks.intent != "outline" and "乌苏工业园区" in parks.text
+
+
+@pytest.mark.slow
 def test_table_cells_across_a_row_and_down_a_column(ask):
     oil = ask(QUESTIONS["table"][0])
     assert oil.intent == "table" and "2015：83.6" in oil.text and "2016：141.3" in oil.text and "2017：96" in oil.text
@@ -73,6 +92,7 @@ def test_document_facts_come_from_the_front_matter(ask):
     assert "塔地发改基础〔2023〕17号" in ask(QUESTIONS["doc_fact"][0]).text
     assert "发展和改革委员会" in ask(QUESTIONS["doc_fact"][1]).text
     assert "各工业园区管委会" in ask(QUESTIONS["doc_fact"][2]).text
+    assert "已经行署同意" in ask(QUESTIONS["doc_fact"][3]).text
 
 
 @pytest.mark.slow
