@@ -32,6 +32,10 @@ NOUN_TAGS = ("n", "b", "j", "l", "i", "s", "vn", "an", "eng")
 # words, adverbs, prepositions, particles: 每年, 两个, 下来, 往) ask how, not about what.
 CONTENT_TAGS = NOUN_TAGS + ("v", "a", "z")
 NO_TAG = "x"
+# Words of these tags say nothing a passage could hold: pronouns (每年, 那年, 这块),
+# prepositions, conjunctions, particles, interjections, onomatopoeia, punctuation, no tag.
+FUNCTION_TAGS = ("r", "p", "c", "u", "y", "e", "o", "w", NO_TAG)
+TAGGED_KEPT = 512  # questions whose tagged words are kept
 
 
 class Segmenter:
@@ -138,9 +142,23 @@ class Segmenter:
         return [p.word.lower() for p in pairs if p.flag.startswith("n") and _KEEP.search(p.word)]
 
     def tagged_terms(self, text: str) -> list[tuple[str, str]]:
-        """The content words of `terms`, each with its part of speech: the dictionary's tag, or
-        for a word jieba's search mode made up (业在, 往外: no dictionary word), the tag of a
-        word of two or more characters the tagger reads inside it (天舜铂 nr), else `NO_TAG`."""
+        """The words of `terms`, each with its part of speech: the dictionary's tag, or for a
+        word jieba made up (no dictionary word: 业在, 往外, 天舜铂鑫), the tag of a word of two
+        or more characters the tagger reads inside it (天舜铂 nr), else `NO_TAG`; a made-up
+        word that begins or ends with a question word's character (业在, 业有) is a cut in the
+        wrong place, `NO_TAG` too. Questions repeat (retrieval, weights, checks): kept a while."""
+        cached = self._tagged.get(text)
+        if cached is None:
+            if len(self._tagged) >= TAGGED_KEPT:
+                self._tagged.clear()
+            cached = self._tagged[text] = tuple(self._tag_terms(text))
+        return list(cached)
+
+    @cached_property
+    def _tagged(self) -> dict:
+        return {}
+
+    def _tag_terms(self, text: str) -> list[tuple[str, str]]:
         canonical = self.canonical(text)
         spans, at = [], 0
         for pair in self._tagger.lcut(canonical):
@@ -150,7 +168,9 @@ class Segmenter:
         out = []
         for word in self.terms(text):
             tag = tags.get(word)
-            if tag is None:
+            if tag is None and (word[0] in QUESTION_WORDS or word[-1] in QUESTION_WORDS):
+                tag = NO_TAG
+            elif tag is None:
                 i = lower.find(word)
                 inside = [f for s, e, f in spans if i >= 0 and i <= s and e <= i + len(word) and e - s >= 2]
                 tag = inside[0] if inside else NO_TAG
@@ -177,9 +197,13 @@ class Segmenter:
         return self.words(text) + bigrams(self.canonical(text))
 
     def query_tokens(self, text: str) -> list[str]:
-        """The question's content words (two characters or more) and their bigrams; bigrams
-        are taken inside words so that 问法 (“率到”, “要达”) adds no noise."""
-        words = [w for w in self.terms(text) if len(w) > 1]
+        """The question's words (two characters or more; not pronouns and particles such as
+        每年, 那年, nor cuts in the wrong place such as 业有, unless it has no other) and their
+        bigrams; bigrams are taken inside words so that 问法 (“率到”, “要达”) adds no noise.
+        Numerals and time words stay: 第十一项 and 中期 are what a question about a part the
+        plan lacks turns on."""
+        all_words = [w for w in self.terms(text) if len(w) > 1]
+        words = [w for w, tag in self.tagged_terms(text) if len(w) > 1 and not tag.startswith(FUNCTION_TAGS)] or all_words
         return words + [b for w in words for b in bigrams(w)]
 
 

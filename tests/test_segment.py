@@ -29,3 +29,12 @@ def test_subject_words_are_nouns_not_verbs_or_adjectives():
     segmenter = Segmenter()
     nouns = segmenter.content_terms("能耗强度平均每年下降多少", nouns=True)
     assert "强度" in nouns and "平均" not in nouns and "下降" not in nouns
+
+
+def test_question_tokens_leave_out_pronouns_and_wrong_cuts_but_keep_ordinals_and_time_words():
+    segmenter = Segmenter()
+    tokens = segmenter.query_tokens("电力热力生产供应业有几家")
+    assert "业有" not in tokens and "热力" in tokens  # 供应业|有 cut in the wrong place
+    assert "那年" not in segmenter.query_tokens("2020年收官那年能耗增量")
+    assert "中期" in segmenter.query_tokens("规划的中期评估在哪一年")  # what such a question turns on
+    assert segmenter.query_tokens("那年")  # a question of nothing else keeps its words
