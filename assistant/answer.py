@@ -242,7 +242,7 @@ class Composer:
         text = "\n".join([head, *lines])
         check_numbers(text, [s.quote for s in sources])
         return Answer(question=query.text, text=text, found=True,
-                      sources=tuple(sources), intent=query.intent, hits=tuple(parts[0][1]))
+                      sources=tuple(sources), intent=query.intent, hits=tuple(_merged(hits for _, hits in parts)))
 
     def compose_sections(self, query: Query, sections: list) -> Answer:
         """What the plan asks of a sector: each of its sections, heading first, then its
@@ -499,6 +499,17 @@ def _coverage(weights: dict[str, float], tokens: set[str], around: set[str] = fr
     paragraph states (its subject, its period) counts half."""
     held = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0 for t, w in weights.items())
     return held / (sum(weights.values()) or 1.0)
+
+
+def _merged(rankings) -> list[Hit]:
+    """The passages several searches found, each once at its best rank, ranked anew."""
+    best: dict[str, Hit] = {}
+    for hits in rankings:
+        for hit in hits:
+            if hit.chunk.id not in best or hit.rank < best[hit.chunk.id].rank:
+                best[hit.chunk.id] = hit
+    ranked = sorted(best.values(), key=lambda h: h.rank)  # stable: a tie keeps the first search's
+    return [dataclasses.replace(h, rank=i) for i, h in enumerate(ranked, start=1)]
 
 
 def _renumber(line: str, mapping: dict[int, int]) -> str:

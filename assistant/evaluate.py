@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import AssistantError, EvalSetError
-from .text import contains_fact, find_span, is_verbatim, unsupported_numbers
+from .text import contains_fact, find_spans, is_verbatim, unsupported_numbers
 from .types import Answer, EvalItem, EvalResult
 
 TYPES = ("fact", "list", "section", "table", "doc_fact", "compare", "department", "out_of_scope", "trap")
@@ -167,12 +167,10 @@ def _judge(item: EvalItem, answer: Answer, latency: float, documents) -> EvalRes
 def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
     """Rank of the first retrieved chunk that holds at least half of a gold evidence span,
     or is itself at least half gold (a span may run over several table rows or chunks)."""
-    spans = []
+    spans = []  # every place a gold span stands: a sentence printed twice is gold in both
     for quote in item.evidence:
         for doc_id, doc in documents.items():
-            span = find_span(doc.text, quote)
-            if span:
-                spans.append((doc_id, *span))
+            spans += [(doc_id, *span) for span in find_spans(doc.text, quote)]
     # Answers from the targets registry or from a named 专栏/表 are found by structure, not
     # by search: their ranked passages are their sources, in order.
     if answer.intent in STRUCTURAL_INTENTS or not answer.hits:

@@ -35,6 +35,7 @@ NO_TAG = "x"
 # Words of these tags say nothing a passage could hold: pronouns (每年, 那年, 这块),
 # prepositions, conjunctions, particles, interjections, onomatopoeia, punctuation, no tag.
 FUNCTION_TAGS = ("r", "p", "c", "u", "y", "e", "o", "w", NO_TAG)
+PHRASE_WORDS = 4  # a filler phrase is a run of at most this many jieba words
 TAGGED_KEPT = 512  # questions whose tagged words are kept
 
 
@@ -92,8 +93,18 @@ class Segmenter:
         return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
 
     def without(self, text: str, words: frozenset[str]) -> str:
-        """`text` less the jieba words in `words` (whole words only: 得 goes, 获得 stays)."""
-        kept = [w for w in self._jieba.lcut(text) if w not in words]
+        """`text` less the jieba words in `words` (whole words only: 得 goes, 获得 stays); a
+        phrase in `words` goes when it is a run of whole words (想了解一下 is 想|了解|一下)."""
+        tokens = self._jieba.lcut(text)
+        kept, i = [], 0
+        while i < len(tokens):
+            run = next((j for j in range(min(len(tokens), i + PHRASE_WORDS), i, -1)
+                        if "".join(tokens[i:j]) in words), None)
+            if run is None:
+                kept.append(tokens[i])
+                i += 1
+            else:
+                i = run
         return "".join(kept).strip("，, ") or text
 
     def spans_word(self, text: str, word: str) -> bool:
@@ -202,9 +213,13 @@ class Segmenter:
         bigrams; bigrams are taken inside words so that 问法 (“率到”, “要达”) adds no noise.
         Numerals and time words stay: 第十一项 and 中期 are what a question about a part the
         plan lacks turns on."""
-        all_words = [w for w in self.terms(text) if len(w) > 1]
-        words = [w for w, tag in self.tagged_terms(text) if len(w) > 1 and not tag.startswith(FUNCTION_TAGS)] or all_words
+        words = self.query_words(text)
         return words + [b for w in words for b in bigrams(w)]
+
+    def query_words(self, text: str) -> list[str]:
+        """The words of `query_tokens`, without their bigrams."""
+        return [w for w, tag in self.tagged_terms(text) if len(w) > 1 and not tag.startswith(FUNCTION_TAGS)] or [
+            w for w in self.terms(text) if len(w) > 1]
 
 
 def bigrams(text: str) -> list[str]:

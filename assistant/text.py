@@ -63,14 +63,22 @@ def unsupported_numbers(answer: str, quotes: list[str]) -> list[str]:
 
 
 def find_span(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` stands in `text`, whitespace ignored on both sides."""
+    """Where `quote` first stands in `text`, whitespace ignored on both sides."""
+    return next(iter(find_spans(text, quote)), None)
+
+
+def find_spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Everywhere `quote` stands in `text` (a plan may print a sentence twice: in its
+    targets and again in a task), whitespace ignored on both sides."""
     positions = [i for i, ch in enumerate(text) if not ch.isspace()]
     squashed = "".join(text[i] for i in positions)
     target = squash(quote)
+    spans = []
     at = squashed.find(target) if target else -1
-    if at < 0:
-        return None
-    return positions[at], positions[at + len(target) - 1] + 1
+    while at >= 0:
+        spans.append((positions[at], positions[at + len(target) - 1] + 1))
+        at = squashed.find(target, at + 1)
+    return spans
 
 
 def contains_fact(text: str, fact: str) -> bool:

@@ -386,24 +386,70 @@ _COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个大|哪�
 _CLAUSE_SPLIT = re.compile(r"[，,；;]")
 _AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
+_ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
+
+
+def _asking_clauses(clauses: list[str]) -> list[str]:
+    """The clauses that ask something, each with the clauses before it that only set the
+    scene (“城管口子上，…要到多少”, “到十四五末，…达到多少”): those ask nothing alone."""
+    out: list[str] = []
+    scene = ""
+    for clause in clauses:
+        if _ASKS.search(clause):
+            out.append(scene + clause)
+            scene = ""
+        else:
+            scene += clause + "，"
+    if scene:
+        if not out:
+            return ["".join(clauses)] if clauses else []
+        out[-1] += "，" + scene.rstrip("，")
+    return out
 
 
 def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     """A question that asks for two things at once (“…绿色出行分担率和公交占比分别是多少”,
     “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
     a subject borrows the first part's."""
-    parts = [p for p in _CLAUSE_SPLIT.split(question) if p.strip()]
+    parts = _asking_clauses([p for p in _CLAUSE_SPLIT.split(question) if p.strip()])
     if len(parts) == 1 and _COMPARE.search(question):
-        parts = [p for p in _AND_SPLIT.split(question) if p.strip()]
+        return _and_parts(question, segmenter)
     if len(parts) < 2:
         return [question]
-    subject = [w for w in segmenter.terms(parts[0]) if len(w) > 1]
+    subject = _maximal(segmenter.query_words(parts[0]))
     out = []
     for part in parts:
-        terms = [w for w in segmenter.terms(part) if len(w) > 1]
+        terms = _maximal(segmenter.query_words(part))
         if not terms:
             continue
-        if len(terms) < PART_MIN_TERMS:
-            part = "".join(w for w in subject if w not in terms)[:12] + part
+        if len(terms) < PART_MIN_TERMS:  # “十四五要降多少”: 十四五 takes the place of 十三五
+            borrowed = [w for w in subject if w not in terms and not any(_parallel(w, t) for t in terms)]
+            part = "".join(borrowed)[:12] + part
         out.append(part)
     return out if len(out) > 1 else [question]
+
+
+def _and_parts(question: str, segmenter: Segmenter) -> list[str]:
+    """“…规上工业能耗和用水分别要降多少”: one part per thing joined by 和, each with the
+    clauses before it and the shared ask after the last thing (分别要降多少)."""
+    clauses = [c for c in _CLAUSE_SPLIT.split(question) if c.strip()]
+    scene = "".join(c + "，" for c in clauses[:-1])
+    things = [p for p in _AND_SPLIT.split(clauses[-1]) if p.strip()] if clauses else []
+    if len(things) < 2:
+        return [question]
+    ask = things[-1]
+    for word in segmenter.query_words(ask):
+        if ask.startswith(word):
+            ask = ask[len(word):]
+    return [scene + thing + (ask if i < len(things) - 1 else "") for i, thing in enumerate(things)]
+
+
+def _maximal(words: list[str]) -> list[str]:
+    """The words that are no part of another (十四五, not also 十四 and 四五)."""
+    return [w for w in dict.fromkeys(words) if not any(w != o and w in o for o in words)]
+
+
+def _parallel(a: str, b: str) -> bool:
+    """Two words that differ in one character only (十三五, 十四五): alternatives, where a
+    later part of a question names one in the place of the other."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1

@@ -1,0 +1,34 @@
+"""understand: how a question in several clauses is split into the parts it asks."""
+
+import pytest
+
+from assistant.segment import Segmenter
+from assistant.understand import split_parts
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
+
+
+def test_a_clause_that_asks_nothing_sets_the_scene_of_the_next(segmenter):
+    assert split_parts("住建口子上，城镇新建建筑中绿色建筑面积占比要到多少？", segmenter) == [
+        "住建口子上，城镇新建建筑中绿色建筑面积占比要到多少？"]
+
+
+def test_a_later_part_names_its_alternative_in_the_place_of_the_first(segmenter):
+    first, second = split_parts("公共机构人均综合能耗十三五降了多少，十四五要降多少", segmenter)
+    assert "十四五" in second and "十三五" not in second and "能耗" in second  # borrows the subject, not the period
+
+
+def test_things_joined_by_and_each_get_the_shared_ask(segmenter):
+    parts = split_parts("到2025年，再生资源回收利用率和大宗固废综合利用率分别要达到多少", segmenter)
+    assert len(parts) == 2 and all(p.startswith("到2025年，") and p.endswith("要达到多少") for p in parts)
+
+
+def test_filler_phrases_go_only_as_runs_of_whole_words(segmenter):
+    filler = frozenset({"想了解", "麻烦", "问下", "一下"})
+    assert segmenter.without("想了解一下，2020年能耗增量是多少", filler) == "2020年能耗增量是多少"
+    assert segmenter.without("要了解下面的情况", frozenset({"了解下"})) == "要了解下面的情况"  # 了解|下面: no run
