@@ -33,7 +33,7 @@ PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
 AMOUNT_ASK = re.compile(r"多少|几家|百分之|多大|多高")  # amounts (not 分别是啥, which asks names)
-HOW_MUCH = re.compile(r"多少|几[家个项条年%％]|百分之几|多大|多高|多低")
+HOW_MUCH = re.compile(r"多少|(?<!哪)几[家个项条年%％]|百分之几|多大|多高|多低")  # 哪几个 asks which
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
 RELATED_MIN_CHARS = 5  # a shared stem (增加值能耗) of at least this many characters
@@ -528,7 +528,11 @@ def _with_titles(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _states_quantity(quote: str) -> bool:
-    return bool(_ASCII_DIGIT.search(_YEAR_NUMBER.sub("", quote)))
+    """A number that is not a year, in digits or in words (一至两个, 三家)."""
+    return bool(_ASCII_DIGIT.search(_YEAR_NUMBER.sub("", quote)) or _COUNTED.search(quote))
+
+
+_COUNTED = re.compile(r"[一二两三四五六七八九十百千万]+(?:[至到、][一二两三四五六七八九十百千万]+)?[个家项条座台处类]")
 
 
 def why(hit: Hit) -> str:

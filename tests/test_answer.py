@@ -168,3 +168,11 @@ def test_an_answer_line_names_the_section_as_deep_as_its_source_card():
         "（一、发展基础 › （一）发展现状 › 产业结构和能源结构获得新发展）"  # the level stays, its number goes
     assert _where("二、总体要求 › 表 2 “十四五”时期全地区节能目标") == "（二、总体要求 › “十四五”时期全地区节能目标）"
     assert _where("三、主要任务 › 到2025年的安排") == "（三、主要任务）"  # a digit in the words: left out
+
+
+def test_a_quantity_in_words_counts_as_stated_and_which_is_no_how_much():
+    from assistant.answer import HOW_MUCH, _states_quantity
+
+    assert _states_quantity("建设一至两个近零能耗建筑项目") and _states_quantity("培育三家龙头企业")
+    assert _states_quantity("降低 16%") and not _states_quantity("到 2025 年，全面推进")
+    assert HOW_MUCH.search("要建几个项目") and not HOW_MUCH.search("依托哪几个地方的资源")
