@@ -205,8 +205,9 @@ class Composer:
                       hits=tuple(hits), state=RELATED, confidence=confidence, features=features)
 
     def with_text(self, table_answer: Answer, query: Query, hits: list[Hit]) -> Answer:
-        """A table answer followed by what the plan's text says about the same thing, when
-        the text answers too (its sentences, not the table's own rows)."""
+        """A table (or targets list) answer followed by what the plan's text says about the
+        same thing, when the text answers too (its sentences, not the table's own rows, nor
+        a sentence the answer already quotes)."""
         text = self.compose(query, [h for h in hits if h.chunk.kind != "table_row"])
         if not text.found:
             return table_answer
@@ -214,7 +215,11 @@ class Composer:
         lines = []
         for line in text.text.splitlines()[1:]:
             markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+            if markers and all(_quoted_already(text.sources[m - 1], table_answer.sources) for m in markers):
+                continue  # a sentence the list already quotes
             lines.append(_renumber(line, {m: _cite(sources, text.sources[m - 1]) for m in markers}))
+        if not lines:
+            return table_answer
         body = "\n".join([table_answer.text, "正文中的相关表述：", *lines])
         check_numbers(body, [s.quote for s in sources])
         return dataclasses.replace(table_answer, text=body, sources=tuple(sources))
@@ -499,6 +504,13 @@ def _coverage(weights: dict[str, float], tokens: set[str], around: set[str] = fr
     paragraph states (its subject, its period) counts half."""
     held = sum(w if t in tokens else NEIGHBOUR_CREDIT * w if t in around else 0.0 for t, w in weights.items())
     return held / (sum(weights.values()) or 1.0)
+
+
+def _quoted_already(source: Source, sources) -> bool:
+    """The answer quotes this span, or the same words where the plan prints them again."""
+    said = squash(source.quote)
+    return any(s.doc == source.doc and ((s.start < source.end and source.start < s.end) or said in squash(s.quote))
+               for s in sources)
 
 
 def _merged(rankings) -> list[Hit]:
