@@ -11,7 +11,8 @@ thresholds split it into three answer states:
 The weights are a versioned data file (`assistant/data/abstention.json`), read with plain
 arithmetic; scikit-learn is needed only to fit them again:
 
-    python -m assistant fit-abstention evals/tacheng_plan_qa.dev.jsonl   # prints k-fold CV accuracy
+    python -m assistant fit-abstention evals/tacheng_plan_qa.dev.jsonl evals/tacheng_plan_qa.dev-paraphrase.jsonl
+    # prints k-fold CV accuracy, a question and its rewordings held out together
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class EvidenceFeatures:
     agreement: float  # the best sentence's passage ranks high in both retrievers
     quantity: float  # the best sentence states a quantity (not a year)
     year_held: float  # years the question names stand in the evidence (1 when it names none)
+    focus_in_sentence: float  # share of the question's rarest words in the best sentence itself (and its headings)
+    kind_asked: float  # the question asks for a time, money or an amount in a unit it names (corpus/ask_cues.toml)
+    kind_held: float  # the best sentence states what kind of answer is asked (1 when none is)
     rule: float  # the coverage rule this model grew out of passes (answering coverage ≥ 0.5, no unknown word)
 
     def vector(self) -> list[float]:
@@ -58,6 +62,7 @@ class AbstentionModel:
     answer_threshold: float  # P(answerable) at or above: answered
     related_threshold: float  # at or above (and below the answer threshold): related
     names: tuple[str, ...] = FEATURE_NAMES
+    embedder: str = ""  # the dense model whose similarities it was fitted on; another's mean nothing to it
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> AbstentionModel:
@@ -81,7 +86,10 @@ class AbstentionModel:
         probability = self.probability(features)
         if features.how_much and features.unknown_words:
             return probability, NOT_FOUND
-        return probability, self.state(probability)
+        state = self.state(probability)
+        if state == NOT_FOUND and features.focus_in_sentence == 1.0 and features.has_answering and not features.unknown_words:
+            state = RELATED  # not found to answer, but the best sentence holds every specific word asked: shown as related
+        return probability, state
 
     def state(self, probability: float) -> str:
         if probability >= self.answer_threshold:
@@ -102,7 +110,7 @@ def collect_rows(assistant, items) -> list[tuple[EvidenceFeatures, bool, str]]:
     return rows
 
 
-def fit(rows: list[tuple], folds: int = 5, seed: int = 0) -> tuple[AbstentionModel, dict]:
+def fit(rows: list[tuple], folds: int = 5, seed: int = 0, embedder: str = "") -> tuple[AbstentionModel, dict]:
     """Fit on (features, answerable) rows; choose the answer threshold that maximises
     cross-validated accuracy, and the related threshold below it. Returns the model and
     the cross-validated figures."""
@@ -131,7 +139,7 @@ def fit(rows: list[tuple], folds: int = 5, seed: int = 0) -> tuple[AbstentionMod
     scaler, model = pipeline.named_steps["standardscaler"], pipeline.named_steps["logisticregression"]
     fitted = AbstentionModel(mean=tuple(scaler.mean_.tolist()), scale=tuple(float(s) or 1.0 for s in scaler.scale_),
                              coef=tuple(model.coef_[0].tolist()), intercept=float(model.intercept_[0]),
-                             answer_threshold=answer_t, related_threshold=related_t)
+                             answer_threshold=answer_t, related_threshold=related_t, embedder=embedder)
     predicted = held_out >= answer_t
     rule = np.array([bool(row[0].rule) for row in rows])
     figures = {"rule_accuracy": round(float(np.mean(rule == (y == 1))), 3),"items": len(rows), "answerable": int(y.sum()), "folds": splitter.get_n_splits(),

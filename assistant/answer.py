@@ -32,6 +32,7 @@ NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
+_PREMISE_NUMBER = re.compile(r"(?!(?:19|20)\d{2}$)\d+(?:\.\d+)?%?")  # 3.76, 50%: not a year
 AMOUNT_ASK = re.compile(r"多少|几家|百分之|多大|多高")  # amounts (not 分别是啥, which asks names)
 HOW_MUCH = re.compile(r"多少|(?<!哪)几[家个项条年%％]|百分之几|多大|多高|多低")  # 哪几个 asks which
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
@@ -45,6 +46,7 @@ TASK_MIN_SENTENCES = 3
 LIST_SENTENCES = 5
 TITLE_MAX_CHARS = 16
 PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what the plan wants
+YEAR_MISSING_WEIGHT = 0.7  # a sentence that holds none of the years the question names
 NEIGHBOUR_CREDIT = 0.5
 GRAM_MAX = 3  # _in_corpus compares words by character triples
 SCOPES_KEPT = 8  # plan selections whose composers (with their statistics) stay in memory
@@ -75,9 +77,10 @@ class Evidence:
 class Composer:
     def __init__(self, documents: dict[str, Document], parsed: dict[str, ParsedDocument], index,
                  segmenter, max_sentences: int, min_coverage: float, cues=None,
-                 abstention: AbstentionModel | None = None):
+                 abstention: AbstentionModel | None = None, ask_cues=None):
         self.documents = documents
         self.abstention = abstention
+        self.ask_cues = ask_cues  # AskCues: what kind of answer a question asks (a time, money, a unit)
         self.cues = cues  # TargetCues: tells the plan's asks from its review of the past
         self.parsed = parsed
         self._paragraphs: dict[str, str] = {}
@@ -126,8 +129,10 @@ class Composer:
                                   or evidence[0].coverage < self.min_coverage):
             chosen = self._overview(hits)
         else:
-            features = self.features(query, hits, ranked, evidence)
-            confidence, state = self._decide(features, evidence)
+            # a 专栏 or 表 the question names exists and its own sentences answer: there is no
+            # retrieval (nor its agreement) to weigh, nothing for the fitted decision to decide
+            features = None if scope is not None else self.features(query, hits, ranked, evidence)
+            confidence, state = (1.0, ANSWERED) if features is None else self._decide(features, evidence)
             if state == RELATED and ranked:
                 return self._related(query, hits, ranked, confidence, features)
             if state != ANSWERED or not (evidence or ranked):
@@ -177,6 +182,9 @@ class Composer:
         else:
             agreement = sum(0.5 for r in (best.hit.lexical_rank, best.hit.dense_rank) if r and r <= AGREEMENT_RANK)
         quotes = f"{best.quote} {best.hit.chunk.context}" if best else ""
+        sentence = self.segmenter.canonical(squash(quotes)).lower()
+        kind_asked, kind_held = self.ask_cues.kind_held(query.text, best.quote if best else "") \
+            if self.ask_cues is not None else (False, True)
         return EvidenceFeatures(
             coverage=ranked[0].coverage if ranked else 0.0,
             answering_coverage=evidence[0].coverage if evidence else 0.0,
@@ -188,6 +196,9 @@ class Composer:
             agreement=agreement,
             quantity=float(bool(best) and _states_quantity(best.quote)),
             year_held=float(not query.years or any(number_occurs(y, quotes) for y in query.years)),
+            focus_in_sentence=(sum(1 for w in focus if w in sentence) / len(focus)) if focus else 1.0,
+            kind_asked=float(kind_asked),
+            kind_held=float(kind_held),
             rule=float(bool(evidence) and evidence[0].coverage >= RULE_COVERAGE and not self._unknown_words(query.search)))
 
     def _related(self, query: Query, hits: list[Hit], ranked: list[Evidence], confidence: float,
@@ -341,6 +352,8 @@ class Composer:
                     score += 0.1
                 if prefer_plan and self.cues.is_history(quote, hit.chunk.section_path):
                     score *= PAST_WEIGHT  # “十四五要淘汰…” asks the plan, not its review of 十三五
+                if query.years and not any(number_occurs(y, f"{hit.chunk.context} {quote}") for y in query.years):
+                    score *= YEAR_MISSING_WEIGHT  # “2020年…占比” is answered by a sentence of 2020
                 evidence.append(Evidence(hit, start, end, quote, coverage, score))
         evidence.sort(key=lambda e: -e.score)
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
@@ -441,9 +454,12 @@ class Composer:
 
     def _weights(self, question: str) -> dict[str, float]:
         """IDF weight of each question token. A word no passage holds weighs above any
-        other, once: its bigrams, equally unknown, are not counted again."""
+        other, once: its bigrams, equally unknown, are not counted again. A number the
+        question states (3.76, 50) is a premise, checked against the quotes (PREMISE_MISMATCH),
+        not a word the evidence must share; a year is weighed (and checked as year_held)."""
         idf, unseen = self.stats.idf, self.stats.unseen_idf()
-        tokens = [t for t in self.segmenter.query_tokens(question) if t not in self.plan_words]
+        tokens = [t for t in self.segmenter.query_tokens(question) if t not in self.plan_words
+                  and not _PREMISE_NUMBER.fullmatch(t.lstrip(BIGRAM_MARK))]
         unknown = {t for t in tokens if not t.startswith(BIGRAM_MARK) and t not in idf}
         skip = {b for w in unknown for b in bigrams(w)}
         return {t: idf.get(t, unseen) for t in set(tokens) if t not in skip or t in idf}

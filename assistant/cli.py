@@ -222,7 +222,7 @@ def cmd_fit_abstention(assistant: Assistant, args) -> int:
     items = [item for f in args.files for item in load_eval_set(Path(f))]
     plain = Assistant(assistant.settings.replace(abstention_model=Path("/nonexistent")))  # features, no decision
     rows = abstain.collect_rows(plain, items)
-    model, figures = abstain.fit(rows, folds=args.folds)
+    model, figures = abstain.fit(rows, folds=args.folds, embedder=plain.live.manifest.model_id)
     out = Path(args.out) if args.out else assistant.settings.abstention_model
     abstain.save(model, figures, out)
     print(json.dumps(figures, ensure_ascii=False, indent=2))

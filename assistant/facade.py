@@ -113,7 +113,7 @@ class Live:
     def composer(self) -> Composer:
         return Composer(self.documents, self.parsed, self.index, self.segmenter,
                         self.settings.answer_max_sentences, self.settings.min_coverage, self.target_cues,
-                        self.abstention)
+                        self.abstention, self.ask_cues)
 
     @cached_property
     def lookup(self) -> Lookup:
@@ -122,9 +122,17 @@ class Live:
 
     @cached_property
     def abstention(self) -> AbstentionModel | None:
-        """The fitted abstention model; None (the coverage rule) when no weights file exists."""
+        """The fitted abstention model; None (the coverage rule) when no weights file exists,
+        or when it was fitted on another dense model's similarities than this index's."""
         path = self.settings.abstention_model
-        return AbstentionModel.load(path) if path.exists() else None
+        if not path.exists():
+            return None
+        model = AbstentionModel.load(path)
+        if model.embedder and model.embedder != self.manifest.model_id:
+            log.info("abstention model fitted for %s, index uses %s: the coverage rule decides",
+                     model.embedder, self.manifest.model_id)
+            return None
+        return model
 
     @cached_property
     def title_words(self) -> frozenset[str]:

@@ -44,6 +44,43 @@ FIELD_NAMES = {"number": "发文字号", "issuer": "印发单位", "date": "印�
 
 
 @dataclass(frozen=True)
+class AnswerKind:
+    """What a question asks for beyond its subject — a time (哪年), an amount in money (投资
+    多少), an amount in a unit it names (多少兆瓦) — and how evidence states one: a number
+    followed by one of `units`, or one of `words`."""
+
+    name: str
+    asks: tuple[str, ...]
+    units: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    unit_after_amount: bool = False  # the unit is the one the question names after 多少/几
+
+    def asked_unit(self, question: str) -> str:
+        """The unit the question names right after 多少/几 (多少兆瓦 → 兆瓦), longest first."""
+        for at in (m.end() for m in _AMOUNT_WORD.finditer(question)):
+            unit = next((u for u in sorted(self.units, key=len, reverse=True) if question.startswith(u, at)), "")
+            if unit:
+                return unit
+        return ""
+
+    def is_asked(self, question: str) -> bool:
+        if self.unit_after_amount:
+            return bool(self.asked_unit(question))
+        return any(cue_in(c, question) for c in self.asks)
+
+    def held(self, question: str, evidence: str) -> bool:
+        """The evidence states what the question asks (for a named unit: a number in it)."""
+        text = squash(evidence)
+        units = (self.asked_unit(question),) if self.unit_after_amount else self.units
+        if any(re.search(rf"(?:\d|[一二两三四五六七八九十百千万])(?:[.．]\d+)?{re.escape(u)}", text) for u in units if u):
+            return True
+        return any(w in text for w in self.words)
+
+
+_AMOUNT_WORD = re.compile(r"多少|(?<!哪)几")  # 哪几座 asks which, not how many
+
+
+@dataclass(frozen=True)
 class AskCues:
     outline: tuple[str, ...]
     list_words: tuple[str, ...]
@@ -51,6 +88,7 @@ class AskCues:
     filler: frozenset[str] = frozenset()  # polite and spoken words that ask nothing
     table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
+    kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -60,9 +98,18 @@ class AskCues:
                        doc_fields={k: tuple(v) for k, v in data["doc_fact"].items()},
                        filler=frozenset(data.get("filler", {}).get("words", [])),
                        table_words=tuple(data.get("table", {}).get("words", [])),
-                       contents_words=tuple(data["outline"].get("contents_words", [])))
+                       contents_words=tuple(data["outline"].get("contents_words", [])),
+                       kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])), tuple(k.get("units", [])),
+                                              tuple(k.get("words", [])), bool(k.get("unit_after_amount", False)))
+                                   for name, k in data.get("answer_kind", {}).items()))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"问法提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
+
+    def kind_held(self, question: str, evidence: str) -> tuple[bool, bool]:
+        """(the question asks for a kind of answer, the evidence states every kind it asks)."""
+        q = squash(question)
+        asked = [k for k in self.kinds if k.is_asked(q)]
+        return bool(asked), all(k.held(q, evidence) for k in asked)
 
     def doc_field(self, question: str) -> str:
         q = squash(question)

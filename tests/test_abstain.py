@@ -13,7 +13,8 @@ def _features(answerable: bool, rng: random.Random) -> EvidenceFeatures:
     covered = rng.uniform(0.6, 1.0) if answerable else rng.uniform(0.0, 0.45)
     return EvidenceFeatures(coverage=covered, answering_coverage=covered, has_answering=float(answerable),
                             how_much=1.0, unknown_words=0.0 if answerable else 1.0, focus_share=covered,
-                            dense_top=0.85, agreement=1.0, quantity=1.0, year_held=1.0, rule=float(answerable))
+                            dense_top=0.85, agreement=1.0, quantity=1.0, year_held=1.0, focus_in_sentence=covered,
+                            kind_asked=0.0, kind_held=1.0, rule=float(answerable))
 
 
 def test_fit_separates_answerable_from_not_and_holds_twins_out_together():
@@ -28,3 +29,13 @@ def test_fit_separates_answerable_from_not_and_holds_twins_out_together():
     assert figures["cv_accuracy"] >= 0.95
     assert model.decide(_features(True, rng))[1] == "answered"
     assert model.decide(_features(False, rng))[1] == "not_found"
+
+
+def test_a_model_fitted_on_another_embedders_similarities_is_not_used(fake_settings):
+    from assistant import Assistant
+    from assistant.abstain import AbstentionModel
+
+    shipped = AbstentionModel.load()
+    assert shipped.embedder  # the shipped weights say which dense model they were fitted on
+    assistant = Assistant(fake_settings)  # the hash embedder
+    assert assistant.abstention is None  # its similarities mean nothing to those weights: the coverage rule decides

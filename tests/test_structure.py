@@ -23,3 +23,21 @@ def test_a_chained_cue_wants_every_part_in_order():
     assert cue_in(cue, "总体要求这三个部分是什么")
     assert not cue_in(cue, "超低能耗建筑这块要推进哪些示范")
     assert not cue_in(cue, "这些条件")  # no numeral between
+
+
+def _cues():
+    from assistant.structure import AskCues
+
+    from .conftest import ROOT
+
+    return AskCues.load(ROOT / "corpus" / "ask_cues.toml")
+
+
+def test_what_kind_of_answer_a_question_asks_and_whether_evidence_states_it():
+    cues = _cues()
+    assert cues.kind_held("托里县储能电站规模多少兆瓦", "推进托里县 120 万千瓦风电项目") == (True, False)  # another unit
+    assert cues.kind_held("重点用能企业有几家", "共梳理出重点用能企业 26 家") == (True, True)
+    assert cues.kind_held("柴油货车要在哪年之前全部淘汰", "全面淘汰国三及以下排放标准的各类柴油货车") == (True, False)
+    assert cues.kind_held("中水回用项目总投资多少", "新疆天泰纤维有限公司中水回用项目") == (True, False)
+    assert cues.kind_held("要开建哪几座水电站", "开工建设吉尔格勒德水利枢纽工程水电站")[0] is False  # 哪几 asks which
+    assert cues.kind_held("绿色建筑占比要到多少", "城镇新建建筑中绿色建筑面积占比 100%") == (False, True)

@@ -20,6 +20,7 @@ QUESTIONS = {
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "past": ["十四五期间要淘汰哪些落后产能"],
+    "year": ["天然气在2020年的能源消费里占多少"],
     "pairing": ["交通运输局要落实哪些指标"],
 }
 
@@ -74,6 +75,12 @@ def test_an_outline_asked_in_other_words_lists_the_headings_not_their_paragraphs
 def test_a_list_question_about_a_headings_subject_is_no_outline(ask):
     parks = ask(QUESTIONS["not_outline"][0])  # 哪 … 试点: no “哪几点”
     assert parks.intent != "outline" and "乌苏工业园区" in parks.text
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_year_is_answered_by_that_years_sentence(ask):
+    gas = ask(QUESTIONS["year"][0])
+    assert gas.found and "9.1%" in gas.text and "2020" in gas.sources[0].quote
 
 
 @pytest.mark.slow
