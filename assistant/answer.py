@@ -55,6 +55,8 @@ OVERVIEW_WORDS = frozenset({"专栏", "栏目", "指标", "项目", "内容", "�
 REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
 PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
+ENUMERATION = re.compile(r"^\s*(?:[一二三四五六七八九十]是|其[一二三四五六七八九十][，,、]|首先|[（(]\d+[）)])")
+ENUMERATED_ITEMS = 6  # items quoted after a sentence that announces them
 NOTE_TASK_SENTENCES = 2  # of each task a department's note covers: its opening sentences
 
 
@@ -137,7 +139,8 @@ class Composer:
                 return self._related(query, hits, ranked, confidence, features)
             if state != ANSWERED or not (evidence or ranked):
                 return self._not_found(query, hits, NOT_FOUND, confidence, features)
-            chosen = self._choose(evidence or ranked, LIST_SENTENCES if query.intent == "list" else self.max_sentences)
+            chosen = self._with_items(self._choose(evidence or ranked,
+                                                   LIST_SENTENCES if query.intent == "list" else self.max_sentences))
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
         if query.years and not any(number_occurs(y, quotes) for y in query.years):
             return self._not_found(query, hits, NOT_FOUND_YEAR)
@@ -165,6 +168,24 @@ class Composer:
         return Answer(question=query.text, text=text, found=True, sources=tuple(sources),
                       intent=query.intent, hits=tuple(hits), state=ANSWERED, confidence=confidence,
                       features=features)
+
+    def _with_items(self, chosen: list[Evidence]) -> list[Evidence]:
+        """A chosen sentence that announces a list (“形成了“两群三带”产业布局结构。”) is
+        quoted with the items that follow it in its passage (一是…、二是…、（1）…)."""
+        out = list(chosen)
+        for e in chosen:
+            if ENUMERATION.match(e.quote):
+                continue  # an item itself, not the sentence before the items
+            text = self.documents[e.hit.chunk.doc_id].text
+            following = [span for span in _with_titles(sentence_spans(text, e.hit.chunk.start, e.hit.chunk.end))
+                         if span[0] >= e.end]
+            for start, end in following[:ENUMERATED_ITEMS]:
+                if not ENUMERATION.match(text[start:end]):
+                    break
+                item = Evidence(e.hit, start, end, collapse(text[start:end]), e.coverage, e.score)
+                if not any(_overlaps(item, c) for c in out):
+                    out.append(item)
+        return sorted(out, key=lambda e: (e.hit.chunk.doc_id, e.start))
 
     def _decide(self, features: EvidenceFeatures, evidence: list[Evidence]) -> tuple[float, str]:
         if self.abstention is None:  # no fitted model: the coverage rule it grew out of
@@ -336,7 +357,7 @@ class Composer:
         weights = self._weights(query.search)
         quantity = bool(QUANTITY_ASK.search(query.search))
         top_score = max((h.score for h in hits), default=1.0)
-        prefer_plan = self.cues is not None and not self.cues.asks_past(query.text)
+        prefer_plan = self.cues is not None and not self.cues.asks_past(query.search)  # a part asks for itself
         evidence = []
         for hit in hits:
             text = self.documents[hit.chunk.doc_id].text

@@ -382,10 +382,11 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
     return best
 
 
-_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个大|哪个高|哪个多|有啥不同|有什么不同|区别")
+_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|有啥不同|有什么不同|区别")
 _CLAUSE_SPLIT = re.compile(r"[，,；;]")
 _AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
+_SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
 
 
@@ -413,7 +414,7 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     a subject borrows the first part's."""
     parts = _asking_clauses([p for p in _CLAUSE_SPLIT.split(question) if p.strip()])
     if len(parts) == 1 and _COMPARE.search(question):
-        return _and_parts(question, segmenter)
+        return _and_parts(question)
     if len(parts) < 2:
         return [question]
     subject = _maximal(segmenter.query_words(parts[0]))
@@ -429,19 +430,25 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     return out if len(out) > 1 else [question]
 
 
-def _and_parts(question: str, segmenter: Segmenter) -> list[str]:
+def _shared_ask(last: str) -> str:
+    """What is asked of each thing, from where the ask begins in the last one (“用水分别要降多少”
+    → 分别要降多少; “照明改造哪个节能量大” → 哪个节能量大)."""
+    found = _SHARED_ASK.search(last)
+    return last[found.start():] if found and found.start() > 0 else ""
+
+
+def _and_parts(question: str) -> list[str]:
     """“…规上工业能耗和用水分别要降多少”: one part per thing joined by 和, each with the
     clauses before it and the shared ask after the last thing (分别要降多少)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(question) if c.strip()]
-    scene = "".join(c + "，" for c in clauses[:-1])
-    things = [p for p in _AND_SPLIT.split(clauses[-1]) if p.strip()] if clauses else []
-    if len(things) < 2:
+    joined = next((i for i, c in enumerate(clauses) if len(_AND_SPLIT.split(c)) > 1), None)
+    if joined is None:
         return [question]
-    ask = things[-1]
-    for word in segmenter.query_words(ask):
-        if ask.startswith(word):
-            ask = ask[len(word):]
-    return [scene + thing + (ask if i < len(things) - 1 else "") for i, thing in enumerate(things)]
+    things = [p for p in _AND_SPLIT.split(clauses[joined]) if p.strip()]
+    before = "".join(c + "，" for c in clauses[:joined])
+    after = "".join("，" + c for c in clauses[joined + 1:])  # “A和B，2025年目标哪个高”: the ask is its own clause
+    ask = _shared_ask(things[-1])
+    return [before + thing + (ask if i < len(things) - 1 else "") + after for i, thing in enumerate(things)]
 
 
 def _maximal(words: list[str]) -> list[str]:

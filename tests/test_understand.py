@@ -32,3 +32,9 @@ def test_filler_phrases_go_only_as_runs_of_whole_words(segmenter):
     filler = frozenset({"想了解", "麻烦", "问下", "一下"})
     assert segmenter.without("想了解一下，2020年能耗增量是多少", filler) == "2020年能耗增量是多少"
     assert segmenter.without("要了解下面的情况", frozenset({"了解下"})) == "要了解下面的情况"  # 了解|下面: no run
+
+
+def test_things_compared_each_get_the_ask_that_follows_them(segmenter):
+    assert split_parts("锅炉改造和照明改造哪个节能量大", segmenter) == ["锅炉改造哪个节能量大", "照明改造哪个节能量大"]
+    high = split_parts("公共建筑能效提升改造面积和绿色建筑面积占比，2025年目标各是多少", segmenter)
+    assert high == ["公共建筑能效提升改造面积，2025年目标各是多少", "绿色建筑面积占比，2025年目标各是多少"]

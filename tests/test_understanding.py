@@ -21,6 +21,7 @@ QUESTIONS = {
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "past": ["十四五期间要淘汰哪些落后产能"],
     "year": ["天然气在2020年的能源消费里占多少"],
+    "items": ["塔城的“两群三带”产业布局具体指什么"],
     "pairing": ["交通运输局要落实哪些指标"],
 }
 
@@ -81,6 +82,12 @@ def test_a_list_question_about_a_headings_subject_is_no_outline(ask):
 def test_a_question_naming_a_year_is_answered_by_that_years_sentence(ask):
     gas = ask(QUESTIONS["year"][0])
     assert gas.found and "9.1%" in gas.text and "2020" in gas.sources[0].quote
+
+
+@pytest.mark.slow
+def test_a_sentence_that_announces_a_list_is_quoted_with_its_items(ask):
+    layout = ask(QUESTIONS["items"][0])
+    assert layout.found and "一是“乌-沙-托-和”产业集群" in layout.text and "二是“塔—额—裕”产业集群" in layout.text
 
 
 @pytest.mark.slow
