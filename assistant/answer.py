@@ -32,6 +32,7 @@ NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
 QUANTITY_ASK = re.compile(r"多少|几|比例|比重|占比|率|目标|指标|达到|降低|下降|控制|%|％|百分")
 _ASCII_DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(r"[\d.%％]+")  # a value or a year, not a term such as PM2.5 or CO2
 _PREMISE_NUMBER = re.compile(r"(?!(?:19|20)\d{2}$)\d+(?:\.\d+)?%?")  # 3.76, 50%: not a year
 AMOUNT_ASK = re.compile(r"多少|几家|百分之|多大|多高")  # amounts (not 分别是啥, which asks names)
 HOW_MUCH = re.compile(r"多少|(?<!哪)几[家个项条年%％]|百分之几|多大|多高|多低")  # 哪几个 asks which
@@ -427,7 +428,7 @@ class Composer:
         mistyped; “森林” is simply not in the plan; “大规模” is made of known words)."""
         idf = self.stats.idf
         return [w for w in self.segmenter.content_terms(question)
-                if len(w) > 1 and not _ASCII_DIGIT.search(w) and w not in self.plan_words and not self._in_corpus(w)
+                if len(w) > 1 and not _NUMBER_WORD.fullmatch(w) and w not in self.plan_words and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
                 and not self._near_known_word(w)]
 
