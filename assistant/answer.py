@@ -132,10 +132,16 @@ class Composer:
                                   or evidence[0].coverage < self.min_coverage):
             chosen = self._overview(hits)
         else:
-            # a 专栏 or 表 the question names exists and its own sentences answer: there is no
-            # retrieval (nor its agreement) to weigh, nothing for the fitted decision to decide
-            features = None if scope is not None else self.features(query, hits, ranked, evidence)
-            confidence, state = (1.0, ANSWERED) if features is None else self._decide(features, evidence)
+            features = self.features(query, hits, ranked, evidence)
+            if scope is not None:
+                # inside a 专栏 or 表 the question names there is no retrieval (nor its agreement) for
+                # the fitted decision to weigh: the box answers unless the question names a word no
+                # plan holds (餐厨) or asks a kind of answer (哪年) its best sentence does not state
+                lacking = features.unknown_words or (features.kind_asked and not features.kind_held)
+                confidence, state = (0.0, NOT_FOUND_STATE) if lacking else (1.0, ANSWERED)
+                features = None  # not a row for fitting the decision either
+            else:
+                confidence, state = self._decide(features, evidence)
             if state == RELATED and ranked:
                 return self._related(query, hits, ranked, confidence, features)
             if state != ANSWERED or not (evidence or ranked):
