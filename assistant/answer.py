@@ -210,6 +210,7 @@ class Composer:
         else:
             agreement = sum(0.5 for r in (best.hit.lexical_rank, best.hit.dense_rank) if r and r <= AGREEMENT_RANK)
         quotes = f"{best.quote} {best.hit.chunk.context}" if best else ""
+        unknown = self._unknown_words(query.search)
         sentence = self.segmenter.canonical(squash(quotes)).lower()
         kind_asked, kind_held = self.ask_cues.kind_held(query.text, best.quote if best else "") \
             if self.ask_cues is not None else (False, True)
@@ -218,7 +219,7 @@ class Composer:
             answering_coverage=evidence[0].coverage if evidence else 0.0,
             has_answering=float(bool(evidence)),
             how_much=float(self._asks_how_much(query)),
-            unknown_words=float(min(2, len(self._unknown_words(query.search)))),
+            unknown_words=float(min(2, len(unknown))),
             focus_share=(sum(1 for w in focus if w in paragraph) / len(focus)) if focus else 1.0,
             dense_top=max((h.dense_score or 0.0 for h in hits), default=0.0),
             agreement=agreement,
@@ -227,7 +228,7 @@ class Composer:
             focus_in_sentence=(sum(1 for w in focus if w in sentence) / len(focus)) if focus else 1.0,
             kind_asked=float(kind_asked),
             kind_held=float(kind_held),
-            rule=float(bool(evidence) and evidence[0].coverage >= RULE_COVERAGE and not self._unknown_words(query.search)))
+            rule=float(bool(evidence) and evidence[0].coverage >= RULE_COVERAGE and not unknown))
 
     def _related(self, query: Query, hits: list[Hit], ranked: list[Evidence], confidence: float,
                  features: EvidenceFeatures) -> Answer:

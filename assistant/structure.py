@@ -56,9 +56,10 @@ class AnswerKind:
     unit_after_amount: bool = False  # the unit is the one the question names after 多少/几
 
     def asked_unit(self, question: str) -> str:
-        """The unit the question names right after 多少/几 (多少兆瓦 → 兆瓦), longest first."""
+        """The unit the question names right after 多少/几 (多少兆瓦 → 兆瓦): `units` are kept
+        longest first, so 万吨标准煤 is found before 吨."""
         for at in (m.end() for m in _AMOUNT_WORD.finditer(question)):
-            unit = next((u for u in sorted(self.units, key=len, reverse=True) if question.startswith(u, at)), "")
+            unit = next((u for u in self.units if question.startswith(u, at)), "")
             if unit:
                 return unit
         return ""
@@ -99,7 +100,8 @@ class AskCues:
                        filler=frozenset(data.get("filler", {}).get("words", [])),
                        table_words=tuple(data.get("table", {}).get("words", [])),
                        contents_words=tuple(data["outline"].get("contents_words", [])),
-                       kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])), tuple(k.get("units", [])),
+                       kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])),
+                                              tuple(sorted(k.get("units", []), key=len, reverse=True)),
                                               tuple(k.get("words", [])), bool(k.get("unit_after_amount", False)))
                                    for name, k in data.get("answer_kind", {}).items()))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:

@@ -62,11 +62,6 @@ def unsupported_numbers(answer: str, quotes: list[str]) -> list[str]:
     return [n for n in numbers_in(answer) if not number_occurs(n, evidence)]
 
 
-def find_span(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` first stands in `text`, whitespace ignored on both sides."""
-    return next(iter(find_spans(text, quote)), None)
-
-
 def find_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Everywhere `quote` stands in `text` (a plan may print a sentence twice: in its
     targets and again in a task), whitespace ignored on both sides."""

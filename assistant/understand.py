@@ -401,9 +401,9 @@ def _asking_clauses(clauses: list[str]) -> list[str]:
             scene = ""
         else:
             scene += clause + "，"
-    if scene:
+    if scene:  # a clause after the last ask: it belongs to that ask (no ask at all: one part)
         if not out:
-            return ["".join(clauses)] if clauses else []
+            return ["".join(clauses)]
         out[-1] += "，" + scene.rstrip("，")
     return out
 

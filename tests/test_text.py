@@ -1,4 +1,4 @@
-from assistant.text import contains_fact, find_span, number_occurs, sentence_spans, unsupported_numbers
+from assistant.text import contains_fact, find_spans, number_occurs, sentence_spans, unsupported_numbers
 
 
 def test_number_occurs_respects_boundaries():
@@ -23,13 +23,11 @@ def test_contains_fact():
 
 def test_find_span_and_sentences():
     text = "第一句。第二句\n\n跨页。"
-    assert find_span(text, "第二句跨页") == (4, 11)
+    assert find_spans(text, "第二句跨页") == [(4, 11)]
     assert [text[a:b] for a, b in sentence_spans(text, 0, len(text))] == ["第一句。", "第二句\n\n跨页。"]
 
 
 def test_a_sentence_printed_twice_is_found_in_both_places():
-    from assistant.text import find_spans
-
     text = "到 2025 年，绿色出行达 30%。表中略。到2025年，绿色出行达30%。"
     spans = find_spans(text, "到2025年，绿色出行达30%。")
     assert len(spans) == 2 and spans[0][0] == 0 and text[spans[1][0]:spans[1][1]] == "到2025年，绿色出行达30%。"
