@@ -30,6 +30,7 @@ from .answer import (
     targets_by_doc,
 )
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
+from .grams import key as gram_key
 from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
 from .retrieve import HybridRetriever
 from .segment import Segmenter
@@ -46,6 +47,7 @@ from .structure import (
 from .targets import TargetCues, responsibilities, select
 from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
+    FuzzySounds,
     HomophoneCorrector,
     SectorMap,
     analyze,
@@ -150,7 +152,9 @@ class Live:
 
     @cached_property
     def homophones(self) -> HomophoneCorrector:
-        return HomophoneCorrector(self.index.word_counts, self.segmenter)
+        grams = self.index.grams
+        return HomophoneCorrector(self.index.word_counts, self.segmenter,
+                                  printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load())
 
     @cached_property
     def years_printed(self) -> frozenset[str]:

@@ -201,14 +201,20 @@ class HomophoneCorrector:
     `plan_words` maps the plans' own words to how many passages hold them (the index's
     document frequency), so nothing is read again from the plan texts."""
 
-    def __init__(self, plan_words: dict[str, int], segmenter: Segmenter):
+    def __init__(self, plan_words: dict[str, int], segmenter: Segmenter,
+                 printed: Callable[[str], int] | None = None, fuzzy: FuzzySounds | None = None):
         self.segmenter = segmenter
+        self.printed = printed
+        self.fuzzy = fuzzy
         self.plan_words = {w: n for w, n in plan_words.items()
                            if len(w) >= 2 and _CJK_WORD.fullmatch(w) and n >= HOMOPHONE_MIN_PASSAGES}
         self.by_sound: dict[str, set[str]] = {}
+        self.by_fuzzy_sound: dict[str, set[str]] = {}
         for word in self.plan_words:
             for ch in word:
                 self.by_sound.setdefault(_sound(ch), set()).add(ch)
+                if fuzzy:
+                    self.by_fuzzy_sound.setdefault(fuzzy.key(_sound(ch)), set()).add(ch)
 
     def correct(self, question: str) -> str:
         chars = list(question)
@@ -238,17 +244,44 @@ class HomophoneCorrector:
 
     def _best_homophone(self, chars: list[str], i: int, known_length: int) -> str:
         """The same-sounding character that makes a plan word longer than any word the typed
-        character already stands in (天燃气: 燃气 is a word, 天然气 a longer one), if any."""
-        best, best_count = "", 0
-        for candidate in self.by_sound.get(_sound(chars[i]), ()):
+        character already stands in (天燃气: 燃气 is a word, 天然气 a longer one), if any; a
+        character of a fuzzy sound (改照 → 改造) only when none of the exact sound does."""
+        sound = _sound(chars[i])
+        best = self._best_of(chars, i, known_length, self.by_sound.get(sound, ()))
+        if not best and self.fuzzy and self.printed:
+            best = self._best_of(chars, i, known_length, self.by_fuzzy_sound.get(self.fuzzy.key(sound), ()),
+                                 printed_beside=True)
+        return best
+
+    def _best_of(self, chars: list[str], i: int, known_length: int, candidates,
+                 printed_beside: bool = False) -> str:
+        """Of the candidates that make a plan word and read better, the one the plans print
+        beside the neighbouring characters most (主提宣传: 主题宣传 is printed, 主体宣传 is
+        not), then the one whose word the most passages hold. `printed_beside`: only a
+        candidate the plans print beside a neighbour (a fuzzy sound is a wider guess: 工信局
+        is no 工行局, which no plan prints)."""
+        best, best_rank = "", (0, 0)
+        for candidate in candidates:
             if candidate == chars[i]:
                 continue
             trial = chars[:i] + [candidate] + chars[i + 1:]
             count = max((self.plan_words.get("".join(trial[s:e]), 0) for s, e in self._spans(trial, i)
                          if e - s > known_length), default=0)
-            if count > best_count and self._reads_better(chars, trial, i):
-                best, best_count = candidate, count
+            if not count:
+                continue
+            rank = (self._context(trial, i), count)
+            if printed_beside and not rank[0]:
+                continue
+            if rank > best_rank and self._reads_better(chars, trial, i):
+                best, best_rank = candidate, rank
         return best
+
+    def _context(self, trial: list[str], i: int) -> int:
+        """How often the plans print the character triples through position i."""
+        if self.printed is None:
+            return 0
+        return sum(self.printed("".join(trial[s:s + 3])) for s in range(max(0, i - 2), i + 1)
+                   if s + 3 <= len(trial) and all(_CJK.match(c) for c in trial[s:s + 3]))
 
     def _reads_better(self, chars: list[str], trial: list[str], i: int) -> bool:
         start, end = i, i + 1
@@ -265,6 +298,35 @@ HOMOPHONE_MIN_PASSAGES = 1  # a word the plans print at all can be what was mean
 # jieba's dictionary counts rare and odd words low; a character inside a word this common is no typo.
 HOMOPHONE_WORD_MIN_FREQ = 10
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
+FUZZY_SOUNDS = Path(__file__).parent / "data" / "fuzzy_sounds.toml"
+
+
+@dataclass(frozen=True)
+class FuzzySounds:
+    """Pinyin spellings an input method's fuzzy setting confuses (zh/z, ang/an), from
+    `data/fuzzy_sounds.toml`: `key` reads a syllable as the spelling it is confused with."""
+
+    initials: tuple[tuple[str, str], ...]
+    finals: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def load(cls, path: Path = FUZZY_SOUNDS) -> FuzzySounds:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        pairs = lambda name: tuple(sorted((tuple(p) for p in data.get(name, ())), key=lambda p: -len(p[0])))
+        return cls(pairs("initials"), pairs("finals"))
+
+    def key(self, syllable: str) -> str:
+        for spelled, read in self.initials:
+            if syllable.startswith(spelled):
+                syllable = read + syllable[len(spelled):]
+                break
+        for spelled, read in self.finals:
+            if syllable.endswith(spelled):
+                syllable = syllable[:-len(spelled)] + read
+                break
+        return syllable
 
 
 @functools.lru_cache(maxsize=8192)

@@ -59,3 +59,36 @@ def test_a_year_written_short_is_written_out_when_the_plans_print_it(typed, mean
     from assistant.understand import expand_short_years
 
     assert expand_short_years(typed, frozenset({"2015", "2016", "2017", "2018", "2019", "2020", "2025"})) == meant
+
+
+def _printed(text: str):
+    """How often `text` (one to three characters) occurs in the given plan text."""
+    return lambda gram: sum(text.startswith(gram, i) for i in range(len(text)))
+
+
+PLAN_TEXT = "实施锅炉改造。组织开展节能主题宣传活动。落实市场主体责任。"
+
+
+def test_of_two_sound_alikes_the_one_the_plans_print_beside_the_neighbours_wins():
+    words = {"主体": 20, "主题": 3, "宣传": 6}
+    corrector = HomophoneCorrector(words, Segmenter(), printed=_printed(PLAN_TEXT))
+    assert corrector.correct("组织哪些节能主提宣传活动") == "组织哪些节能主题宣传活动"
+
+
+def test_a_fuzzy_sound_puts_a_typo_right_only_where_the_plans_print_the_result():
+    from assistant.understand import FuzzySounds
+
+    words = {"改造": 12, "工行": 3, "锅炉": 5}
+    corrector = HomophoneCorrector(words, Segmenter(), printed=_printed(PLAN_TEXT), fuzzy=FuzzySounds.load())
+    assert corrector.correct("锅炉改照能省多少煤") == "锅炉改造能省多少煤"  # zhao read as zao
+    assert corrector.correct("工信局管什么") == "工信局管什么"  # 工行局 is printed nowhere
+
+
+def test_fuzzy_sounds_read_a_syllable_as_the_spelling_it_is_confused_with():
+    from assistant.understand import FuzzySounds
+
+    fuzzy = FuzzySounds.load()
+    assert fuzzy.key("zhao") == fuzzy.key("zao")
+    assert fuzzy.key("xing") == fuzzy.key("xin")
+    assert fuzzy.key("zhang") == fuzzy.key("zan")
+    assert fuzzy.key("ti") == "ti"
