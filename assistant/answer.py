@@ -21,7 +21,7 @@ from .errors import InternalCheckError
 from .grams import PATTERN_MAX, has_key, wildcards, word_key
 from .grams import key as gram_key
 from .segment import BIGRAM_MARK, bigrams
-from .text import collapse, number_occurs, sentence_spans, squash, unsupported_numbers
+from .text import collapse, number_occurs, other_period, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
 
 NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
@@ -383,6 +383,8 @@ class Composer:
                     score *= PAST_WEIGHT  # “十四五要淘汰…” asks the plan, not its review of 十三五
                 if query.years and not any(number_occurs(y, f"{hit.chunk.context} {quote}") for y in query.years):
                     score *= YEAR_MISSING_WEIGHT  # “2020年…占比” is answered by a sentence of 2020
+                if other_period(query.search, f"{hit.chunk.context} {quote}"):
+                    score *= YEAR_MISSING_WEIGHT  # a 十三五 question, a “十四五”时期 target
                 evidence.append(Evidence(hit, start, end, quote, coverage, score))
         evidence.sort(key=lambda e: -e.score)
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once

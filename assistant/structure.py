@@ -20,7 +20,7 @@ from .answer import check_numbers, plan_label
 from .errors import CorpusError
 from .frontmatter import DATE, NUMBER
 from .segment import bigrams
-from .text import collapse, squash
+from .text import collapse, other_period, squash
 from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Query, Source
 
 OUTLINE_ITEMS = 20
@@ -372,7 +372,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     for table in tables:
         named = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
-        if not (named or rows):
+        if not (named or rows) or (not named and other_period(q, squash(table.header.context))):
             continue
         values = [i for i, h in enumerate(table.header.cells) if i and h and "单位" not in h]
         columns = tuple(i for i in values if _column_named(q, table.header.cells[i], asked_years)

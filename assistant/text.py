@@ -10,6 +10,21 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _MARKER = re.compile(r"\[\d+\]")
 
 
+_FIVE_YEAR_PERIOD = re.compile(r"十[一二三四五六七八九]五")
+
+
+def five_year_periods(text: str) -> set[str]:
+    """The five-year plan periods a text names (十三五, “十四五”)."""
+    return set(_FIVE_YEAR_PERIOD.findall(text))
+
+
+def other_period(asked: str, text: str) -> bool:
+    """The question names a five-year period and the text names only others (a 十三五
+    question and a “十四五”时期 target): the text is about another time."""
+    periods, named = five_year_periods(asked), five_year_periods(text)
+    return bool(periods and named and not periods & named)
+
+
 def collapse(text: str) -> str:
     """Whitespace runs become one space: how quotes are shown."""
     return _WS.sub(" ", text).strip()

@@ -31,3 +31,12 @@ def test_a_sentence_printed_twice_is_found_in_both_places():
     text = "到 2025 年，绿色出行达 30%。表中略。到2025年，绿色出行达30%。"
     spans = find_spans(text, "到2025年，绿色出行达30%。")
     assert len(spans) == 2 and spans[0][0] == 0 and text[spans[1][0]:spans[1][1]] == "到2025年，绿色出行达30%。"
+
+
+def test_a_text_of_another_five_year_period_is_about_another_time():
+    from assistant.text import other_period
+
+    assert other_period("十三五期间规上工业能耗累计降幅多大", "表 2 “十四五”时期全地区节能目标")
+    assert not other_period("十四五规上工业能耗累计降幅多大", "表 2 “十四五”时期全地区节能目标")
+    assert not other_period("规上工业能耗累计降幅多大", "表 2 “十四五”时期全地区节能目标")  # no period asked
+    assert not other_period("十三五期间能耗降了多少", "2020 年规模以上工业万元增加值能耗累计下降 2.09%")

@@ -19,7 +19,7 @@ QUESTIONS = {
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
-    "past": ["十四五期间要淘汰哪些落后产能"],
+    "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
     "year": ["天然气在2020年的能源消费里占多少"],
     "items": ["塔城的“两群三带”产业布局具体指什么"],
     "box_trap": ["专栏9燃气项目里额敏县的天然气管网哪一年建成"],
@@ -141,6 +141,13 @@ def test_a_plan_question_prefers_the_plans_asks_over_its_review(ask):
     assert answer.found
     reviews = [s for s in answer.sources if s.section.startswith("一、发展基础")]
     assert len(reviews) < len(answer.sources)
+
+
+@pytest.mark.slow
+def test_a_question_of_the_last_period_is_not_answered_by_the_targets_of_this_one(ask):
+    answer = ask(QUESTIONS["past"][1])  # 十三五: not 表 2 “十四五”时期…目标
+    assert answer.found and answer.intent != "table" and "2.09%" in answer.text
+    assert "“十四五”时期" not in answer.sources[0].section
 
 
 @pytest.mark.slow
