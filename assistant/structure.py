@@ -269,16 +269,20 @@ def _chapter(ordinal: str, parsed: dict[str, ParsedDocument], lookup: Lookup | N
 
 
 def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, ParsedDocument],
-                   plans_indexed: int, detail: bool = False) -> Answer:
+                   plans_indexed: int, detail: bool = False, item: int | None = None) -> Answer:
     """A heading's sub-headings in order, each quoted; a heading without any lists the
     opening sentence of each of its paragraphs (every sentence, when it has only one or two
     paragraphs). With `detail` (the question also asks how much), each item is quoted with
-    its sentences that state a quantity."""
+    its sentences that state a quantity. A question about one item by its number (第三项)
+    gets that item's outline, or is told the heading has fewer items."""
     p = parsed[doc_id]
     doc = p.document
     children = _children(p, heading)
     while len(children) == 1 and _children(p, children[0]):  # a section that only holds one 专栏: its items
         heading, children = children[0], _children(p, children[0])
+    asked = _item_asked(query.text) if item is None else 0
+    if asked and asked <= len(children):
+        return answer_outline(query, doc_id, children[asked - 1], parsed, plans_indexed, detail, item=asked)
     depth = len(heading.section_path)
     paragraphs = [b for b in p.blocks if b.kind in ("paragraph", "table_row") and b.section_path[:depth] == heading.section_path]
     if children:
@@ -291,7 +295,9 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
         items = [(_first_sentence(doc.text, b), b.section_path) for b in paragraphs]
     sources = [_span(doc, (heading.start, heading.end), "问题所指的章节标题", heading.section_path)]
     label = plan_label(doc, plans_indexed)
-    lines = [f"“{sources[0].quote}”[1]{label}下列有：" if children else f"“{sources[0].quote}”[1]{label}各段要点："]
+    missing = bool(asked) and asked > len(items)  # 第（十一）项 of ten: what it has, not an answer
+    lines = [f"“{sources[0].quote}”[1]{label}下没有问题所问的那一项，它列有：" if missing
+             else f"“{sources[0].quote}”[1]{label}下列有：" if children else f"“{sources[0].quote}”[1]{label}各段要点："]
     for span, section in items[:OUTLINE_ITEMS]:
         sources.append(_span(doc, span, "该章节下的条目", section))
         lines.append(f"· {sources[-1].quote}[{len(sources)}]")
@@ -301,7 +307,22 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
         return Answer(question=query.text, text="规划中未找到该章节下的内容。", found=False, intent="outline")
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
-    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="outline")
+    return Answer(question=query.text, text=text, found=not missing, sources=tuple(sources), intent="outline")
+
+
+_ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")
+
+
+def _item_asked(question: str) -> int:
+    """The ordinal of the item the question asks about (第（十一）项, 第3条), 0 when none."""
+    if not (m := _ITEM_ORDINAL.search(squash(question))):
+        return 0
+    import cn2an
+
+    try:
+        return int(m.group(1)) if m.group(1).isdigit() else int(cn2an.cn2an(m.group(1), "smart"))
+    except ValueError:
+        return 0
 
 
 def _item_span(text: str, child: Block, paragraphs: list[Block]) -> tuple[int, int]:

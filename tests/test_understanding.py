@@ -19,6 +19,7 @@ QUESTIONS = {
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
+    "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容"],
     "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
     "year": ["天然气在2020年的能源消费里占多少"],
     "items": ["塔城的“两群三带”产业布局具体指什么"],
@@ -124,6 +125,16 @@ def test_a_year_the_table_lacks_is_said_to_be_missing(ask, question):
     answer = ask(question)
     assert not answer.found and "没有问题所问的年份" in answer.text
     assert "489.6" not in answer.text and "13.5" not in answer.text  # no cells shown as if they answered
+
+
+@pytest.mark.slow
+def test_an_item_asked_by_its_number_is_that_item_or_said_to_be_missing(ask):
+    missing = ask(QUESTIONS["item_premise"][0])  # 保障措施 has fewer items
+    assert not missing.found and missing.intent == "outline" and "没有问题所问的那一项" in missing.text
+    assert any("强化监督考核" in s.quote for s in missing.sources)  # what it has, each cited
+    second = ask(QUESTIONS["item_premise"][1])
+    assert second.found and "通用设备节能改造工程" in second.sources[0].quote  # (二): its box's items
+    assert "锅炉节能改造" in second.text
 
 
 @pytest.mark.slow
