@@ -248,10 +248,17 @@ class HomophoneCorrector:
         character of a fuzzy sound (改照 → 改造) only when none of the exact sound does."""
         sound = _sound(chars[i])
         best = self._best_of(chars, i, known_length, self.by_sound.get(sound, ()))
+        if not best and self.printed and known_length and not self._plan_word_at(chars, i, known_length):
+            # 推进路经: 路经 is a word, but no plan's; 路径 is one, and printed there (进路径)
+            best = self._best_of(chars, i, known_length - 1, self.by_sound.get(sound, ()), printed_beside=True)
         if not best and self.fuzzy and self.printed:
             best = self._best_of(chars, i, known_length, self.by_fuzzy_sound.get(self.fuzzy.key(sound), ()),
                                  printed_beside=True)
         return best
+
+    def _plan_word_at(self, chars: list[str], i: int, length: int) -> bool:
+        """A word of the plans, `length` characters long, holds position i."""
+        return any("".join(chars[s:e]) in self.plan_words for s, e in self._spans(chars, i) if e - s == length)
 
     def _best_of(self, chars: list[str], i: int, known_length: int, candidates,
                  printed_beside: bool = False) -> str:

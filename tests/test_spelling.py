@@ -92,3 +92,11 @@ def test_fuzzy_sounds_read_a_syllable_as_the_spelling_it_is_confused_with():
     assert fuzzy.key("xing") == fuzzy.key("xin")
     assert fuzzy.key("zhang") == fuzzy.key("zan")
     assert fuzzy.key("ti") == "ti"
+
+
+def test_a_typo_that_is_a_word_but_no_plans_is_put_right_where_the_plans_print_the_right_one():
+    text = "明确新能源项目建设推进路径。坚决遏制高耗能项目盲目发展。"
+    corrector = HomophoneCorrector({"路径": 3, "遏制": 4}, Segmenter(), printed=_printed(text))
+    assert corrector.correct("项目建设推进路经有几条") == "项目建设推进路径有几条"  # 路经 is a word, no plan's
+    assert corrector.correct("坚决扼制哪些项目") == "坚决遏制哪些项目"
+    assert corrector.correct("路经哪些县") == "路经哪些县"  # nothing the plans print around it
