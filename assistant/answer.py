@@ -637,7 +637,8 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
         return Answer(question=query.text, text=f"规划中未找到{scope}的量化目标。", found=False,
                       intent=query.intent)
     named = (query.department, query.sector, *(sectors.sectors_of_department(query.department) if query.department else ()))
-    targets = by_question(targets, query.search, named)
+    titles = tuple(documents[d].meta.title for d in dict.fromkeys(t.doc_id for t in targets))
+    targets = by_question(targets, query.search, named + titles)
     sources: list[Source] = []
     lines = []
     by_doc = registry if isinstance(registry, dict) else targets_by_doc(registry or [])
@@ -763,11 +764,12 @@ def describe(target) -> str:
 def by_question(targets: list, question: str, named: tuple[str, ...] = ()) -> list:
     """The whole list, the targets the question's own words name first (“…出行和运输方面的目标”:
     those on 出行 and 运输), by shared character pairs; the sector or department that chose
-    the list (`named`) is no such word. Ties keep the registry's order."""
+    the list, and the plans' titles (`named`: 节能 of a 节能规划 is what every target is
+    about) are no such words. Ties keep the registry's order."""
     question = squash(question)
     for name in sorted(filter(None, named), key=len, reverse=True):
         question = question.replace(name, " ")
-    asked = set(bigrams(question))
+    asked = set(bigrams(question)) - {b for name in named if name for b in bigrams(squash(name))}
     return sorted(targets, key=lambda t: -len(asked & set(bigrams(squash(t.indicator + plan_wording(t))))))
 
 

@@ -176,3 +176,19 @@ def test_a_quantity_in_words_counts_as_stated_and_which_is_no_how_much():
     assert _states_quantity("建设一至两个近零能耗建筑项目") and _states_quantity("培育三家龙头企业")
     assert _states_quantity("降低 16%") and not _states_quantity("到 2025 年，全面推进")
     assert HOW_MUCH.search("要建几个项目") and not HOW_MUCH.search("依托哪几个地方的资源")
+
+
+def test_targets_named_by_the_question_come_first_but_not_by_the_plans_title_words():
+    from assistant.answer import by_question
+    from assistant.types import Target
+
+    def target(indicator, quote):
+        return Target(indicator=indicator, value="2", unit="万吨标准煤", comparator="", year="", sector="工业",
+                      section_path=("四、重点工程",), quote=quote, doc_id="d", start=0, end=1)
+
+    boiler = target("锅炉节能改造节能量", "累计实现节能量2万吨标准煤")
+    industry = target("规上工业单位增加值能耗", "规上工业单位增加值能耗比 2020 年降低 2")
+    title = "塔城地区“十四五”节能规划（2021-2025年）"
+    ordered = by_question([industry, boiler], "工信局负责的工业节能目标有哪些", ("工信局", "工业", title))
+    assert ordered == [industry, boiler]  # 节能 is what the whole 节能规划 is about: no word of the question
+    assert by_question([industry, boiler], "锅炉改造要省多少", ("工业", title)) == [boiler, industry]
