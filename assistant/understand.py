@@ -453,7 +453,8 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
 
 _COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|有啥不同|有什么不同|区别")
 _CLAUSE_SPLIT = re.compile(r"[，,；;]")
-_AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
+# not after another 和: in “托里县和和布克赛尔县” the second begins a name
+_AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
 _SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
@@ -483,7 +484,7 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     a subject borrows the first part's."""
     parts = _asking_clauses([p for p in _CLAUSE_SPLIT.split(question) if p.strip()])
     if len(parts) == 1 and _COMPARE.search(question):
-        return _and_parts(question)
+        return _and_parts(question, segmenter)
     if len(parts) < 2:
         return [question]
     subject = _maximal(segmenter.query_words(parts[0]))
@@ -506,7 +507,7 @@ def _shared_ask(last: str) -> str:
     return last[found.start():] if found and found.start() > 0 else ""
 
 
-def _and_parts(question: str) -> list[str]:
+def _and_parts(question: str, segmenter: Segmenter) -> list[str]:
     """“…规上工业能耗和用水分别要降多少”: one part per thing joined by 和, each with the
     clauses before it and the shared ask after the last thing (分别要降多少)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(question) if c.strip()]
@@ -517,7 +518,20 @@ def _and_parts(question: str) -> list[str]:
     before = "".join(c + "，" for c in clauses[:joined])
     after = "".join("，" + c for c in clauses[joined + 1:])  # “A和B，2025年目标哪个高”: the ask is its own clause
     ask = _shared_ask(things[-1])
-    return [before + thing + (ask if i < len(things) - 1 else "") + after for i, thing in enumerate(things)]
+    return [before + thing + (_shared_tail(thing, things[-1], ask, segmenter) + ask if i < len(things) - 1 else "")
+            + after for i, thing in enumerate(things)]
+
+
+def _shared_tail(thing: str, last: str, ask: str, segmenter: Segmenter) -> str:
+    """What the last thing adds after a name of the same kind as `thing`, when `thing` is one
+    word (“托里县和和布克赛尔县储能电站装机容量”: 县 ends both names, 储能电站装机容量 is asked
+    of each); none when the last thing is only such a name (“锅炉改造和照明改造”) or holds none
+    (“能耗和用水”), or `thing` is more than a name (“…改造面积和绿色建筑面积占比”)."""
+    if len(_maximal(segmenter.query_words(thing))) != 1:
+        return ""
+    body = last[:len(last) - len(ask)] if ask else last
+    at = body.find(thing[-1]) if thing else -1
+    return body[at + 1:] if 0 <= at < len(body) - 1 else ""
 
 
 def _maximal(words: list[str]) -> list[str]:

@@ -38,3 +38,10 @@ def test_things_compared_each_get_the_ask_that_follows_them(segmenter):
     assert split_parts("锅炉改造和照明改造哪个节能量大", segmenter) == ["锅炉改造哪个节能量大", "照明改造哪个节能量大"]
     high = split_parts("公共建筑能效提升改造面积和绿色建筑面积占比，2025年目标各是多少", segmenter)
     assert high == ["公共建筑能效提升改造面积，2025年目标各是多少", "绿色建筑面积占比，2025年目标各是多少"]
+
+
+def test_things_joined_by_and_share_what_the_last_adds_after_a_name_of_the_same_kind(segmenter):
+    assert split_parts("阿勒泰县和和静县光伏电站装机容量分别多大", segmenter) == [
+        "阿勒泰县光伏电站装机容量分别多大", "和静县光伏电站装机容量分别多大"]  # 和静县 begins with 和
+    assert split_parts("沙湾市和乌苏市的天然气管网分别建多长", segmenter) == [
+        "沙湾市的天然气管网分别建多长", "乌苏市的天然气管网分别建多长"]
