@@ -406,7 +406,8 @@ class Assistant:
         if named and asks_assignment(question):
             return self._named_department(live, query, named, plans)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
-        if live.ask_cues.asks_outline(question) and (subject := outline_subject(question, parsed, live.ask_cues,
+        heading_words = live.sectors.without_departments(question)  # a department is no heading
+        if live.ask_cues.asks_outline(question) and (subject := outline_subject(heading_words, parsed, live.ask_cues,
                                                                                 live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         cells = table_lookup(question, parsed, live.ask_cues, live.lookup)
@@ -428,7 +429,7 @@ class Assistant:
             if answer.found or answer.sources:  # no such row: the text may still say
                 return answer
         scope = find_scope(question, parsed, live.lookup)
-        if scope is None and (subject := outline_subject(question, parsed, live.ask_cues, live.lookup)):
+        if scope is None and (subject := outline_subject(heading_words, parsed, live.ask_cues, live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         if scope is None:
             parts = split_parts(query.search, live.segmenter)

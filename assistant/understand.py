@@ -60,6 +60,15 @@ class SectorMap:
         names = [d for spec in self.sectors.values() for d in spec.get("departments", [])]
         return list(dict.fromkeys(names))
 
+    def without_departments(self, question: str) -> str:
+        """The question without the department names it holds (full or alias, longest
+        first): what is left can name a heading (发展改革委…目标 names no 发展目标)."""
+        names = {n for spec in self.sectors.values()
+                 for n in (*spec.get("departments", []), *spec.get("department_aliases", [])) if n}
+        for name in sorted(names, key=len, reverse=True):
+            question = question.replace(name, " ")
+        return question
+
     def sectors_of_department(self, department: str) -> list[str]:
         return [name for name, spec in self.sectors.items()
                 if department in spec.get("departments", [])]
