@@ -35,6 +35,8 @@ _ASCII_DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"[\d.%％]+")  # a value or a year, not a term such as PM2.5 or CO2
 _PREMISE_NUMBER = re.compile(r"(?!(?:19|20)\d{2}$)\d+(?:\.\d+)?%?")  # 3.76, 50%: not a year
 AMOUNT_ASK = re.compile(r"多少|几家|百分之|多大|多高")  # amounts (not 分别是啥, which asks names)
+# 哪两个, 哪三项: the count of a “which” ask is how many the answer names, no word it must hold
+_WHICH_COUNT = re.compile(r"(?<=哪)[一二两三四五六七八九十]+(?=[个项条类种家点块部])")
 HOW_MUCH = re.compile(r"多少|(?<!哪)几[家个项条年%％]|百分之几|多大|多高|多低")  # 哪几个 asks which
 _YEAR_NUMBER = re.compile(r"(?<!\d)20\d{2}(?=\s*年)")
 SENTENCES_PER_HIT = 12
@@ -489,6 +491,7 @@ class Composer:
         question states (3.76, 50) is a premise, checked against the quotes (PREMISE_MISMATCH),
         not a word the evidence must share; a year is weighed (and checked as year_held)."""
         idf, unseen = self.stats.idf, self.stats.unseen_idf()
+        question = _WHICH_COUNT.sub("", question)
         tokens = [t for t in self.segmenter.query_tokens(question) if t not in self.plan_words
                   and not _PREMISE_NUMBER.fullmatch(t.lstrip(BIGRAM_MARK))]
         unknown = {t for t in tokens if not t.startswith(BIGRAM_MARK) and t not in idf}

@@ -192,3 +192,10 @@ def test_targets_named_by_the_question_come_first_but_not_by_the_plans_title_wor
     ordered = by_question([industry, boiler], "工信局负责的工业节能目标有哪些", ("工信局", "工业", title))
     assert ordered == [industry, boiler]  # 节能 is what the whole 节能规划 is about: no word of the question
     assert by_question([industry, boiler], "锅炉改造要省多少", ("工业", title)) == [boiler, industry]
+
+
+def test_the_count_of_a_which_ask_is_no_word_the_evidence_must_hold(real_assistant):
+    weights = real_assistant.composer._weights("农业这块要开展哪三项试点")
+    assert not any("三项" in t for t in weights)  # 哪三项 asks which three: the sentence lists them
+    assert "试点" in weights
+    assert any("三项" in t for t in real_assistant.composer._weights("开展三项试点的内容是什么"))
