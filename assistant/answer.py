@@ -167,7 +167,7 @@ class Composer:
                 marks.append(_cite(sources, header))
             where = "" if scope is not None else _where(e.hit.chunk.section)
             label = plan_label(self.documents[e.hit.chunk.doc_id], len(self.documents))
-            lines.append(f"· {e.quote}" + "".join(f"[{m}]" for m in marks) + where + label)
+            lines.append(f"· {self._reading(e)}" + "".join(f"[{m}]" for m in marks) + where + label)
         head = "规划原文如下："
         if query.numbers and not any(number_occurs(n, " ".join(s.quote for s in sources))
                                      for n in query.numbers):
@@ -238,9 +238,12 @@ class Composer:
         sources: list[Source] = []
         lines = []
         for e in self._choose(ranked, RELATED_SENTENCES):
-            mark = _cite(sources, self._source(e))
+            marks = [_cite(sources, self._source(e))]
+            if header := self._header_of(e.hit.chunk):
+                marks.append(_cite(sources, header))
             label = plan_label(self.documents[e.hit.chunk.doc_id], len(self.documents))
-            lines.append(f"· {e.quote}[{mark}]{_where(e.hit.chunk.section)}{label}")
+            lines.append(f"· {self._reading(e)}" + "".join(f"[{m}]" for m in marks)
+                         + f"{_where(e.hit.chunk.section)}{label}")
         text = "\n".join([RELATED_HEAD, *lines])
         check_numbers(text, [s.quote for s in sources])
         return Answer(question=query.text, text=text, found=False, sources=tuple(sources), intent=query.intent,
@@ -355,6 +358,26 @@ class Composer:
             out[doc_id] = ([b.start for b in blocks], blocks)
         return out
 
+    def _reading(self, e: Evidence) -> str:
+        """How a quoted sentence is shown: as it stands; a table row with each value read
+        with its column and unit (“规模以上工业增加值能耗累计降幅：16%（2025 年目标值）”, not
+        “… % 16”), the row and its header cited beside it."""
+        chunk = e.hit.chunk
+        header = self.table_headers.get((chunk.doc_id, chunk.section_path)) if chunk.kind == "table_row" else None
+        row = self._block_at(chunk) if header is not None else None
+        if row is None or not row.cells or not header.cells:
+            return e.quote
+        from .structure import row_cells
+
+        cells = row_cells(header.cells, row.cells)
+        return f"{row.cells[0]}：{'；'.join(cells)}" if cells else e.quote
+
+    def _block_at(self, chunk) -> Block | None:
+        """The paragraph or row block a chunk was cut from."""
+        starts, blocks = self._paragraph_blocks[chunk.doc_id]
+        at = bisect.bisect_right(starts, chunk.start) - 1
+        return blocks[at] if at >= 0 and blocks[at].start <= chunk.start < blocks[at].end else None
+
     def _header_of(self, chunk) -> Source | None:
         """A table row's header line: it names the columns (years, units) the row's numbers fill."""
         if chunk.kind != "table_row":
@@ -426,9 +449,7 @@ class Composer:
         """The whole paragraph (or row) a chunk was cut from, with its context, as compared."""
         if chunk.id not in self._paragraphs:
             text = self.documents[chunk.doc_id].text
-            starts, blocks = self._paragraph_blocks[chunk.doc_id]
-            at = bisect.bisect_right(starts, chunk.start) - 1
-            block = blocks[at] if at >= 0 and blocks[at].start <= chunk.start < blocks[at].end else None
+            block = self._block_at(chunk)
             span = text[block.start:block.end] if block else chunk.text
             self._paragraphs[chunk.id] = self.segmenter.canonical(squash(f"{chunk.context}{span}")).lower()
         return self._paragraphs[chunk.id]

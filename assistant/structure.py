@@ -521,16 +521,7 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
         text = f"{name}{label}中没有问题所问的{what}。表头为：{header.quote}[1]；表中的项目有：{rows}。"
         check_numbers(text, [s.quote for s in sources] + [collapse(doc.text[r.start:r.end]) for r in table.rows])
         return Answer(question=query.text, text=text, found=False, sources=tuple(sources), intent="table")
-    lines = [f"{name}{label}中对应的数值："]
-    names = table.header.cells
-    unit_at = next((i for i, h in enumerate(names) if i and "单位" in h), None)
-    columns = [i for i in (ask.columns or range(1, len(names))) if i != unit_at]
-    rows = []
-    for row in ask.rows:
-        unit = row.cells[unit_at] if unit_at is not None and unit_at < len(row.cells) else ""
-        cells = [_cell(names[i], row.cells[i], unit) for i in columns if i < len(row.cells) and row.cells[i]]
-        if cells:
-            rows.append((row, cells))
+    rows = [(row, cells) for row in ask.rows if (cells := row_cells(table.header.cells, row.cells, ask.columns))]
     sources = [_span(doc, (row.start, row.end), "表中的一行", row.section_path) for row, _ in rows] + sources
     header_mark = len(rows) + 1
     name = name.replace("[2]", f"[{header_mark + 1}]")
@@ -544,6 +535,15 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
+
+
+def row_cells(names: tuple[str, ...], cells: tuple[str, ...], columns: tuple[int, ...] = ()) -> list[str]:
+    """A table row's value cells, each read with its column's name and the row's unit
+    (“2016：74.1”, “16%（2025 年目标值）”): the columns asked, or all."""
+    unit_at = next((i for i, h in enumerate(names) if i and "单位" in h), None)
+    unit = cells[unit_at] if unit_at is not None and unit_at < len(cells) else ""
+    return [_cell(names[i], cells[i], unit) for i in (columns or range(1, len(names)))
+            if i != unit_at and i < len(cells) and cells[i]]
 
 
 def _cell(column: str, value: str, unit: str) -> str:
