@@ -35,6 +35,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
 _TABLE_REF = re.compile(r"表\s*(\d+)")
 ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
+CAPTION_MATCH = 0.4  # share of a table title's character pairs that names the table
 TITLE_SENTENCE = 16
 FEW_PARAGRAPHS = 2  # a section of so few paragraphs is outlined sentence by sentence  # a first sentence this short is an item's title
 SPECIFIC_ROW = 6  # a row label this long names one indicator; a short one (煤炭) names a topic
@@ -107,10 +108,12 @@ class AskCues:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"问法提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
 
-    def kind_held(self, question: str, evidence: str) -> tuple[bool, bool]:
-        """(the question asks for a kind of answer, the evidence states every kind it asks)."""
+    def kind_held(self, question: str, evidence: str, named_units: bool = True) -> tuple[bool, bool]:
+        """(the question asks for a kind of answer, the evidence states every kind it asks).
+        Without `named_units`, a unit the question names (多少亿千瓦时) is not checked: a
+        table states it once, in its caption or header, not beside each number."""
         q = squash(question)
-        asked = [k for k in self.kinds if k.is_asked(q)]
+        asked = [k for k in self.kinds if k.is_asked(q) and (named_units or not k.unit_after_amount)]
         return bool(asked), all(k.held(q, evidence) for k in asked)
 
     def doc_field(self, question: str) -> str:
@@ -391,7 +394,8 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     best = None
     tables = lookup.tables_for(q, parsed) if lookup is not None else tables_of(parsed)
     for table in tables:
-        named = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
+        numbered = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
+        named = numbered or _caption_named(q, table.header.context)  # by its title: its cells, never a premise
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
         if not (named or rows) or (not named and other_period(q, squash(table.header.context))):
             continue
@@ -400,14 +404,54 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
                         or any(y in table.header.cells[i] for y in asked_years))
         if rows and not columns and not asked_years and (named or max(len(r.cells[0]) for r in rows) >= SPECIFIC_ROW):
             columns = tuple(values)  # “交通行业单位增加值能耗下降率目标是多少”: the row's values
-        missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells)) if named else ()
-        subject = _row_subject(q, table, cues) if named and not rows else ""
+        missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells)) if numbered else ()
+        subject = _row_subject(q, table, cues) if numbered and not rows else ""
         if not (columns or missing or subject) or (not named and len(asked_years) > len(columns)):
             continue  # a year the table lacks, in a question that does not name it: the text may say
         score = (named, len(rows), len(columns))
         if best is None or score > best[0]:
             best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows)))
+    if best and not _states_kind_asked(q, best[1], cues):
+        return None  # 每平方米补贴多少钱 of a row in 万平方米: the table does not say
     return best[1] if best else None
+
+
+def _states_kind_asked(q: str, ask: TableAsk, cues: AskCues) -> bool:
+    """The cells asked (with the header) state the kind of answer the question asks for
+    (a sum of money, a year), when it asks for one."""
+    shown = " ".join([ask.table.header.context, *ask.table.header.cells,
+                      *(" ".join(r.cells) for r in ask.rows)])
+    asked, held = cues.kind_held(q, shown, named_units=False)
+    return held or not asked
+
+
+def _caption_title(caption: str) -> str:
+    """A table caption without its number, the years of its span and its units in brackets
+    (表1 塔城地区2015-2019年分能源品种消费情况表（万吨标准煤…） → 塔城地区分能源品种消费情况表)."""
+    title = re.sub(r"[（(][^）)]*[）)]", "", _TABLE_NUMBER.sub("", squash(caption)))
+    return re.sub(r"(?:19|20)\d{2}\s*(?:[-—~至到]\s*(?:19|20)\d{2})?\s*年?", "", title)
+
+
+def _without_runs_of(text: str, source: str) -> str:
+    """`text` without every run of two or more characters that `source` also holds."""
+    out, i = [], 0
+    while i < len(text):
+        j = i + 2
+        while j <= len(text) and text[i:j] in source:
+            j += 1
+        if j - 1 - i >= 2:
+            i = j - 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _caption_named(q: str, caption: str) -> bool:
+    """The question names a table by (most of) its title and says it asks of a table
+    (分品种消费情况表里…, 十四五节能目标表里…)."""
+    pairs = set(bigrams(_caption_title(caption)))
+    return "表" in q and bool(pairs) and len(pairs & set(bigrams(q))) / len(pairs) >= CAPTION_MATCH
 
 
 class Lookup:
@@ -447,6 +491,8 @@ class Lookup:
                 if row.cells:
                     for pair in set(bigrams(row.cells[0])):
                         self.row_pairs.setdefault(pair, set()).add(i)
+            for pair in set(bigrams(_caption_title(table.header.context))):
+                self.row_pairs.setdefault(pair, set()).add(i)  # a table named by its title
 
     def headings_sharing(self, pairs: set[str], parsed: dict) -> list[tuple[str, Block]]:
         found = sorted({i for pair in pairs for i in self.heading_pairs.get(pair, ())})
@@ -473,6 +519,7 @@ def _row_subject(q: str, table: Table, cues: AskCues) -> str:
     rest = _TABLE_REF.sub("", q)
     for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words), key=len, reverse=True):
         rest = rest.replace(squash(word), "")
+    rest = _without_runs_of(rest, _caption_title(table.header.context))  # 十四五节能目标表里: the table's name
     rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
     return rest if len(rest) >= 2 else ""
 

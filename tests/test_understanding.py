@@ -17,7 +17,8 @@ QUESTIONS = {
     "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点"],
-    "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字"],
+    "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
+    "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容"],
@@ -110,6 +111,16 @@ def test_table_cells_across_a_row_and_down_a_column(ask):
     assert column.intent == "table"
     for value in ("429.8", "96", "73.3", "47.7/10.9", "60.47"):
         assert value in column.text
+    by_title = ask(QUESTIONS["table"][2])  # named by its title, not 表1
+    assert by_title.found and by_title.intent == "table"
+    for value in ("453.9", "141.3", "74.1", "29.1/7.6", "34.54"):
+        assert value in by_title.text
+
+
+@pytest.mark.slow
+def test_a_table_does_not_answer_a_kind_of_answer_its_cells_do_not_state(ask):
+    money = ask(QUESTIONS["table_kind"][0])  # a row in 万平方米 states no sum of money
+    assert not money.found and money.intent != "table"
 
 
 @pytest.mark.slow
