@@ -461,7 +461,8 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
 
 
 _COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|有啥不同|有什么不同|区别")
-_CLAUSE_SPLIT = re.compile(r"[，,；;]")
+_CLAUSE_SPLIT = re.compile(r"[，,；;？?！!。]")
+_CLAUSE = re.compile(r"[^，,；;？?！!。]+[？?]?")  # a clause, with the question mark that ends it: it asks
 # not after another 和: in “托里县和和布克赛尔县” the second begins a name
 _AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
@@ -491,7 +492,7 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     """A question that asks for two things at once (“…绿色出行分担率和公交占比分别是多少”,
     “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
     a subject borrows the first part's."""
-    parts = _asking_clauses([p for p in _CLAUSE_SPLIT.split(question) if p.strip()])
+    parts = _asking_clauses([c for c in _CLAUSE.findall(question) if c.strip("？? ")])
     if len(parts) == 1 and _COMPARE.search(question):
         return _and_parts(question, segmenter)
     if len(parts) < 2:

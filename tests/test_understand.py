@@ -45,3 +45,11 @@ def test_things_joined_by_and_share_what_the_last_adds_after_a_name_of_the_same_
         "阿勒泰县光伏电站装机容量分别多大", "和静县光伏电站装机容量分别多大"]  # 和静县 begins with 和
     assert split_parts("沙湾市和乌苏市的天然气管网分别建多长", segmenter) == [
         "沙湾市的天然气管网分别建多长", "乌苏市的天然气管网分别建多长"]
+
+
+def test_a_question_mark_mid_question_ends_one_ask(segmenter):
+    assert split_parts("城区绿色出行分担率要到多少？公交车应用比例呢？", segmenter) == [
+        "城区绿色出行分担率要到多少？", "公交车应用比例呢？"]
+    assert split_parts("城区绿色出行分担率？公共机构人均能耗？", segmenter) == [
+        "城区绿色出行分担率？", "公共机构人均能耗？"]  # each asks by its question mark alone
+    assert split_parts("城区绿色出行分担率要到多少？", segmenter) == ["城区绿色出行分担率要到多少？"]
