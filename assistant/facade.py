@@ -420,8 +420,8 @@ class Assistant:
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
             return compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)
-        if field := live.ask_cues.doc_field(question):
-            return answer_doc_fact(query, field, parsed)
+        if fields := live.ask_cues.doc_fields_asked(question):
+            return answer_doc_fact(query, fields, parsed)
         if cells:
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found and not REFERENCE.search(question):  # the text may say more (涨了 44%)

@@ -116,9 +116,10 @@ class AskCues:
         asked = [k for k in self.kinds if k.is_asked(q) and (named_units or not k.unit_after_amount)]
         return bool(asked), all(k.held(q, evidence) for k in asked)
 
-    def doc_field(self, question: str) -> str:
+    def doc_fields_asked(self, question: str) -> tuple[str, ...]:
+        """Every document fact the question asks (文号 and 印发单位 in one question)."""
         q = squash(question)
-        return next((field for field, cues in self.doc_fields.items() if any(cue_in(c, q) for c in cues)), "")
+        return tuple(field for field, cues in self.doc_fields.items() if any(cue_in(c, q) for c in cues))
 
     @property
     def outline_words(self) -> list[str]:
@@ -144,22 +145,26 @@ def cue_in(cue: str, q: str) -> bool:
 
 # ---- document facts ---------------------------------------------------------------------
 
-def answer_doc_fact(query: Query, field: str, parsed: dict[str, ParsedDocument]) -> Answer:
-    """The front-matter line that states the asked field, for every plan in scope."""
+def answer_doc_fact(query: Query, fields: str | tuple[str, ...], parsed: dict[str, ParsedDocument]) -> Answer:
+    """The front-matter line that states each asked field (哪个部门发的，文号是多少: the
+    issuer and the number), for every plan in scope."""
+    fields = (fields,) if isinstance(fields, str) else fields
     sources: list[Source] = []
     lines = []
-    for p in parsed.values():
-        doc = p.document
-        span = field_span(p, field)
-        label = f"《{plan_label(doc, 2)[1:-1]}》" if len(parsed) > 1 else "规划"
-        if span is None:
-            lines.append(f"· {label}正文前未写明{FIELD_NAMES[field]}。")
-            continue
-        source = _span(doc, span, f"文件的{FIELD_NAMES[field]}")
-        sources.append(source)
-        lines.append(f"· {label}的{FIELD_NAMES[field]}：{source.quote}[{len(sources)}]")
+    for field in fields:
+        for p in parsed.values():
+            doc = p.document
+            span = field_span(p, field)
+            label = f"《{plan_label(doc, 2)[1:-1]}》" if len(parsed) > 1 else "规划"
+            if span is None:
+                lines.append(f"· {label}正文前未写明{FIELD_NAMES[field]}。")
+                continue
+            source = _span(doc, span, f"文件的{FIELD_NAMES[field]}")
+            sources.append(source)
+            lines.append(f"· {label}的{FIELD_NAMES[field]}：{source.quote}[{len(sources)}]")
     if not sources:
-        return Answer(question=query.text, text=f"规划中未找到{FIELD_NAMES[field]}。", found=False, intent="doc_fact")
+        names = "、".join(FIELD_NAMES[f] for f in fields)
+        return Answer(question=query.text, text=f"规划中未找到{names}。", found=False, intent="doc_fact")
     text = "\n".join(["规划原文如下：", *lines])
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="doc_fact")

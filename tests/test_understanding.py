@@ -19,7 +19,8 @@ QUESTIONS = {
     "not_outline": ["哪些园区要建设循环化改造示范试点"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
-    "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的"],
+    "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
+                 "规划是哪个单位印发的，发文字号又是什么"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容"],
     "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
@@ -129,6 +130,8 @@ def test_document_facts_come_from_the_front_matter(ask):
     assert "发展和改革委员会" in ask(QUESTIONS["doc_fact"][1]).text
     assert "各工业园区管委会" in ask(QUESTIONS["doc_fact"][2]).text
     assert "已经行署同意" in ask(QUESTIONS["doc_fact"][3]).text
+    both = ask(QUESTIONS["doc_fact"][4]).text  # two facts asked at once: both
+    assert "塔地发改基础〔2023〕17号" in both and "发展和改革委员会" in both
 
 
 @pytest.mark.slow
