@@ -460,7 +460,8 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
     return best
 
 
-_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|有啥不同|有什么不同|区别")
+_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|(?:哪个|谁).{0,14}?更(?:大|高|多|少|低)"
+                      r"|有啥不同|有什么不同|区别")
 _CLAUSE_SPLIT = re.compile(r"[，,；;？?！!。]")
 _CLAUSE = re.compile(r"[^，,；;？?！!。]+[？?]?")  # a clause, with the question mark that ends it: it asks
 # not after another 和: in “托里县和和布克赛尔县” the second begins a name

@@ -53,3 +53,8 @@ def test_a_question_mark_mid_question_ends_one_ask(segmenter):
     assert split_parts("城区绿色出行分担率？公共机构人均能耗？", segmenter) == [
         "城区绿色出行分担率？", "公共机构人均能耗？"]  # each asks by its question mark alone
     assert split_parts("城区绿色出行分担率要到多少？", segmenter) == ["城区绿色出行分担率要到多少？"]
+
+
+def test_a_compare_by_which_is_larger_splits_even_with_words_between(segmenter):
+    assert split_parts("电机改造和照明改造，哪个规划的累计节能量更大", segmenter) == [
+        "电机改造，哪个规划的累计节能量更大", "照明改造，哪个规划的累计节能量更大"]
