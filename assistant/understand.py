@@ -463,6 +463,7 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
 _COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|(?:哪个|谁).{0,14}?更(?:大|高|多|少|低)"
                       r"|有啥不同|有什么不同|区别")
 _CLAUSE_SPLIT = re.compile(r"[，,；;？?！!。]")
+_AMOUNT_ASK = re.compile(r"多少|(?<!哪)几[家个项条%％]|多大|多高")
 _CLAUSE = re.compile(r"[^，,；;？?！!。]+[？?]?")  # a clause, with the question mark that ends it: it asks
 # not after another 和: in “托里县和和布克赛尔县” the second begins a name
 _AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
@@ -494,8 +495,8 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
     a subject borrows the first part's."""
     parts = _asking_clauses([c for c in _CLAUSE.findall(question) if c.strip("？? ")])
-    if len(parts) == 1 and _COMPARE.search(question):
-        return _and_parts(question, segmenter)
+    if len(parts) == 1 and (_COMPARE.search(question) or _AMOUNT_ASK.search(question)):
+        return _and_parts(question, segmenter)  # “A和B要达到多少”: the amount of each
     if len(parts) < 2:
         return [question]
     subject = _maximal(segmenter.query_words(parts[0]))

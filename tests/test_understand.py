@@ -58,3 +58,8 @@ def test_a_question_mark_mid_question_ends_one_ask(segmenter):
 def test_a_compare_by_which_is_larger_splits_even_with_words_between(segmenter):
     assert split_parts("电机改造和照明改造，哪个规划的累计节能量更大", segmenter) == [
         "电机改造，哪个规划的累计节能量更大", "照明改造，哪个规划的累计节能量更大"]
+
+
+def test_an_amount_asked_of_two_things_joined_by_and_is_asked_of_each(segmenter):
+    assert split_parts("新建停车场充电桩比例和节水器具普及率要达到多少", segmenter) == [
+        "新建停车场充电桩比例要达到多少", "节水器具普及率要达到多少"]
