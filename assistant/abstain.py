@@ -87,6 +87,8 @@ class AbstentionModel:
         if features.how_much and features.unknown_words:
             return probability, NOT_FOUND
         state = self.state(probability)
+        if state == ANSWERED and features.kind_asked and not features.kind_held:
+            state = RELATED  # 哪年投产, 补贴多少钱: the best sentence states no year, no sum: it only relates
         if state == NOT_FOUND and features.focus_in_sentence == 1.0 and features.has_answering and not features.unknown_words:
             state = RELATED  # not found to answer, but the best sentence holds every specific word asked: shown as related
         return probability, state

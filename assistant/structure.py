@@ -74,7 +74,9 @@ class AnswerKind:
         """The evidence states what the question asks (for a named unit: a number in it)."""
         text = squash(evidence)
         units = (self.asked_unit(question),) if self.unit_after_amount else self.units
-        if any(re.search(rf"(?:\d|[一二两三四五六七八九十百千万])(?:[.．]\d+)?{re.escape(u)}", text) for u in units if u):
+        # a magnitude or a longer unit may stand between (1万吨标准煤 states 标准煤)
+        if any(re.search(rf"(?:\d|[一二两三四五六七八九十百千万])(?:[.．]\d+)?[万亿千百吨]{{0,2}}{re.escape(u)}", text)
+               for u in units if u):
             return True
         return any(w in text for w in self.words)
 

@@ -39,3 +39,27 @@ def test_a_model_fitted_on_another_embedders_similarities_is_not_used(fake_setti
     assert shipped.embedder  # the shipped weights say which dense model they were fitted on
     assistant = Assistant(fake_settings)  # the hash embedder
     assert assistant.abstention is None  # its similarities mean nothing to those weights: the coverage rule decides
+
+
+def test_a_kind_of_answer_asked_that_the_best_sentence_lacks_only_relates():
+    import dataclasses
+
+    rng = random.Random(11)
+    rows = [(_features(n % 3 != 0, rng), n % 3 != 0, f"q{n}") for n in range(60)]
+    model, _ = fit(rows, folds=5)
+    strong = _features(True, rng)
+    assert model.decide(strong)[1] == "answered"
+    no_year = dataclasses.replace(strong, kind_asked=1.0, kind_held=0.0)  # 哪年投产, no year in the sentence
+    assert model.decide(no_year)[1] == "related"
+    assert model.decide(dataclasses.replace(strong, kind_asked=1.0, kind_held=1.0))[1] == "answered"
+
+
+def test_a_unit_asked_is_held_by_a_number_with_a_magnitude_between():
+    from assistant.settings import Settings
+    from assistant.structure import AskCues
+
+    cues = AskCues.load(Settings.load(env={}).corpus_dir / "ask_cues.toml")
+    assert cues.kind_held("照明改造能省下多少标准煤", "累计实现节能量1万吨标准煤") == (True, True)
+    assert cues.kind_held("项目总投资多少", "建设中水回用项目") == (True, False)
+    assert cues.kind_held("政府投资的项目优先用什么方式", "优先采用钢结构")[0] is False  # 政府投资 asks no sum
+    assert cues.kind_held("平台要具备几个特征", "六大特征")[0] is False  # 几个: any count answers
