@@ -214,7 +214,9 @@ class Composer:
         quotes = f"{best.quote} {best.hit.chunk.context}" if best else ""
         unknown = self._unknown_words(query.search)
         sentence = self.segmenter.canonical(squash(quotes)).lower()
-        kind_asked, kind_held = self.ask_cues.kind_held(query.text, best.quote if best else "") \
+        row = best is not None and best.hit.chunk.kind == "table_row"  # its unit is in the caption, once
+        kind_asked, kind_held = self.ask_cues.kind_held(query.text, quotes if row else best.quote if best else "",
+                                                        named_units=not row) \
             if self.ask_cues is not None else (False, True)
         return EvidenceFeatures(
             coverage=ranked[0].coverage if ranked else 0.0,
