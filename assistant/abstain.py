@@ -49,6 +49,11 @@ class EvidenceFeatures:
     def vector(self) -> list[float]:
         return [float(getattr(self, f.name)) for f in fields(self)]
 
+    @property
+    def kind_missing(self) -> bool:
+        """The question asks a kind of answer (哪年, 补贴多少钱) the best sentence does not state."""
+        return bool(self.kind_asked and not self.kind_held)
+
 
 FEATURE_NAMES = tuple(f.name for f in fields(EvidenceFeatures))
 
@@ -87,7 +92,7 @@ class AbstentionModel:
         if features.how_much and features.unknown_words:
             return probability, NOT_FOUND
         state = self.state(probability)
-        if state == ANSWERED and features.kind_asked and not features.kind_held:
+        if state == ANSWERED and features.kind_missing:
             state = RELATED  # 哪年投产, 补贴多少钱: the best sentence states no year, no sum: it only relates
         if state == NOT_FOUND and features.focus_in_sentence == 1.0 and features.has_answering and not features.unknown_words:
             state = RELATED  # not found to answer, but the best sentence holds every specific word asked: shown as related

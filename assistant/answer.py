@@ -139,7 +139,7 @@ class Composer:
                 # inside a 专栏 or 表 the question names there is no retrieval (nor its agreement) for
                 # the fitted decision to weigh: the box answers unless the question names a word no
                 # plan holds (餐厨) or asks a kind of answer (哪年) its best sentence does not state
-                lacking = features.unknown_words or (features.kind_asked and not features.kind_held)
+                lacking = features.unknown_words or features.kind_missing
                 confidence, state = (0.0, NOT_FOUND_STATE) if lacking else (1.0, ANSWERED)
                 features = None  # not a row for fitting the decision either
             else:
@@ -215,8 +215,8 @@ class Composer:
         unknown = self._unknown_words(query.search)
         sentence = self.segmenter.canonical(squash(quotes)).lower()
         row = best is not None and best.hit.chunk.kind == "table_row"  # its unit is in the caption, once
-        kind_asked, kind_held = self.ask_cues.kind_held(query.text, quotes if row else best.quote if best else "",
-                                                        named_units=not row) \
+        kind_text = quotes if row else (best.quote if best else "")
+        kind_asked, kind_held = self.ask_cues.kind_held(query.text, kind_text, named_units=not row) \
             if self.ask_cues is not None else (False, True)
         return EvidenceFeatures(
             coverage=ranked[0].coverage if ranked else 0.0,

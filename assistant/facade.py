@@ -434,9 +434,8 @@ class Assistant:
         if scope is None:
             parts = split_parts(query.search, live.segmenter)
             if len(parts) > 1:
-                return composer.compose_parts(query, [  # a part is held to the years it names itself
-                    (dataclasses.replace(query, search_text=p),
-                     retriever.search(p, docs=plans)) for p in parts])
+                return composer.compose_parts(query, [
+                    (dataclasses.replace(query, search_text=p), retriever.search(p, docs=plans)) for p in parts])
             return composer.compose(query, retriever.search(query.search, docs=plans))
         kind, heading, doc_id = scope
         if heading is None:

@@ -147,10 +147,9 @@ def cue_in(cue: str, q: str) -> bool:
 
 # ---- document facts ---------------------------------------------------------------------
 
-def answer_doc_fact(query: Query, fields: str | tuple[str, ...], parsed: dict[str, ParsedDocument]) -> Answer:
+def answer_doc_fact(query: Query, fields: tuple[str, ...], parsed: dict[str, ParsedDocument]) -> Answer:
     """The front-matter line that states each asked field (哪个部门发的，文号是多少: the
     issuer and the number), for every plan in scope."""
-    fields = (fields,) if isinstance(fields, str) else fields
     sources: list[Source] = []
     lines = []
     for field in fields:
