@@ -154,7 +154,8 @@ class Live:
     def homophones(self) -> HomophoneCorrector:
         grams = self.index.grams
         return HomophoneCorrector(self.index.word_counts, self.segmenter,
-                                  printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load())
+                                  printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load(),
+                                  cue_words=self.ask_cues.vocabulary)
 
     @cached_property
     def years_printed(self) -> frozenset[str]:

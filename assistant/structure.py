@@ -124,6 +124,15 @@ class AskCues:
         return tuple(field for field, cues in self.doc_fields.items() if any(cue_in(c, q) for c in cues))
 
     @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
+        that no plan prints, which a typo (标提) can still be meant for."""
+        cues = [*self.outline, *self.list_words, *self.table_words, *self.contents_words,
+                *(c for cs in self.doc_fields.values() for c in cs),
+                *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
+        return frozenset(alt for cue in cues for part in re.split(r"[+>]", cue) for alt in part.split("|"))
+
+    @property
     def outline_words(self) -> list[str]:
         """Every word the outline cues are made of (for taking them out of a question)."""
         return [alt for cue in self.outline + self.list_words for part in re.split(r"[+>]", cue)

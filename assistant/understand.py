@@ -211,11 +211,14 @@ class HomophoneCorrector:
     document frequency), so nothing is read again from the plan texts."""
 
     def __init__(self, plan_words: dict[str, int], segmenter: Segmenter,
-                 printed: Callable[[str], int] | None = None, fuzzy: FuzzySounds | None = None):
+                 printed: Callable[[str], int] | None = None, fuzzy: FuzzySounds | None = None,
+                 cue_words: frozenset[str] = frozenset()):
         self.segmenter = segmenter
         self.printed = printed
         self.fuzzy = fuzzy
-        self.plan_words = {w: n for w, n in plan_words.items()
+        # the words questions are read by (标题, 文号) count as printed once: no plan need print them
+        words = {**{w: 1 for w in cue_words}, **plan_words}
+        self.plan_words = {w: n for w, n in words.items()
                            if len(w) >= 2 and _CJK_WORD.fullmatch(w) and n >= HOMOPHONE_MIN_PASSAGES}
         self.by_sound: dict[str, set[str]] = {}
         self.by_fuzzy_sound: dict[str, set[str]] = {}

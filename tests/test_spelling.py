@@ -100,3 +100,11 @@ def test_a_typo_that_is_a_word_but_no_plans_is_put_right_where_the_plans_print_t
     assert corrector.correct("项目建设推进路经有几条") == "项目建设推进路径有几条"  # 路经 is a word, no plan's
     assert corrector.correct("坚决扼制哪些项目") == "坚决遏制哪些项目"
     assert corrector.correct("路经哪些县") == "路经哪些县"  # nothing the plans print around it
+
+
+def test_a_typo_of_a_word_questions_are_read_by_is_put_right_though_no_plan_prints_it():
+    # 标题 and 文号 are cue words (corpus/ask_cues.toml), printed by no plan's passages
+    corrector = HomophoneCorrector({"能源": 40}, Segmenter(), cue_words=frozenset({"标题", "文号", "哪个部门"}))
+    assert corrector.correct("这份通知的标提怎么写") == "这份通知的标题怎么写"
+    assert corrector.correct("规划的文好是多少") == "规划的文号是多少"
+    assert HomophoneCorrector({"能源": 40}, Segmenter()).correct("规划的文好是多少") == "规划的文好是多少"
