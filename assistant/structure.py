@@ -24,7 +24,7 @@ from .text import collapse, other_period, squash
 from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Query, Source
 
 OUTLINE_ITEMS = 20
-MATCH_MIN = 0.6  # share of a heading's character pairs the question must hold
+MATCH_MIN = 0.62  # share of a heading's character pairs the question must hold
 MIN_SHARED = 2
 CUE_GAP = 2  # “哪>条”: at most this many characters between the two parts (哪几条, 哪两大类)
 BARE_LIST = 0.8  # “主要任务有哪些”: the question, less list words, is nearly the heading itself
