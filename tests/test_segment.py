@@ -38,3 +38,11 @@ def test_question_tokens_leave_out_pronouns_and_wrong_cuts_but_keep_ordinals_and
     assert "那年" not in segmenter.query_tokens("2020年收官那年能耗增量")
     assert "中期" in segmenter.query_tokens("规划的中期评估在哪一年")  # what such a question turns on
     assert segmenter.query_tokens("那年")  # a question of nothing else keeps its words
+
+
+def test_the_corpus_synonyms_read_everyday_wordings_as_the_plans_word():
+    from .conftest import ROOT
+
+    segmenter = Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
+    assert segmenter.canonical("能耗强度平均每年下降多少") == segmenter.canonical("能耗强度年均下降多少")
+    assert segmenter.canonical("规上工业") == "规模以上工业"

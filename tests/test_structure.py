@@ -48,3 +48,9 @@ def test_the_cue_vocabulary_holds_the_words_of_every_cue_and_alternative():
     assert {"文号", "发文字号", "完整标题", "印发单位", "哪个部门印发"} <= words  # doc facts, whole cues
     assert {"题目", "规划期"} <= words  # alternatives inside “甲|乙+丙”
     assert "+" not in "".join(words) and "|" not in "".join(words)
+
+
+def test_a_spoken_total_is_filler_and_a_file_number_is_the_documents_number():
+    cues = _cues()
+    assert {"一共", "总共"} <= cues.filler  # “一共有多少条” asks what “有多少条” asks
+    assert cues.doc_fields_asked("这份规划的文件编号是多少") == ("number",)
