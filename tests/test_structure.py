@@ -53,4 +53,5 @@ def test_the_cue_vocabulary_holds_the_words_of_every_cue_and_alternative():
 def test_a_spoken_total_is_filler_and_a_file_number_is_the_documents_number():
     cues = _cues()
     assert {"一共", "总共"} <= cues.filler  # “一共有多少条” asks what “有多少条” asks
+    assert {"有没有", "这份"} <= cues.filler  # “这份规划有没有给X安排任务” asks X's tasks
     assert cues.doc_fields_asked("这份规划的文件编号是多少") == ("number",)
