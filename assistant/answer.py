@@ -82,8 +82,12 @@ class Evidence:
 class Composer:
     def __init__(self, documents: dict[str, Document], parsed: dict[str, ParsedDocument], index,
                  segmenter, max_sentences: int, min_coverage: float, cues=None,
-                 abstention: AbstentionModel | None = None, ask_cues=None):
+                 abstention: AbstentionModel | None = None, ask_cues=None,
+                 cue_words: frozenset[str] = frozenset(), departments: frozenset[str] = frozenset()):
         self.documents = documents
+        # words the project's own data files name (从上到下, 工信局): never a word no plan holds
+        self.cue_words = frozenset(c for c in cue_words if len(c) >= 2)
+        self.departments = frozenset(d for d in departments if len(d) >= 2)
         self.abstention = abstention
         self.ask_cues = ask_cues  # AskCues: what kind of answer a question asks (a time, money, a unit)
         self.cues = cues  # TargetCues: tells the plan's asks from its review of the past
@@ -464,7 +468,13 @@ class Composer:
         return [w for w in self.segmenter.content_terms(question)
                 if len(w) > 1 and not _NUMBER_WORD.fullmatch(w) and w not in self.plan_words and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
-                and not self._near_known_word(w)]
+                and not self._near_known_word(w) and not self._in_data(w, question)]
+
+    def _in_data(self, word: str, question: str) -> bool:
+        """A piece of a cue the question asks by (一年 of 哪一年, 从上到下), or of a department
+        (工信局, 事务局 of 机关事务局): words the data files name, never a word no plan holds."""
+        return (any(word in cue and cue in question for cue in self.cue_words)
+                or any(word in name for name in self.departments))
 
     def _in_corpus(self, word: str) -> bool:
         """The plans print `word` (as compared: synonyms unified, no whitespace): every
@@ -519,6 +529,8 @@ class Composer:
                   and not _PREMISE_NUMBER.fullmatch(t.lstrip(BIGRAM_MARK))]
         unknown = {t for t in tokens if not t.startswith(BIGRAM_MARK) and t not in idf}
         skip = {b for w in unknown for b in bigrams(w)}
+        # a department no plan prints (工信局) is asked of through its sector, not a word to hold
+        skip |= {w for w in unknown if self._in_data(w, question)}
         return {t: idf.get(t, unseen) for t in set(tokens) if t not in skip or t in idf}
 
     def _choose(self, evidence: list[Evidence], limit: int) -> list[Evidence]:

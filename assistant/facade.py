@@ -115,7 +115,8 @@ class Live:
     def composer(self) -> Composer:
         return Composer(self.documents, self.parsed, self.index, self.segmenter,
                         self.settings.answer_max_sentences, self.settings.min_coverage, self.target_cues,
-                        self.abstention, self.ask_cues)
+                        self.abstention, self.ask_cues,
+                        self.ask_cues.vocabulary, self.sectors.department_names())
 
     @cached_property
     def lookup(self) -> Lookup:

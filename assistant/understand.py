@@ -60,12 +60,15 @@ class SectorMap:
         names = [d for spec in self.sectors.values() for d in spec.get("departments", [])]
         return list(dict.fromkeys(names))
 
+    def department_names(self) -> frozenset[str]:
+        """Every department name, full or alias."""
+        return frozenset(n for spec in self.sectors.values()
+                         for n in (*spec.get("departments", []), *spec.get("department_aliases", [])) if n)
+
     def without_departments(self, question: str) -> str:
         """The question without the department names it holds (full or alias, longest
         first): what is left can name a heading (发展改革委…目标 names no 发展目标)."""
-        names = {n for spec in self.sectors.values()
-                 for n in (*spec.get("departments", []), *spec.get("department_aliases", [])) if n}
-        for name in sorted(names, key=len, reverse=True):
+        for name in sorted(self.department_names(), key=len, reverse=True):
             question = question.replace(name, " ")
         return question
 

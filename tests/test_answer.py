@@ -199,3 +199,12 @@ def test_the_count_of_a_which_ask_is_no_word_the_evidence_must_hold(real_assista
     assert not any("三项" in t for t in weights)  # 哪三项 asks which three: the sentence lists them
     assert "试点" in weights
     assert any("三项" in t for t in real_assistant.composer._weights("开展三项试点的内容是什么"))
+
+
+def test_the_words_a_question_asks_by_and_the_departments_it_names_are_no_unknown_words(real_assistant):
+    composer = real_assistant.composer
+    assert "一年" not in composer._weights("天然气消费量哪一年最少")  # a piece of the cue 哪一年
+    assert "一年" in composer._weights("一年内要建成几座充电站")  # no cue holds it here
+    assert "工信局" not in composer._unknown_words("工信局管的数据中心有什么要求")  # departments.toml names it
+    assert "工信局" not in composer._weights("工信局管的数据中心有什么要求")
+    assert composer._unknown_words("森林碳汇有什么要求") == ["森林"]  # a word no plan or data file holds
