@@ -50,6 +50,7 @@ LIST_SENTENCES = 5
 TITLE_MAX_CHARS = 16
 PAST_WEIGHT = 0.6  # a review-of-the-past sentence, when the question asks what the plan wants
 YEAR_MISSING_WEIGHT = 0.7  # a sentence that holds none of the years the question names
+FOCUS_MISSING_WEIGHT = 0.9  # a sentence without every one of the question's rarest words
 NEIGHBOUR_CREDIT = 0.5
 GRAM_MAX = 3  # _in_corpus compares words by character triples
 SCOPES_KEPT = 8  # plan selections whose composers (with their statistics) stay in memory
@@ -397,6 +398,7 @@ class Composer:
         quantity = bool(QUANTITY_ASK.search(query.search))
         top_score = max((h.score for h in hits), default=1.0)
         prefer_plan = self.cues is not None and not self.cues.asks_past(query.search)  # a part asks for itself
+        focus = self._focus_words(query.search)
         evidence = []
         for hit in hits:
             text = self.documents[hit.chunk.doc_id].text
@@ -416,10 +418,16 @@ class Composer:
                     score *= YEAR_MISSING_WEIGHT  # “2020年…占比” is answered by a sentence of 2020
                 if other_period(query.search, f"{hit.chunk.context} {quote}"):
                     score *= YEAR_MISSING_WEIGHT  # a 十三五 question, a “十四五”时期 target
+                if focus and not self._holds_focus(focus, f"{hit.chunk.context}{quote}"):
+                    score *= FOCUS_MISSING_WEIGHT  # 配电系统…推广应用哪些: the 配电系统 sentence, not any 推广应用
                 evidence.append(Evidence(hit, start, end, quote, coverage, score))
         evidence.sort(key=lambda e: -e.score)
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
         return [e for e in evidence if not (squash(e.quote) in seen or seen.add(squash(e.quote)))]
+
+    def _holds_focus(self, focus: list[str], text: str) -> bool:
+        sentence = self.segmenter.canonical(squash(text)).lower()
+        return all(w in sentence for w in focus)
 
     def asks_amount(self, query: Query) -> bool:
         """The question asks for amounts (多少, 几家, 各自 …)."""

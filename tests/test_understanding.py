@@ -12,6 +12,7 @@ from .conftest import ROOT
 QUESTIONS = {
     "other_words": ["麻烦问下呀，大宗固废综合利用率到时候得弄到多少", "大宗固废综和利用率得到多少",
                     "大宗固废综合利用律到时候要多少"],
+    "other_verb": ["配电系统里要推广应用的节能技术设备有哪些"],
     "department": ["地区交通运输局口子上要考核什么指标", "住建局牵头落实哪些目标",
                    "发展改革委负责的能源结构目标是啥呀"],  # 发展…目标 is no heading of 发展目标 here
     "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
@@ -42,6 +43,12 @@ def ask(real_assistant):
 def test_everyday_words_typos_and_filler_still_find_the_answer(ask, question):
     answer = ask(question)
     assert answer.found and "40%" in answer.text
+
+
+@pytest.mark.slow
+def test_a_sentence_holding_the_rarest_words_comes_before_one_holding_only_the_verb(ask):
+    devices = ask(QUESTIONS["other_verb"][0])  # 推广应用 is printed beside other devices too
+    assert devices.found and devices.sources[0].quote.startswith("配电系统：")
 
 
 @pytest.mark.slow
