@@ -41,6 +41,8 @@ def test_what_kind_of_answer_a_question_asks_and_whether_evidence_states_it():
     assert cues.kind_held("中水回用项目总投资多少", "新疆天泰纤维有限公司中水回用项目") == (True, False)
     assert cues.kind_held("要开建哪几座水电站", "开工建设吉尔格勒德水利枢纽工程水电站")[0] is False  # 哪几 asks which
     assert cues.kind_held("绿色建筑占比要到多少", "城镇新建建筑中绿色建筑面积占比 100%") == (False, True)
+    assert cues.kind_held("燃气储气设施计划什么时间投用", "托里县燃气储气设施项目") == (True, False)
+    assert cues.kind_held("节能工作调度会的召开频次是多少", "每季度召开一次节能工作调度会") == (True, True)
 
 
 def test_the_cue_vocabulary_holds_the_words_of_every_cue_and_alternative():
