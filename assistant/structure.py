@@ -235,7 +235,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     """(doc_id, heading) when the question asks what a heading of the plan contains. With
     `lookup`, only the headings that share a character pair with the question are compared."""
     q = squash(question)
-    asks_outline = cues.asks_outline(q)
+    asks_outline = cues.asks_outline(q) or bool(_item_asked(q))  # 第（十一）项…建设啥 asks an item of the outline
     asks_list = any(w in q for w in cues.list_words)
     if not (asks_outline or asks_list):
         return None

@@ -23,7 +23,7 @@ QUESTIONS = {
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
                  "规划是哪个单位印发的，发文字号又是什么"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
-    "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容"],
+    "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容", "保障措施第（八）条要求做什么工作"],
     "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
     "year": ["天然气在2020年的能源消费里占多少"],
     "items": ["塔城的“两群三带”产业布局具体指什么"],
@@ -160,6 +160,8 @@ def test_an_item_asked_by_its_number_is_that_item_or_said_to_be_missing(ask):
     second = ask(QUESTIONS["item_premise"][1])
     assert second.found and "通用设备节能改造工程" in second.sources[0].quote  # (二): its box's items
     assert "锅炉节能改造" in second.text
+    worded = ask(QUESTIONS["item_premise"][2])  # no outline cue: the ordinal alone asks an item
+    assert not worded.found and worded.intent == "outline" and "没有问题所问的那一项" in worded.text
 
 
 @pytest.mark.slow
