@@ -93,6 +93,7 @@ class AskCues:
     table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
+    compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -102,6 +103,7 @@ class AskCues:
                        doc_fields={k: tuple(v) for k, v in data["doc_fact"].items()},
                        filler=frozenset(data.get("filler", {}).get("words", [])),
                        table_words=tuple(data.get("table", {}).get("words", [])),
+                       compare_words=tuple(data.get("compare", {}).get("words", [])),
                        contents_words=tuple(data["outline"].get("contents_words", [])),
                        kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])),
                                               tuple(sorted(k.get("units", []), key=len, reverse=True)),
@@ -127,7 +129,7 @@ class AskCues:
     def vocabulary(self) -> frozenset[str]:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
-        cues = [*self.outline, *self.list_words, *self.table_words, *self.contents_words,
+        cues = [*self.outline, *self.list_words, *self.table_words, *self.contents_words, *self.compare_words,
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
         return frozenset(alt for cue in cues for part in re.split(r"[+>]", cue) for alt in part.split("|"))
