@@ -218,7 +218,7 @@ class Composer:
             agreement = sum(0.5 for r in (best.hit.lexical_rank, best.hit.dense_rank) if r and r <= AGREEMENT_RANK)
         quotes = f"{best.quote} {best.hit.chunk.context}" if best else ""
         unknown = self._unknown_words(query.search)
-        sentence = self.segmenter.canonical(squash(quotes)).lower()
+        sentence = self._compared(quotes)
         row = best is not None and best.hit.chunk.kind == "table_row"  # its unit is in the caption, once
         kind_text = quotes if row else (best.quote if best else "")
         kind_asked, kind_held = self.ask_cues.kind_held(query.text, kind_text, named_units=not row) \
@@ -426,8 +426,12 @@ class Composer:
         return [e for e in evidence if not (squash(e.quote) in seen or seen.add(squash(e.quote)))]
 
     def _holds_focus(self, focus: list[str], text: str) -> bool:
-        sentence = self.segmenter.canonical(squash(text)).lower()
+        sentence = self._compared(text)
         return all(w in sentence for w in focus)
+
+    def _compared(self, text: str) -> str:
+        """`text` as question words are looked for in it: no whitespace, synonyms unified, lower case."""
+        return self.segmenter.canonical(squash(text)).lower()
 
     def asks_amount(self, query: Query) -> bool:
         """The question asks for amounts (多少, 几家, 各自 …)."""
@@ -465,7 +469,7 @@ class Composer:
             text = self.documents[chunk.doc_id].text
             block = self._block_at(chunk)
             span = text[block.start:block.end] if block else chunk.text
-            self._paragraphs[chunk.id] = self.segmenter.canonical(squash(f"{chunk.context}{span}")).lower()
+            self._paragraphs[chunk.id] = self._compared(f"{chunk.context}{span}")
         return self._paragraphs[chunk.id]
 
     def _unknown_words(self, question: str) -> list[str]:
@@ -504,7 +508,7 @@ class Composer:
         plans; the whole index's are the build's table)."""
         grams: set[str] = set()
         for doc_id in sorted(self.scope_docs or ()):
-            text = self.segmenter.canonical(squash(self.documents[doc_id].text)).lower()
+            text = self._compared(self.documents[doc_id].text)
             for n in range(1, GRAM_MAX + 1):
                 grams.update(text[i:i + n] for i in range(len(text) - n + 1))
         return grams
@@ -537,7 +541,8 @@ class Composer:
                   and not _PREMISE_NUMBER.fullmatch(t.lstrip(BIGRAM_MARK))]
         unknown = {t for t in tokens if not t.startswith(BIGRAM_MARK) and t not in idf}
         skip = {b for w in unknown for b in bigrams(w)}
-        # a department no plan prints (工信局) is asked of through its sector, not a word to hold
+        # a piece of a cue (一年 of 哪一年) asks, and a department no plan prints (工信局) is asked
+        # of through its sector: neither is a word the evidence must hold
         skip |= {w for w in unknown if self._in_data(w, question)}
         return {t: idf.get(t, unseen) for t in set(tokens) if t not in skip or t in idf}
 

@@ -132,17 +132,22 @@ class AskCues:
         cues = [*self.outline, *self.list_words, *self.table_words, *self.contents_words, *self.compare_words,
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
-        return frozenset(alt for cue in cues for part in re.split(r"[+>]", cue) for alt in part.split("|"))
+        return frozenset(_alternatives(cues))
 
     @property
     def outline_words(self) -> list[str]:
         """Every word the outline cues are made of (for taking them out of a question)."""
-        return [alt for cue in self.outline + self.list_words for part in re.split(r"[+>]", cue)
-                for alt in part.split("|") if len(alt) > 1]  # a lone 节 or 章 of a paired cue would cut 节能 in two
+        # a lone 节 or 章 of a paired cue would cut 节能 in two
+        return [alt for alt in _alternatives(self.outline + self.list_words) if len(alt) > 1]
 
     def asks_outline(self, question: str) -> bool:
         q = squash(question)
         return any(cue_in(c, q) for c in self.outline)
+
+
+def _alternatives(cues) -> list[str]:
+    """The words cues are written with: each alternative of each part (“甲|乙+丙” → 甲, 乙, 丙)."""
+    return [alt for cue in cues for part in re.split(r"[+>]", cue) for alt in part.split("|")]
 
 
 def cue_in(cue: str, q: str) -> bool:
