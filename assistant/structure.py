@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answer import check_numbers, plan_label
@@ -38,6 +38,7 @@ ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
 CAPTION_MATCH = 0.4  # share of a table title's character pairs that names the table
 TITLE_SENTENCE = 16
 FEW_PARAGRAPHS = 2  # a section of so few paragraphs is outlined sentence by sentence  # a first sentence this short is an item's title
+MIN_SERIES = 3  # a row of this many value columns has an extreme worth asking for (哪一年最低)
 SPECIFIC_ROW = 6  # a row label this long names one indicator; a short one (煤炭) names a topic
 APPROVAL_WORDS = ("同意", "批准", "审议通过", "审定")  # “已经行署同意，现印发给你们”
 FIELD_NAMES = {"number": "发文字号", "issuer": "印发单位", "date": "印发日期", "period": "规划期",
@@ -94,6 +95,7 @@ class AskCues:
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
+    extremes: dict = field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -104,6 +106,7 @@ class AskCues:
                        filler=frozenset(data.get("filler", {}).get("words", [])),
                        table_words=tuple(data.get("table", {}).get("words", [])),
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
+                       extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        contents_words=tuple(data["outline"].get("contents_words", [])),
                        kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])),
                                               tuple(sorted(k.get("units", []), key=len, reverse=True)),
@@ -120,6 +123,11 @@ class AskCues:
         asked = [k for k in self.kinds if k.is_asked(q) and (named_units or not k.unit_after_amount)]
         return bool(asked), all(k.held(q, evidence) for k in asked)
 
+    def extreme_asked(self, question: str) -> str:
+        """“highest” or “lowest” when the question asks which cell is the extreme (哪一年最低)."""
+        q = squash(question)
+        return next((name for name, cues in self.extremes.items() if any(cue_in(c, q) for c in cues)), "")
+
     def doc_fields_asked(self, question: str) -> tuple[str, ...]:
         """Every document fact the question asks (文号 and 印发单位 in one question)."""
         q = squash(question)
@@ -130,6 +138,7 @@ class AskCues:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
         cues = [*self.outline, *self.list_words, *self.table_words, *self.contents_words, *self.compare_words,
+                *(c for cs in self.extremes.values() for c in cs),
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
         return frozenset(_alternatives(cues))
@@ -403,6 +412,7 @@ class TableAsk:
     missing_years: tuple[str, ...] = ()
     missing_row: str = ""
     rows_named: bool = False  # the question names the rows (not just the table)
+    extreme: str = ""  # "highest"/"lowest": which of the cells asked is the extreme
 
 
 def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
@@ -413,6 +423,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     with the question are compared (no other table can be named)."""
     q = squash(question)
     asked_years = _years_asked(q)
+    extreme = cues.extreme_asked(q)
     best = None
     tables = lookup.tables_for(q, parsed) if lookup is not None else tables_of(parsed)
     for table in tables:
@@ -426,13 +437,15 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
                         or any(y in table.header.cells[i] for y in asked_years))
         if rows and not columns and not asked_years and (named or max(len(r.cells[0]) for r in rows) >= SPECIFIC_ROW):
             columns = tuple(values)  # “交通行业单位增加值能耗下降率目标是多少”: the row's values
+        if len(rows) == 1 and not columns and extreme and len(values) >= MIN_SERIES:
+            columns = tuple(values)  # “天然气哪一年最低”: the extreme of the row's values
         missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells)) if numbered else ()
         subject = _row_subject(q, table, cues) if numbered and not rows else ""
         if not (columns or missing or subject) or (not named and len(asked_years) > len(columns)):
             continue  # a year the table lacks, in a question that does not name it: the text may say
         score = (named, len(rows), len(columns))
         if best is None or score > best[0]:
-            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows)))
+            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows), extreme))
     if best and not _states_kind_asked(q, best[1], cues):
         return None  # 每平方米补贴多少钱 of a row in 万平方米: the table does not say
     return best[1] if best else None
@@ -539,7 +552,8 @@ def _row_subject(q: str, table: Table, cues: AskCues) -> str:
     """What the question asks of a named table besides its header and generic words: a row
     subject (核电, 农业农村领域) when anything specific is left."""
     rest = _TABLE_REF.sub("", q)
-    for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words), key=len, reverse=True):
+    extremes = (c for cs in cues.extremes.values() for c in cs)
+    for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words, *extremes), key=len, reverse=True):
         rest = rest.replace(squash(word), "")
     rest = _without_runs_of(rest, _caption_title(table.header.context))  # 十四五节能目标表里: the table's name
     rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
@@ -597,6 +611,8 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
     lines = [f"{name}{label}中对应的数值："]
     for n, (row, cells) in enumerate(rows, start=1):
         lines.append(f"· {row.cells[0]}：{'；'.join(cells)}[{n}][{header_mark}]")
+    if ask.extreme and (line := _extreme_line(ask, rows, table.header.cells)):
+        lines.append(line)
     if ask.missing_years:
         lines.append(f"  说明：表中没有问题所问的部分年份（列），表头见[{header_mark}]。")
     if not rows:
@@ -604,6 +620,35 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
+
+
+def _extreme_line(ask: TableAsk, rows: list, names: tuple[str, ...]) -> str:
+    """“其中最低：2019：61.9” — over one row's columns, or one column's rows; nothing when a
+    cell is not a plain number (33.2/9.07 has no order)."""
+    pick = max if ask.extreme == "highest" else min
+    word = "最高" if ask.extreme == "highest" else "最低"
+    if len(rows) == 1:
+        row = rows[0][0]
+        cells = [(i, _number(row.cells[i])) for i in ask.columns if i < len(row.cells)]
+        if len(cells) < 2 or any(v is None for _, v in cells):
+            return ""
+        i = pick(cells, key=lambda c: c[1])[0]
+        return f"  其中{word}：{row_cells(names, row.cells, (i,))[0]}[1]"
+    if len(ask.columns) == 1:
+        i = ask.columns[0]
+        cells = [(n, r, _number(r.cells[i]) if i < len(r.cells) else None) for n, (r, _) in enumerate(rows, start=1)]
+        if len(cells) < 2 or any(v is None for *_, v in cells):
+            return ""
+        n, row, _ = pick(cells, key=lambda c: c[2])
+        return f"  其中{word}：{row.cells[0]}（{row_cells(names, row.cells, (i,))[0]}）[{n}]"
+    return ""
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell.strip().rstrip("%"))
+    except ValueError:
+        return None
 
 
 def row_cells(names: tuple[str, ...], cells: tuple[str, ...], columns: tuple[int, ...] = ()) -> list[str]:

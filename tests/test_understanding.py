@@ -19,6 +19,7 @@ QUESTIONS = {
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
+    "table_extreme": ["煤炭消耗量在哪一年最高", "表1里哪年石油用得最少"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
                  "规划是哪个单位印发的，发文字号又是什么"],
@@ -126,6 +127,15 @@ def test_table_cells_across_a_row_and_down_a_column(ask):
     assert by_title.found and by_title.intent == "table"
     for value in ("453.9", "141.3", "74.1", "29.1/7.6", "34.54"):
         assert value in by_title.text
+
+
+@pytest.mark.slow
+def test_the_extreme_of_a_row_is_its_cells_with_the_highest_or_lowest_named(ask):
+    coal = ask(QUESTIONS["table_extreme"][0])
+    assert coal.found and coal.intent == "table"
+    assert "2016：453.9" in coal.text and "其中最高：2019：497.3" in coal.text
+    oil = ask(QUESTIONS["table_extreme"][1])
+    assert oil.found and "其中最低：2019：76.1" in oil.text
 
 
 @pytest.mark.slow
