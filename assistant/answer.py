@@ -94,6 +94,7 @@ class Composer:
         self.cues = cues  # TargetCues: tells the plan's asks from its review of the past
         self.parsed = parsed
         self._paragraphs: dict[str, str] = {}
+        self._focus_memo: tuple[str, list[str]] = ("", [])  # one question's focus words: three stages ask for them
         self.table_headers = {(doc_id, b.section_path): b for doc_id, p in parsed.items()
                               for b in p.blocks if b.kind == "table_header"}
         self.index = index
@@ -451,6 +452,12 @@ class Composer:
         return [e for e in evidence if _states_quantity(e.quote)]
 
     def _focus_words(self, question: str) -> list[str]:
+        memo = self._focus_memo  # read once: another thread may set it for its own question
+        if memo[0] != question:
+            memo = self._focus_memo = (question, self._specific_words(question))
+        return list(memo[1])
+
+    def _specific_words(self, question: str) -> list[str]:
         """The question's specific subject words (nouns: not 每年, 两个, 平均): the rarest one,
         and every word as rare as a word found in only a handful of passages. Words no plan holds (补贴, or a typo) are left
         to coverage, which they already lower."""
