@@ -412,7 +412,8 @@ class Assistant:
         if live.ask_cues.asks_outline(question) and (subject := outline_subject(heading_words, parsed, live.ask_cues,
                                                                                 live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
-        cells = table_lookup(question, parsed, live.ask_cues, live.lookup)
+        cells = table_lookup(question, parsed, live.ask_cues, live.lookup,
+                             nouns=lambda text: live.segmenter.content_terms(text, nouns=True))
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:

@@ -95,6 +95,7 @@ class AskCues:
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
+    unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
     extremes: dict = field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
 
     @classmethod
@@ -105,6 +106,7 @@ class AskCues:
                        doc_fields={k: tuple(v) for k, v in data["doc_fact"].items()},
                        filler=frozenset(data.get("filler", {}).get("words", [])),
                        table_words=tuple(data.get("table", {}).get("words", [])),
+                       unit_words=tuple(data.get("table", {}).get("unit_words", [])),
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        contents_words=tuple(data["outline"].get("contents_words", [])),
@@ -137,7 +139,7 @@ class AskCues:
     def vocabulary(self) -> frozenset[str]:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
-        cues = [*self.outline, *self.list_words, *self.table_words, *self.contents_words, *self.compare_words,
+        cues = [*self.outline, *self.list_words, *self.table_words, *self.unit_words, *self.contents_words, *self.compare_words,
                 *(c for cs in self.extremes.values() for c in cs),
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
@@ -413,17 +415,20 @@ class TableAsk:
     missing_row: str = ""
     rows_named: bool = False  # the question names the rows (not just the table)
     extreme: str = ""  # "highest"/"lowest": which of the cells asked is the extreme
+    unit_asked: bool = False  # “表1用的什么单位”: the caption and the unit column answer
 
 
 def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
-                 lookup: Lookup | None = None) -> TableAsk | None:
+                 lookup: Lookup | None = None, nouns=None) -> TableAsk | None:
     """The cells a question asks for: it names a table (表 N) or one of its row labels, and
     years or column names of its header; or it names a table and a row it does not have.
     With `lookup`, only the tables it numbers or whose row labels share a character pair
-    with the question are compared (no other table can be named)."""
+    with the question are compared (no other table can be named). `nouns` (the segmenter's
+    subject words of a text) tells a row subject (核电) from words that only point (最后那列)."""
     q = squash(question)
     asked_years = _years_asked(q)
     extreme = cues.extreme_asked(q)
+    unit_asked = any(cue_in(c, q) for c in cues.unit_words)
     best = None
     tables = lookup.tables_for(q, parsed) if lookup is not None else tables_of(parsed)
     for table in tables:
@@ -440,12 +445,15 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
         if len(rows) == 1 and not columns and extreme and len(values) >= MIN_SERIES:
             columns = tuple(values)  # “天然气哪一年最低”: the extreme of the row's values
         missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells)) if numbered else ()
-        subject = _row_subject(q, table, cues) if numbered and not rows else ""
+        subject = _row_subject(q, table, cues, nouns) if numbered and not rows and not unit_asked else ""
+        if named and unit_asked and not (rows or columns):
+            columns = tuple(values)
         if not (columns or missing or subject) or (not named and len(asked_years) > len(columns)):
             continue  # a year the table lacks, in a question that does not name it: the text may say
         score = (named, len(rows), len(columns))
         if best is None or score > best[0]:
-            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows), extreme))
+            best = (score, TableAsk(table, rows or table.rows, columns, missing, subject, bool(rows), extreme,
+                                    unit_asked and named))
     if best and not _states_kind_asked(q, best[1], cues):
         return None  # 每平方米补贴多少钱 of a row in 万平方米: the table does not say
     return best[1] if best else None
@@ -548,15 +556,18 @@ _REFERENCE_START = re.compile(r"(专栏|表)\s*(\d+)")
 _TABLE_NUMBER = re.compile(r"表\s*(\d+)")
 
 
-def _row_subject(q: str, table: Table, cues: AskCues) -> str:
+def _row_subject(q: str, table: Table, cues: AskCues, nouns=None) -> str:
     """What the question asks of a named table besides its header and generic words: a row
-    subject (核电, 农业农村领域) when anything specific is left."""
+    subject (核电, 农业农村领域) when anything specific is left — with `nouns`, only when
+    what is left names something (就是最后那列 names nothing)."""
     rest = _TABLE_REF.sub("", q)
     extremes = (c for cs in cues.extremes.values() for c in cs)
     for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words, *extremes), key=len, reverse=True):
         rest = rest.replace(squash(word), "")
     rest = _without_runs_of(rest, _caption_title(table.header.context))  # 十四五节能目标表里: the table's name
     rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
+    if nouns is not None and not nouns(rest):
+        return ""
     return rest if len(rest) >= 2 else ""
 
 
@@ -598,6 +609,8 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
     if table.caption is not None:
         sources.append(_span(doc, (table.caption.start, table.caption.end), "表题", table.caption.section_path))
         name = f"“{sources[-1].quote}”[{len(sources)}]"
+    if ask.unit_asked:
+        return _units_answer(query, ask, sources, name, label, doc)
     if ask.missing_row or (ask.missing_years and not ask.columns):
         what = "项目（行）" if ask.missing_row else "年份（列）"
         rows = "、".join(r.cells[0] for r in table.rows if r.cells and r.cells[0])
@@ -617,6 +630,25 @@ def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument],
         lines.append(f"  说明：表中没有问题所问的部分年份（列），表头见[{header_mark}]。")
     if not rows:
         return Answer(question=query.text, text="规划的表格中未找到问题所问的行。", found=False, intent="table")
+    text = "\n".join(lines)
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
+
+
+def _units_answer(query: Query, ask: TableAsk, sources: list[Source], name: str, label: str,
+                  doc: Document) -> Answer:
+    """The units a table's numbers are in: as its title states them (…（万吨标准煤，亿千瓦时）)
+    and, when it has a unit column, each row's, all quoted."""
+    table = ask.table
+    header = sources[0]
+    lines = [f"{name}{label}的计量单位见表题与表头：",
+             f"· 表头：{header.quote}[1]"]
+    unit_at = next((i for i, h in enumerate(table.header.cells) if i and "单位" in h), None)
+    if unit_at is not None:
+        for row in table.rows:
+            if unit_at < len(row.cells) and row.cells[unit_at]:
+                sources.append(_span(doc, (row.start, row.end), "表中的一行", row.section_path))
+                lines.append(f"· {row.cells[0]}：{row.cells[unit_at]}[{len(sources)}]")
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")

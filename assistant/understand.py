@@ -359,7 +359,8 @@ def _sound(ch: str) -> str:
     return lazy_pinyin(ch, style=Style.NORMAL)[0]
 
 
-_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})(?=\s*年|\s*(?:到|至|-|—|~|、|和|跟|与)\s*\d{2}\s*年)")
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})(?=\s*(?:[两三四五几]\s*)?年"
+                         r"|\s*(?:到|至|-|—|~|、|和|跟|与)\s*\d{2}\s*(?:[两三四五几]\s*)?年)")  # 16、18两年
 
 
 def expand_short_years(question: str, years_printed: frozenset[str]) -> str:

@@ -51,6 +51,7 @@ def test_a_word_made_longer_by_one_sound_alike_wins_over_the_shorter_word_it_sta
     ("表1里19年那列", "表1里2019年那列"),
     ("16到18年天然气", "2016到2018年天然气"),
     ("15年、20年能耗强度", "2015年、2020年能耗强度"),
+    ("15、17两年石油", "2015、2017两年石油"),  # two years named, then counted
     ("近10年能耗", "近10年能耗"),  # the plans print no 2010: a duration stays
     ("2019年", "2019年"),
     ("3.15年", "3.15年"),

@@ -20,6 +20,7 @@ QUESTIONS = {
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
     "table_extreme": ["煤炭消耗量在哪一年最高", "表1里哪年石油用得最少"],
+    "table_pointing": ["表1倒数第一列也就是2019年的那些数", "表1的计量单位是什么", "表2各项指标用的啥单位"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
                  "规划是哪个单位印发的，发文字号又是什么"],
@@ -136,6 +137,16 @@ def test_the_extreme_of_a_row_is_its_cells_with_the_highest_or_lowest_named(ask)
     assert "2016：453.9" in coal.text and "其中最高：2019：497.3" in coal.text
     oil = ask(QUESTIONS["table_extreme"][1])
     assert oil.found and "其中最低：2019：76.1" in oil.text
+
+
+@pytest.mark.slow
+def test_words_that_only_point_at_a_column_are_no_missing_row_and_a_unit_is_asked_of_the_title(ask):
+    column = ask(QUESTIONS["table_pointing"][0])  # 倒数第一列 names no row the table lacks
+    assert column.found and column.intent == "table" and "61.9" in column.text and "没有问题所问" not in column.text
+    unit = ask(QUESTIONS["table_pointing"][1])
+    assert unit.found and any("万吨标准煤，亿千瓦时" in s.quote for s in unit.sources)
+    units = ask(QUESTIONS["table_pointing"][2])  # a unit column: each row's unit, quoted
+    assert units.found and "公共建筑能效提升改造面积：万平方米" in units.text
 
 
 @pytest.mark.slow
