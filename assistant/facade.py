@@ -401,7 +401,9 @@ class Assistant:
         return answer
 
     def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None) -> Answer:
-        query = analyze(question, live.segmenter, live.sectors, live.index.statistics(plans).is_specific)
+        specific = live.index.statistics(plans).is_specific
+        titles = live.title_words  # 十四五 of a 十四五 plan names no subject in it
+        query = analyze(question, live.segmenter, live.sectors, lambda w: w not in titles and specific(w))
         composer = live.composer.within(plans, live.plan_words(plans))
         retriever, plans_indexed = live.retriever, len(live.documents)
         named = find_named_department(question, live.departments_named_by(plans))

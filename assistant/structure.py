@@ -435,6 +435,8 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
         numbered = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
         named = numbered or _caption_named(q, table.header.context)  # by its title: its cells, never a premise
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
+        if named and not rows:  # “表2里交通的指标”: the rows under a group label the question names
+            rows = tuple(r for r in table.rows if (group := _row_group(r, table)) and squash(group) in q)
         if not (named or rows) or (not named and other_period(q, squash(table.header.context))):
             continue
         values = [i for i, h in enumerate(table.header.cells) if i and h and "单位" not in h]
@@ -554,6 +556,13 @@ class Lookup:
 SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
 _REFERENCE_START = re.compile(r"(专栏|表)\s*(\d+)")
 _TABLE_NUMBER = re.compile(r"表\s*(\d+)")
+
+
+def _row_group(row: Block, table: Table) -> str:
+    """The group label a row is printed under (交通, 公共机构 in a table of targets by sector):
+    its context less the table's caption and header."""
+    group = row.context.removeprefix(table.header.context).removesuffix(" ".join(table.header.cells))
+    return group.strip()
 
 
 def _row_subject(q: str, table: Table, cues: AskCues, nouns=None) -> str:

@@ -57,3 +57,17 @@ def test_a_spoken_total_is_filler_and_a_file_number_is_the_documents_number():
     assert {"一共", "总共"} <= cues.filler  # “一共有多少条” asks what “有多少条” asks
     assert {"有没有", "这份"} <= cues.filler  # “这份规划有没有给X安排任务” asks X's tasks
     assert cues.doc_fields_asked("这份规划的文件编号是多少") == ("number",)
+
+
+def test_a_name_asked_of_something_in_the_plan_is_no_title_of_the_plan():
+    cues = _cues()
+    assert cues.doc_fields_asked("这几家重点用能企业都叫什么名字") == ()
+    assert cues.doc_fields_asked("这个文件叫什么名字") == ("title",)
+
+
+def test_extremes_and_units_are_asked_in_the_cue_words():
+    cues = _cues()
+    assert cues.extreme_asked("哪一年用电量最少") == "lowest"
+    assert cues.extreme_asked("哪年投资最大") == "highest"
+    assert cues.extreme_asked("各年用电量是多少") == ""
+    assert "计量单位" in cues.unit_words

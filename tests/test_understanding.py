@@ -14,13 +14,16 @@ QUESTIONS = {
                     "大宗固废综合利用律到时候要多少"],
     "other_verb": ["配电系统里要推广应用的节能技术设备有哪些"],
     "department": ["地区交通运输局口子上要考核什么指标", "住建局牵头落实哪些目标",
-                   "发展改革委负责的能源结构目标是啥呀"],  # 发展…目标 is no heading of 发展目标 here
+                   "发展改革委负责的能源结构目标是啥呀"],
+    "department_plan_words": ["交通局这边在十四五节能规划里要我们落实哪些量化目标"],  # the plan's own name names nothing  # 发展…目标 is no heading of 发展目标 here
     "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
+    "outline_subsections": ["主要任务这一章分了多少个小节"],
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
     "table_extreme": ["煤炭消耗量在哪一年最高", "表1里哪年石油用得最少"],
     "table_pointing": ["表1倒数第一列也就是2019年的那些数", "表1的计量单位是什么", "表2各项指标用的啥单位"],
+    "table_group": ["表2中公共机构这一组指标各定了多少"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
                  "规划是哪个单位印发的，发文字号又是什么"],
@@ -147,6 +150,25 @@ def test_words_that_only_point_at_a_column_are_no_missing_row_and_a_unit_is_aske
     assert unit.found and any("万吨标准煤，亿千瓦时" in s.quote for s in unit.sources)
     units = ask(QUESTIONS["table_pointing"][2])  # a unit column: each row's unit, quoted
     assert units.found and "公共建筑能效提升改造面积：万平方米" in units.text
+
+
+@pytest.mark.slow
+def test_a_group_label_of_a_named_table_asks_the_rows_under_it(ask):
+    group = ask(QUESTIONS["table_group"][0])  # 公共机构 is a label the rows are printed under, no row
+    assert group.found and group.intent == "table" and "5%" in group.text and "6%" in group.text
+    assert "13.5" not in group.text
+
+
+@pytest.mark.slow
+def test_the_words_of_the_plans_title_name_no_subject_of_a_department_question(ask):
+    answer = ask(QUESTIONS["department_plan_words"][0])
+    assert answer.found and answer.intent == "sector_targets" and "60%" in answer.text
+
+
+@pytest.mark.slow
+def test_sub_sections_asked_for_are_the_chapters_outline(ask):
+    answer = ask(QUESTIONS["outline_subsections"][0])
+    assert answer.found and answer.intent == "outline" and "加快推进结构调整" in answer.text
 
 
 @pytest.mark.slow
