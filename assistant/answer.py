@@ -80,6 +80,14 @@ class Evidence:
     score: float
 
 
+def _years_held(query: Query, text: str) -> bool:
+    """The text states the year the question asks for: the year it asks an amount for (到2030年
+    …比2025年), or else any year it names."""
+    if query.target_year:
+        return number_occurs(query.target_year, text)
+    return not query.years or any(number_occurs(y, text) for y in query.years)
+
+
 class Composer:
     def __init__(self, documents: dict[str, Document], parsed: dict[str, ParsedDocument], index,
                  segmenter, max_sentences: int, min_coverage: float, cues=None,
@@ -157,7 +165,7 @@ class Composer:
             chosen = self._with_items(self._choose(evidence or ranked,
                                                    LIST_SENTENCES if query.intent == "list" else self.max_sentences))
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
-        if query.years and not any(number_occurs(y, quotes) for y in query.years):
+        if not _years_held(query, quotes):
             return self._not_found(query, hits, NOT_FOUND_YEAR)
         sources: list[Source] = []
         lines = []
@@ -234,7 +242,7 @@ class Composer:
             dense_top=max((h.dense_score or 0.0 for h in hits), default=0.0),
             agreement=agreement,
             quantity=float(bool(best) and _states_quantity(best.quote)),
-            year_held=float(not query.years or any(number_occurs(y, quotes) for y in query.years)),
+            year_held=float(_years_held(query, quotes)),
             focus_in_sentence=(sum(1 for w in focus if w in sentence) / len(focus)) if focus else 1.0,
             kind_asked=float(kind_asked),
             kind_held=float(kind_held),
@@ -415,7 +423,7 @@ class Composer:
                     score += 0.1
                 if prefer_plan and self.cues.is_history(quote, hit.chunk.section_path):
                     score *= PAST_WEIGHT  # “十四五要淘汰…” asks the plan, not its review of 十三五
-                if query.years and not any(number_occurs(y, f"{hit.chunk.context} {quote}") for y in query.years):
+                if not _years_held(query, f"{hit.chunk.context} {quote}"):
                     score *= YEAR_MISSING_WEIGHT  # “2020年…占比” is answered by a sentence of 2020
                 if other_period(query.search, f"{hit.chunk.context} {quote}"):
                     score *= YEAR_MISSING_WEIGHT  # a 十三五 question, a “十四五”时期 target

@@ -158,6 +158,7 @@ class Query:
     department: str = ""
     numbers: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
+    target_year: str = ""  # the year an amount is asked for (到2030年…再降多少), of `years`
     unknown_department: str = ""
     search_text: str = ""  # what retrieval looks for: department words become sector words
 

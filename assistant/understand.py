@@ -25,6 +25,8 @@ _TASK_ASK = re.compile(r"干什么|干些什么|干啥|做什么|做些什么|�
 _TASK_WORDS = re.compile(r"干什么|干些什么|干啥|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点|节能减排|节能|在|上|方面|领域|负责|需要|应该|要")
 _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# “到2030年…比2025年再降多少”: the year after 到 is the one asked for (not 2020到2025年, a span)
+_TARGET_YEAR = re.compile(r"(?<![\d年])(?:到|至|截至|截止到|截止)\s*(20\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -141,9 +143,11 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
         department = ""
     unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
     years = tuple(_YEAR.findall(unreferenced))
+    target = _TARGET_YEAR.search(unreferenced)
     numbers = tuple(n for n in _NUMBER.findall(unreferenced) if n not in years)
     return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
                  sector=sector, department=department, numbers=numbers, years=years,
+                 target_year=target.group(1) if target and len(years) > 1 else "",
                  unknown_department=unknown, search_text=search_text)
 
 

@@ -30,6 +30,7 @@ QUESTIONS = {
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容", "保障措施第（八）条要求做什么工作"],
     "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
+    "target_year": ["到2030年公共机构人均综合能耗要在2025年基础上再降几个百分点"],
     "year": ["天然气在2020年的能源消费里占多少"],
     "items": ["塔城的“两群三带”产业布局具体指什么"],
     "box_trap": ["专栏9燃气项目里额敏县的天然气管网哪一年建成"],
@@ -169,6 +170,19 @@ def test_the_words_of_the_plans_title_name_no_subject_of_a_department_question(a
 def test_sub_sections_asked_for_are_the_chapters_outline(ask):
     answer = ask(QUESTIONS["outline_subsections"][0])
     assert answer.found and answer.intent == "outline" and "加快推进结构调整" in answer.text
+
+
+@pytest.mark.slow
+def test_the_year_an_amount_is_asked_for_must_be_stated_not_just_a_year_compared_with(ask):
+    answer = ask(QUESTIONS["target_year"][0])  # the plan sets 2025 values only
+    assert not answer.found
+
+
+def test_the_year_after_dao_is_the_target_year_and_a_span_has_none():
+    from assistant.understand import _TARGET_YEAR
+
+    assert _TARGET_YEAR.search("到2030年比2025年再降多少").group(1) == "2030"
+    assert _TARGET_YEAR.search("2020年到2025年降了多少") is None
 
 
 @pytest.mark.slow
