@@ -23,6 +23,7 @@ from .grams import key as gram_key
 from .segment import BIGRAM_MARK, bigrams
 from .text import collapse, number_occurs, other_period, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
+from .understand import title_words
 
 NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
 RELATED_HEAD = "规划中未找到直接回答，以下原文可能相关："
@@ -78,6 +79,9 @@ class Evidence:
     quote: str
     coverage: float
     score: float
+
+
+PLACE_SUFFIXES = ("省", "市", "县", "州", "盟", "旗")  # 城镇, tagged a place too, names none
 
 
 def _years_held(query: Query, text: str) -> bool:
@@ -476,7 +480,19 @@ class Composer:
         if not words:
             return []
         rarest = max(words, key=lambda w: (idf.get(w, unseen), len(w)))
-        return list(dict.fromkeys([rarest, *(w for w in words if idf.get(w, unseen) >= rare)]))
+        places = self.places(question)  # 沙湾市的目标 is not answered by the whole region's
+        return list(dict.fromkeys([rarest, *(w for w in words if idf.get(w, unseen) >= rare or w in places)]))
+
+    def places(self, question: str) -> set[str]:
+        """Place names the question holds — tagged ns and written with a region's suffix (沙湾市,
+        托里县; not 城镇) — other than those naming the plans."""
+        q = squash(question)
+        return {w for w, tag in self.segmenter.tagged_terms(question) if tag == "ns" and w not in self._title_words
+                and (w.endswith(PLACE_SUFFIXES) or any(w + suffix in q for suffix in PLACE_SUFFIXES))}
+
+    @cached_property
+    def _title_words(self) -> frozenset[str]:
+        return title_words(self.documents, self.segmenter)
 
     def _paragraph_of(self, chunk) -> str:
         """The whole paragraph (or row) a chunk was cut from, with its context, as compared."""

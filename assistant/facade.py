@@ -58,6 +58,7 @@ from .understand import (
     plans_named,
     rewrite_follow_up,
     split_parts,
+    title_words,
 )
 
 log = logging.getLogger(__name__)
@@ -139,9 +140,8 @@ class Live:
 
     @cached_property
     def title_words(self) -> frozenset[str]:
-        """Words of the plans' own titles (十四五, 节能, 规划, 塔城): they say which plan, not
-        which passage, so lexical search leaves them out when a question has other words."""
-        return frozenset(w for d in self.documents.values() for w in self.segmenter.query_tokens(d.meta.title))
+        """Lexical search leaves these out when a question has other words (see title_words)."""
+        return title_words(self.documents, self.segmenter)
 
     @cached_property
     def target_cues(self) -> TargetCues:
@@ -416,6 +416,8 @@ class Assistant:
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         cells = table_lookup(question, parsed, live.ask_cues, live.lookup,
                              nouns=lambda text: live.segmenter.content_terms(text, nouns=True))
+        if cells and not cells.names_all(composer.places(question)):
+            cells = None  # 额敏县的…目标: a table of the whole region's does not answer for one county
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:

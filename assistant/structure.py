@@ -417,6 +417,12 @@ class TableAsk:
     extreme: str = ""  # "highest"/"lowest": which of the cells asked is the extreme
     unit_asked: bool = False  # “表1用的什么单位”: the caption and the unit column answer
 
+    def names_all(self, words: set[str]) -> bool:
+        """The table (caption, header, rows) names every one of `words` (places asked of it)."""
+        text = squash(" ".join([self.table.header.context, *self.table.header.cells,
+                                *(" ".join(r.cells) for r in self.table.rows)]))
+        return all(w in text for w in words)
+
 
 def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
                  lookup: Lookup | None = None, nouns=None) -> TableAsk | None:

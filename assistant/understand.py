@@ -385,6 +385,12 @@ _REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|�
 PLAN_NAME_MIN_CHARS = 2
 
 
+def title_words(documents: dict, segmenter: Segmenter) -> frozenset[str]:
+    """Words of the plans' own titles (十四五, 节能, 规划, 塔城): they say which plan, not which
+    passage, nor which subject in it."""
+    return frozenset(w for d in documents.values() for w in segmenter.query_tokens(d.meta.title))
+
+
 def plan_names(meta) -> list[str]:
     """The words by which a question can name a plan: its region with or without the
     suffix (安徽省 / 安徽, 塔城地区 / 塔城), its 文号, its issuer and its full title."""

@@ -31,6 +31,7 @@ QUESTIONS = {
     "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容", "保障措施第（八）条要求做什么工作"],
     "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
     "target_year": ["到2030年公共机构人均综合能耗要在2025年基础上再降几个百分点"],
+    "place": ["额敏县分到的公共建筑能效提升改造面积目标是多少", "托里县十四五的能耗强度降幅目标定了多少"],
     "year": ["天然气在2020年的能源消费里占多少"],
     "items": ["塔城的“两群三带”产业布局具体指什么"],
     "box_trap": ["专栏9燃气项目里额敏县的天然气管网哪一年建成"],
@@ -183,6 +184,12 @@ def test_the_year_after_dao_is_the_target_year_and_a_span_has_none():
 
     assert _TARGET_YEAR.search("到2030年比2025年再降多少").group(1) == "2030"
     assert _TARGET_YEAR.search("2020年到2025年降了多少") is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS["place"])
+def test_a_target_of_the_whole_region_does_not_answer_for_one_county(ask, question):
+    assert not ask(question).found  # the plan sets these for 全地区 only
 
 
 @pytest.mark.slow
