@@ -432,13 +432,14 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     with the question are compared (no other table can be named). `nouns` (the segmenter's
     subject words of a text) tells a row subject (核电) from words that only point (最后那列)."""
     q = squash(question)
+    number = m.group(1) if (m := _TABLE_REF.search(question)) else ""  # before squashing: 表1 15年 is no 表115
     asked_years = _years_asked(q)
     extreme = cues.extreme_asked(q)
     unit_asked = any(cue_in(c, q) for c in cues.unit_words)
     best = None
-    tables = lookup.tables_for(q, parsed) if lookup is not None else tables_of(parsed)
+    tables = lookup.tables_for(q, number, parsed) if lookup is not None else tables_of(parsed)
     for table in tables:
-        numbered = bool((m := _TABLE_REF.search(q)) and re.match(rf"表\s*{m.group(1)}(?!\d)", table.header.context))
+        numbered = bool(number and re.match(rf"表\s*{number}(?!\d)", table.header.context))
         named = numbered or _caption_named(q, table.header.context)  # by its title: its cells, never a premise
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
         if named and not rows:  # “表2里交通的指标”: the rows under a group label the question names
@@ -549,10 +550,9 @@ class Lookup:
         found = sorted({i for pair in pairs for i in self.heading_pairs.get(pair, ())})
         return [self.headings[i] for i in found if self.headings[i][0] in parsed]
 
-    def tables_for(self, q: str, parsed: dict) -> list[Table]:
+    def tables_for(self, q: str, number: str, parsed: dict) -> list[Table]:
         found = {i for pair in set(bigrams(q)) for i in self.row_pairs.get(pair, ())}
-        if m := _TABLE_REF.search(q):
-            found.update(self.numbered.get(m.group(1), ()))
+        found.update(self.numbered.get(number, ()))
         return [self.tables[i] for i in sorted(found) if self.tables[i].doc_id in parsed]
 
     def reference(self, kind: str, number: str, parsed: dict) -> tuple[str, Block] | None:

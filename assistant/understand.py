@@ -27,6 +27,8 @@ _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # “到2030年…比2025年再降多少”: the year after 到 is the one asked for (not 2020到2025年, a span)
 _TARGET_YEAR = re.compile(r"(?<![\d年])(?:到|至|截至|截止到|截止)\s*(20\d{2})(?!\d)")
+_COMPARED_YEAR = re.compile(r"(?:比|较|相比|相较|对比|比起)\s*(20\d{2})(?!\d)")
+_BASE_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:的)?\s*基础上")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -143,12 +145,24 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
         department = ""
     unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
     years = tuple(_YEAR.findall(unreferenced))
-    target = _TARGET_YEAR.search(unreferenced)
+    target = _target_year(unreferenced, years)
     numbers = tuple(n for n in _NUMBER.findall(unreferenced) if n not in years)
     return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
                  sector=sector, department=department, numbers=numbers, years=years,
-                 target_year=target.group(1) if target and len(years) > 1 else "",
+                 target_year=target,
                  unknown_department=unknown, search_text=search_text)
+
+
+def _target_year(question: str, years: tuple[str, ...]) -> str:
+    """Of two or more years, the one an amount is asked for: after 到 (到2030年…比2025年), or
+    the one left when the others are what it is compared with (2030年…较2025年, 在2025年基础上)."""
+    if len(set(years)) < 2:
+        return ""
+    if m := _TARGET_YEAR.search(question):
+        return m.group(1)
+    compared = set(_COMPARED_YEAR.findall(question)) | set(_BASE_YEAR.findall(question))
+    left = [y for y in dict.fromkeys(years) if y not in compared]
+    return left[0] if compared and len(left) == 1 else ""
 
 
 def _department_as_sector(question: str, department: str, sectors: SectorMap, segmenter: Segmenter) -> str:

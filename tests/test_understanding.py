@@ -23,6 +23,7 @@ QUESTIONS = {
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
     "table_extreme": ["煤炭消耗量在哪一年最高", "表1里哪年石油用得最少"],
     "table_pointing": ["表1倒数第一列也就是2019年的那些数", "表1的计量单位是什么", "表2各项指标用的啥单位"],
+    "table_number_then_year": ["表2 25年公共机构人均综合能耗累计下降率定的多少"],
     "table_group": ["表2中公共机构这一组指标各定了多少"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
@@ -155,6 +156,12 @@ def test_words_that_only_point_at_a_column_are_no_missing_row_and_a_unit_is_aske
 
 
 @pytest.mark.slow
+def test_a_table_number_followed_by_a_year_is_that_table(ask):
+    answer = ask(QUESTIONS["table_number_then_year"][0])  # 表2 25年 is no 表225
+    assert answer.found and answer.intent == "table" and "6%" in answer.text
+
+
+@pytest.mark.slow
 def test_a_group_label_of_a_named_table_asks_the_rows_under_it(ask):
     group = ask(QUESTIONS["table_group"][0])  # 公共机构 is a label the rows are printed under, no row
     assert group.found and group.intent == "table" and "5%" in group.text and "6%" in group.text
@@ -182,8 +189,13 @@ def test_the_year_an_amount_is_asked_for_must_be_stated_not_just_a_year_compared
 def test_the_year_after_dao_is_the_target_year_and_a_span_has_none():
     from assistant.understand import _TARGET_YEAR
 
+    from assistant.understand import _target_year
+
     assert _TARGET_YEAR.search("到2030年比2025年再降多少").group(1) == "2030"
     assert _TARGET_YEAR.search("2020年到2025年降了多少") is None
+    assert _target_year("2030年能耗较2025年再降多少", ("2030", "2025")) == "2030"
+    assert _target_year("2030年的时候在2025年基础上再降几个点", ("2030", "2025")) == "2030"
+    assert _target_year("2015年和2020年的能耗强度", ("2015", "2020")) == ""
 
 
 @pytest.mark.slow
