@@ -71,3 +71,11 @@ def test_extremes_and_units_are_asked_in_the_cue_words():
     assert cues.extreme_asked("哪年投资最大") == "highest"
     assert cues.extreme_asked("各年用电量是多少") == ""
     assert "计量单位" in cues.unit_words
+
+
+def test_a_person_asked_for_is_answered_only_by_a_named_office_holder():
+    cues = _cues()
+    asked, held = cues.kind_held("节能工作领导小组的组长是谁", "成立地区节能工作领导小组，统筹协调全地区节能工作。")
+    assert asked and not held  # the plan names the group, no person
+    assert cues.kind_held("节能工作领导小组的组长是谁", "由行署专员担任组长。") == (True, True)
+    assert cues.kind_held("园区循环化改造由谁负责", "发展改革委牵头。")[0] is False  # an office, not a person
