@@ -81,7 +81,7 @@ class Evidence:
     score: float
 
 
-PLACE_SUFFIXES = ("省", "市", "县", "州", "盟", "旗")  # 城镇, tagged a place too, names none
+PLACE_SUFFIXES = ("省", "市", "县", "州", "盟", "旗", "地区")  # 城镇, tagged a place too, names none
 
 
 def _years_held(query: Query, text: str) -> bool:

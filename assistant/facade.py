@@ -415,7 +415,8 @@ class Assistant:
                                                                                 live.lookup)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         cells = table_lookup(question, parsed, live.ask_cues, live.lookup,
-                             nouns=lambda text: live.segmenter.content_terms(text, nouns=True))
+                             nouns=lambda text: live.segmenter.content_terms(text, nouns=True),
+                             canonical=live.segmenter.canonical)
         if cells and not cells.names_all(composer.places(question)):
             cells = None  # 额敏县的…目标: a table of the whole region's does not answer for one county
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first

@@ -35,6 +35,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
 _TABLE_REF = re.compile(r"表\s*(\d+)")
 ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
+SYNONYM_FLOOR = 0.4  # … of which this much as typed, before synonyms are unified
 CAPTION_MATCH = 0.4  # share of a table title's character pairs that names the table
 TITLE_SENTENCE = 16
 FEW_PARAGRAPHS = 2  # a section of so few paragraphs is outlined sentence by sentence  # a first sentence this short is an item's title
@@ -425,12 +426,13 @@ class TableAsk:
 
 
 def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
-                 lookup: Lookup | None = None, nouns=None) -> TableAsk | None:
+                 lookup: Lookup | None = None, nouns=None, canonical=None) -> TableAsk | None:
     """The cells a question asks for: it names a table (表 N) or one of its row labels, and
     years or column names of its header; or it names a table and a row it does not have.
     With `lookup`, only the tables it numbers or whose row labels share a character pair
     with the question are compared (no other table can be named). `nouns` (the segmenter's
-    subject words of a text) tells a row subject (核电) from words that only point (最后那列)."""
+    subject words of a text) tells a row subject (核电) from words that only point (最后那列);
+    `canonical` (the synonym lexicon) names a row by a synonym (单位GDP能耗 for 单位地区生产总值能耗)."""
     q = squash(question)
     number = m.group(1) if (m := _TABLE_REF.search(question)) else ""  # before squashing: 表1 15年 is no 表115
     asked_years = _years_asked(q)
@@ -441,7 +443,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     for table in tables:
         numbered = bool(number and re.match(rf"表\s*{number}(?!\d)", table.header.context))
         named = numbered or _caption_named(q, table.header.context)  # by its title: its cells, never a premise
-        rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0]))
+        rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0], canonical))
         if named and not rows:  # “表2里交通的指标”: the rows under a group label the question names
             rows = tuple(r for r in table.rows if (group := _row_group(r, table)) and squash(group) in q)
         if not (named or rows) or (not named and other_period(q, squash(table.header.context))):
@@ -606,9 +608,19 @@ def _years_asked(q: str) -> list[str]:
     return list(dict.fromkeys(years))
 
 
-def _row_named(q: str, label: str) -> bool:
+def _row_named(q: str, label: str, canonical=None) -> bool:
+    """The question names a row label: whole, or most of its character pairs — also after
+    synonyms are unified, when the words as typed already name much of it (单位GDP能耗累计降幅;
+    not 单位GDP二氧化碳排放, which shares little more than 单位GDP)."""
+    share = _pairs_share(q, label)
+    if squash(label) in q or share >= ROW_MATCH:
+        return True
+    return canonical is not None and share >= SYNONYM_FLOOR and _pairs_share(canonical(q), canonical(label)) >= ROW_MATCH
+
+
+def _pairs_share(q: str, label: str) -> float:
     pairs = set(bigrams(label))
-    return bool(pairs) and (squash(label) in q or len(pairs & set(bigrams(q))) / len(pairs) >= ROW_MATCH)
+    return len(pairs & set(bigrams(q))) / len(pairs) if pairs else 0.0
 
 
 def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument], plans_indexed: int) -> Answer:

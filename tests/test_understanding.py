@@ -24,6 +24,7 @@ QUESTIONS = {
     "table_extreme": ["煤炭消耗量在哪一年最高", "表1里哪年石油用得最少"],
     "table_pointing": ["表1倒数第一列也就是2019年的那些数", "表1的计量单位是什么", "表2各项指标用的啥单位"],
     "table_number_then_year": ["表2 25年公共机构人均综合能耗累计下降率定的多少"],
+    "table_synonym": ["单位GDP能耗累计降幅同规上工业增加值能耗累计降幅各定了多少"],
     "table_group": ["表2中公共机构这一组指标各定了多少"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
@@ -159,6 +160,22 @@ def test_words_that_only_point_at_a_column_are_no_missing_row_and_a_unit_is_aske
 def test_a_table_number_followed_by_a_year_is_that_table(ask):
     answer = ask(QUESTIONS["table_number_then_year"][0])  # 表2 25年 is no 表225
     assert answer.found and answer.intent == "table" and "6%" in answer.text
+
+
+@pytest.mark.slow
+def test_a_row_is_named_by_a_synonym_when_the_typed_words_already_name_much_of_it(ask):
+    answer = ask(QUESTIONS["table_synonym"][0])  # GDP is 地区生产总值, 规上 is 规模以上
+    assert answer.found and answer.intent == "table" and "13.5%" in answer.text and "16%" in answer.text
+
+
+def test_a_synonym_does_not_make_a_row_of_a_question_sharing_little_with_it():
+    from assistant.structure import _row_named
+
+    def canonical(text):
+        return text.replace("GDP", "地区生产总值")
+
+    assert _row_named("单位gdp能耗累计降幅".replace("gdp", "GDP"), "单位地区生产总值能耗累计降幅", canonical)
+    assert not _row_named("单位GDP二氧化碳排放下降", "单位地区生产总值能耗累计降幅", canonical)
 
 
 @pytest.mark.slow
