@@ -81,7 +81,9 @@ class Evidence:
     score: float
 
 
-PLACE_SUFFIXES = ("省", "市", "县", "州", "盟", "旗", "地区")  # 城镇, tagged a place too, names none
+# a place's suffixes (understand._REGION_SUFFIX less 区, which 城区 and 园区 end with too);
+# 城镇, tagged a place as well, has none of them and names no place
+PLACE_SUFFIXES = ("省", "市", "县", "州", "盟", "旗", "地区")
 
 
 def _years_held(query: Query, text: str) -> bool:

@@ -11,9 +11,10 @@ What counts as asking for an outline or a document fact is data: `corpus/ask_cue
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .answer import check_numbers, plan_label
@@ -97,7 +98,7 @@ class AskCues:
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
-    extremes: dict = field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
+    extremes: dict = dataclasses.field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -131,6 +132,10 @@ class AskCues:
         q = squash(question)
         return next((name for name, cues in self.extremes.items() if any(cue_in(c, q) for c in cues)), "")
 
+    @property
+    def extreme_words(self) -> tuple[str, ...]:
+        return tuple(c for cs in self.extremes.values() for c in cs)
+
     def doc_fields_asked(self, question: str) -> tuple[str, ...]:
         """Every document fact the question asks (文号 and 印发单位 in one question)."""
         q = squash(question)
@@ -141,7 +146,7 @@ class AskCues:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
         cues = [*self.outline, *self.list_words, *self.table_words, *self.unit_words, *self.contents_words, *self.compare_words,
-                *(c for cs in self.extremes.values() for c in cs),
+                *self.extreme_words,
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
         return frozenset(_alternatives(cues))
@@ -578,8 +583,8 @@ def _row_subject(q: str, table: Table, cues: AskCues, nouns=None) -> str:
     subject (核电, 农业农村领域) when anything specific is left — with `nouns`, only when
     what is left names something (就是最后那列 names nothing)."""
     rest = _TABLE_REF.sub("", q)
-    extremes = (c for cs in cues.extremes.values() for c in cs)
-    for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words, *extremes), key=len, reverse=True):
+    for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words, *cues.extreme_words),
+                       key=len, reverse=True):
         rest = rest.replace(squash(word), "")
     rest = _without_runs_of(rest, _caption_title(table.header.context))  # 十四五节能目标表里: the table's name
     rest = re.sub(r"(?:19|20)\d{2}\s*年?|[^\u4e00-\u9fff]", "", rest)
@@ -670,7 +675,7 @@ def _units_answer(query: Query, ask: TableAsk, sources: list[Source], name: str,
     header = sources[0]
     lines = [f"{name}{label}的计量单位见表题与表头：",
              f"· 表头：{header.quote}[1]"]
-    unit_at = next((i for i, h in enumerate(table.header.cells) if i and "单位" in h), None)
+    unit_at = _unit_column(table.header.cells)
     if unit_at is not None:
         for row in table.rows:
             if unit_at < len(row.cells) and row.cells[unit_at]:
@@ -713,10 +718,15 @@ def _number(cell: str) -> float | None:
 def row_cells(names: tuple[str, ...], cells: tuple[str, ...], columns: tuple[int, ...] = ()) -> list[str]:
     """A table row's value cells, each read with its column's name and the row's unit
     (“2016：74.1”, “16%（2025 年目标值）”): the columns asked, or all."""
-    unit_at = next((i for i, h in enumerate(names) if i and "单位" in h), None)
+    unit_at = _unit_column(names)
     unit = cells[unit_at] if unit_at is not None and unit_at < len(cells) else ""
     return [_cell(names[i], cells[i], unit) for i in (columns or range(1, len(names)))
             if i != unit_at and i < len(cells) and cells[i]]
+
+
+def _unit_column(names: tuple[str, ...]) -> int | None:
+    """The header's unit column (单位), if it has one."""
+    return next((i for i, h in enumerate(names) if i and "单位" in h), None)
 
 
 def _cell(column: str, value: str, unit: str) -> str:

@@ -204,9 +204,7 @@ def test_the_year_an_amount_is_asked_for_must_be_stated_not_just_a_year_compared
 
 
 def test_the_year_after_dao_is_the_target_year_and_a_span_has_none():
-    from assistant.understand import _TARGET_YEAR
-
-    from assistant.understand import _target_year
+    from assistant.understand import _TARGET_YEAR, _target_year
 
     assert _TARGET_YEAR.search("到2030年比2025年再降多少").group(1) == "2030"
     assert _TARGET_YEAR.search("2020年到2025年降了多少") is None
