@@ -46,3 +46,14 @@ def test_the_corpus_synonyms_read_everyday_wordings_as_the_plans_word():
     segmenter = Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
     assert segmenter.canonical("能耗强度平均每年下降多少") == segmenter.canonical("能耗强度年均下降多少")
     assert segmenter.canonical("规上工业") == "规模以上工业"
+    # a plan writes its counties three ways; a question writes them a fourth
+    assert {segmenter.canonical(w) for w in ("县市", "县（市）", "市（县）", "市县")} == {"县市"}
+
+
+def test_the_domain_dictionary_keeps_the_plans_energy_user_words_in_a_question():
+    from .conftest import ROOT
+
+    segmenter = Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
+    words = segmenter.query_words("排查出的重点用能企业里有哪些属于化工行业")
+    assert "重点用能企业" in words  # not 重点 + 企业 with 用能 dropped as a made-up word
+    assert "用能" in segmenter.query_words("园区用能结构怎么调整")
