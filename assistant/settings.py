@@ -66,7 +66,7 @@ class Settings:
     # limits: what one request or one file may cost (messages name the setting)
     max_document_bytes: int = 20_000_000  # one plan file on disk
     max_document_chars: int = 500_000  # one plan's text (the 塔城 plan: about 19,000)
-    max_eval_items: int = 1000
+    max_eval_items: int = 2000
     max_eval_bytes: int = 2_000_000
     max_history_messages: int = 200  # chat messages sent with a question (both roles)
     max_history_chars: int = 400_000
