@@ -487,10 +487,12 @@ class Composer:
 
     def places(self, question: str) -> set[str]:
         """Place names the question holds — tagged ns and written with a region's suffix (沙湾市,
-        托里县; not 城镇) — other than those naming the plans."""
+        托里县; not 城镇), or named without the suffix the plans give it (乌苏 for 乌苏市) — other
+        than those naming the plans."""
         q = squash(question)
         return {w for w, tag in self.segmenter.tagged_terms(question) if tag == "ns" and w not in self._title_words
-                and (w.endswith(PLACE_SUFFIXES) or any(w + suffix in q for suffix in PLACE_SUFFIXES))}
+                and (w.endswith(PLACE_SUFFIXES) or any(w + suffix in q or self._in_corpus(w + suffix)
+                                                       for suffix in PLACE_SUFFIXES))}
 
     @cached_property
     def _title_words(self) -> frozenset[str]:

@@ -153,8 +153,10 @@ class Live:
 
     @cached_property
     def homophones(self) -> HomophoneCorrector:
-        grams = self.index.grams
-        return HomophoneCorrector(self.index.word_counts, self.segmenter,
+        grams, counts = self.index.grams, self.index.word_counts
+        # the index counts a synonym's canonical word; 固费 is a typo of the variant 固废 too
+        variants = {v: counts[c.lower()] for v, c in self.segmenter.variants() if c.lower() in counts}
+        return HomophoneCorrector({**variants, **counts}, self.segmenter,
                                   printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load(),
                                   cue_words=self.ask_cues.vocabulary)
 

@@ -60,6 +60,10 @@ class Segmenter:
                 pairs += [(variant, words[0]) for variant in words[1:]]
         return sorted(pairs, key=lambda p: -len(p[0]))
 
+    def variants(self) -> list[tuple[str, str]]:
+        """(variant, canonical) pairs of the synonyms file: 固废 for 固体废物 and the like."""
+        return list(self._synonyms)
+
     def canonical(self, text: str) -> str:
         text = _CJK_DASH.sub("", text)  # “塔—额—裕” and 塔额裕 are one name
         for variant, canonical in self._synonyms:
@@ -92,6 +96,11 @@ class Segmenter:
     def words(self, text: str) -> list[str]:
         """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
         return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
+
+    def dictionary_words(self, text: str) -> list[str]:
+        """`text` cut into the dictionary's words as written (no synonyms unified, nothing
+        dropped; no words made up by jieba's HMM: 降拍 is 降|拍)."""
+        return self._jieba.lcut(text, HMM=False)
 
     def without(self, text: str, words: frozenset[str]) -> str:
         """`text` less the jieba words in `words` (whole words only: 得 goes, 获得 stays); a

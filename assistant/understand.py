@@ -307,7 +307,7 @@ class HomophoneCorrector:
             trial = chars[:i] + [candidate] + chars[i + 1:]
             count = max((self.plan_words.get("".join(trial[s:e]), 0) for s, e in self._spans(trial, i)
                          if e - s > known_length), default=0)
-            if not count:
+            if not count or not self._cut_through(trial, i, known_length):
                 continue
             rank = (self._context(trial, i), count)
             if printed_beside and not rank[0]:
@@ -315,6 +315,22 @@ class HomophoneCorrector:
             if rank > best_rank and self._reads_better(chars, trial, i):
                 best, best_rank = candidate, rank
         return best
+
+    def _cut_through(self, trial: list[str], i: int, known_length: int) -> bool:
+        """jieba reads the corrected run with a word through position i longer than the typed
+        character stood in: 节能减拍 is 节能|减排 with 排, but 节能|降|拍 with 降 (能降 is
+        a plan's word only as a piece of 节能降耗)."""
+        start, end = i, i + 1
+        while start > 0 and i - start < HOMOPHONE_SPAN and _CJK.match(trial[start - 1]):
+            start -= 1
+        while end < len(trial) and end - i <= HOMOPHONE_SPAN and _CJK.match(trial[end]):
+            end += 1
+        at = start
+        for word in self.segmenter.dictionary_words("".join(trial[start:end])):
+            if at <= i < at + len(word):
+                return len(word) > max(1, known_length)
+            at += len(word)
+        return False
 
     def _context(self, trial: list[str], i: int) -> int:
         """How often the plans print the character triples through position i."""

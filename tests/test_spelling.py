@@ -109,3 +109,20 @@ def test_a_typo_of_a_word_questions_are_read_by_is_put_right_though_no_plan_prin
     assert corrector.correct("这份通知的标提怎么写") == "这份通知的标题怎么写"
     assert corrector.correct("规划的文好是多少") == "规划的文号是多少"
     assert HomophoneCorrector({"能源": 40}, Segmenter()).correct("规划的文好是多少") == "规划的文好是多少"
+
+
+def test_a_sound_alike_counts_only_where_it_makes_a_word_the_run_is_cut_into():
+    from assistant.understand import FuzzySounds
+
+    # 能降 is a plan's word only as a piece of 节能降耗; 节能降拍 is still 节能|降|拍
+    text = "推进节能降耗。加强节能减排。"
+    words = {"节能": 20, "能降": 6, "降耗": 4, "减排": 12}
+    corrector = HomophoneCorrector(words, Segmenter(), printed=_printed(text), fuzzy=FuzzySounds.load())
+    assert corrector.correct("交通节能减拍要做什么") == "交通节能减排要做什么"
+
+
+@pytest.mark.slow
+def test_a_typo_of_a_synonyms_variant_is_put_right(real_assistant):
+    # the index counts 固体废物; 固费 is a typo of its variant 固废 (corpus/synonyms.txt)
+    answer = real_assistant.ask("要加强综合利用的大宗固费有哪几类")
+    assert answer.found and "煤矸石" in answer.text

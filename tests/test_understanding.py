@@ -31,6 +31,7 @@ QUESTIONS = {
                  "规划是哪个单位印发的，发文字号又是什么"],
     "premise": ["表1里2022年的消费数据", "表2里2030年的目标值是多少"],
     "item_premise": ["保障措施里第九条讲的是什么", "重点工程的第二项下面有哪些内容", "保障措施第（八）条要求做什么工作"],
+    "part_premise": ["保障措施里“健全节能法规标准”这一节都写了哪些", "主要任务里“加强交通运输节能减排”这一节讲了哪几方面"],
     "past": ["十四五期间要淘汰哪些落后产能", "十三五那几年规模以上工业增加值能耗累计降幅多大"],
     "target_year": ["到2030年公共机构人均综合能耗要在2025年基础上再降几个百分点"],
     "place": ["额敏县分到的公共建筑能效提升改造面积目标是多少", "托里县十四五的能耗强度降幅目标定了多少"],
@@ -253,6 +254,15 @@ def test_an_item_asked_by_its_number_is_that_item_or_said_to_be_missing(ask):
     assert "锅炉节能改造" in second.text
     worded = ask(QUESTIONS["item_premise"][2])  # no outline cue: the ordinal alone asks an item
     assert not worded.found and worded.intent == "outline" and "没有问题所问的那一项" in worded.text
+
+
+@pytest.mark.slow
+def test_a_part_named_in_quotes_that_the_heading_lacks_is_said_to_be_missing(ask):
+    missing = ask(QUESTIONS["part_premise"][0])
+    assert not missing.found and missing.intent == "outline" and "没有问题所说的“健全节能法规标准”" in missing.text
+    assert any("强化监督考核" in s.quote for s in missing.sources)  # what it has, each cited
+    there = ask(QUESTIONS["part_premise"][1])  # a part it has is answered
+    assert there.found and "没有问题所说的" not in there.text and "智慧交通" in there.text
 
 
 @pytest.mark.slow
