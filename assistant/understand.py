@@ -507,15 +507,15 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
     return best
 
 
-_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|哪个.{0,6}?(?:大|高|多|少|低)|(?:哪个|谁).{0,14}?更(?:大|高|多|少|低)"
+_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|(?:哪个|谁).{0,6}?(?:大|高|多|少|低)|(?:哪个|谁).{0,14}?更(?:大|高|多|少|低)"
                       r"|有啥不同|有什么不同|区别")
 _CLAUSE_SPLIT = re.compile(r"[，,；;？?！!。]")
 _AMOUNT_ASK = re.compile(r"多少|(?<!哪)几[家个项条%％]|多大|多高")
 _CLAUSE = re.compile(r"[^，,；;？?！!。]+[？?]?")  # a clause, with the question mark that ends it: it asks
 # not after another 和: in “托里县和和布克赛尔县” the second begins a name
-_AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及)(?=[\u4e00-\u9fff])")
+_AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及|vs|VS|Vs)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
-_SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|多少|要|是|达到|有多")  # where the ask after the last thing begins
+_SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|谁|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
 
 
@@ -546,6 +546,8 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
         return _and_parts(question, segmenter)  # “A和B要达到多少”: the amount of each
     if len(parts) < 2:
         return [question]
+    if _COMPARE.search(parts[0]) and not any(segmenter.content_terms(p, nouns=True) for p in parts[1:]):
+        return _and_parts(question, segmenter)  # “A和B，哪个多？多多少？”: the later asks name nothing new
     subject = _maximal(segmenter.query_words(parts[0]))
     out = []
     for part in parts:

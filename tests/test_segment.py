@@ -57,3 +57,8 @@ def test_the_domain_dictionary_keeps_the_plans_energy_user_words_in_a_question()
     words = segmenter.query_words("排查出的重点用能企业里有哪些属于化工行业")
     assert "重点用能企业" in words  # not 重点 + 企业 with 用能 dropped as a made-up word
     assert "用能" in segmenter.query_words("园区用能结构怎么调整")
+
+
+def test_asking_for_things_to_do_names_no_subject():
+    segmenter = Segmenter()
+    assert "事情" not in segmenter.content_terms("住建局牵头要办哪些事情")  # 事情 is how it is asked

@@ -39,6 +39,11 @@ def test_things_compared_each_get_the_ask_that_follows_them(segmenter):
     high = split_parts("公共建筑能效提升改造面积和绿色建筑面积占比，2025年目标各是多少", segmenter)
     assert high == ["公共建筑能效提升改造面积，2025年目标各是多少", "绿色建筑面积占比，2025年目标各是多少"]
 
+    # a trailing clause that names nothing (多出几成) does not undo the split; 谁…多 and vs compare too
+    assert split_parts("余热回收和锅炉改造，谁节能多？多出几成？", segmenter) == [
+        "余热回收，谁节能多，多出几成", "锅炉改造，谁节能多，多出几成"]
+    assert split_parts("风电vs光伏谁装机多", segmenter) == ["风电谁装机多", "光伏谁装机多"]
+
 
 def test_things_joined_by_and_share_what_the_last_adds_after_a_name_of_the_same_kind(segmenter):
     assert split_parts("阿勒泰县和和静县光伏电站装机容量分别多大", segmenter) == [
