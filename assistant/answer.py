@@ -747,6 +747,37 @@ def compose_targets(query: Query, targets: list, sectors, documents: dict[str, D
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent=query.intent)
 
 
+MENTIONS_SHOWN = 8
+
+
+def compose_mentions(query: Query, parsed: dict[str, ParsedDocument], plans_indexed: int) -> Answer:
+    """What the plans write of an unmapped department's field (统计局 → 统计): every sentence
+    that names it, in order, each cited; the plans give the department no tasks of its own."""
+    sources: list[Source] = []
+    lines = []
+    for p in parsed.values():
+        doc = p.document
+        label = plan_label(doc, plans_indexed)
+        for block in p.blocks:
+            if block.kind not in ("paragraph", "table_row"):
+                continue
+            for start, end in sentence_spans(doc.text, block.start, block.end):
+                if query.field in squash(doc.text[start:end]):
+                    source = span_source(doc, block.section_path, start, end, "写到该部门所管领域的原文")
+                    lines.append(f"· {source.quote}[{_cite(sources, source)}]{_where(source.section)}{label}")
+    if not lines:
+        return Answer(question=query.text, text=f"规划中未找到写到“{query.field}”的内容。", found=False,
+                      intent=query.intent)
+    more = len(lines) - MENTIONS_SHOWN
+    shown = lines[:MENTIONS_SHOWN] + ([f"  （还有 {more} 处，可在原文中查看。）"] if more > 0 else [])
+    sources = sources[:MENTIONS_SHOWN]
+    head = (f"规划没有给“{query.field}”方面的部门单列任务（本地部门对照表中也没有该部门），"
+            f"原文写到“{query.field}”的内容如下：")
+    text = "\n".join([head, *shown])
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent=query.intent)
+
+
 def compose_named_department(query: Query, department: str, targets: list, notes: list,
                              documents: dict[str, Document]) -> Answer:
     """What a plan itself assigns to a department: the targets in the tasks whose

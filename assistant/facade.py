@@ -22,6 +22,7 @@ from .answer import (
     NO_SUCH_PART,
     REFERENCE,
     Composer,
+    compose_mentions,
     compose_named_department,
     compose_targets,
     department_matches,
@@ -65,7 +66,7 @@ log = logging.getLogger(__name__)
 
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
-COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline",
+COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline", "field_mentions",
                          "doc_fact", "department_named", "table")
 CHECK_FAILED = ("抱歉，这个问题暂时无法作答：回答在内部校验中未通过（{reason}），为避免给出没有原文依据的内容，"
                 "助手不作回答。问题已记录，请换个问法再试。")
@@ -427,6 +428,8 @@ class Assistant:
                 return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
         if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
             return self._sector_tasks(live, query, plans)
+        if query.intent == "field_mentions":
+            return compose_mentions(query, parsed, plans_indexed)
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
             return compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)

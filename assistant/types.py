@@ -160,6 +160,7 @@ class Query:
     years: tuple[str, ...] = ()
     target_year: str = ""  # the year an amount is asked for (到2030年…再降多少), of `years`
     unknown_department: str = ""
+    field: str = ""  # an unmapped department's field (统计局 → 统计) when what it must do is asked
     search_text: str = ""  # what retrieval looks for: department words become sector words
 
     @property

@@ -142,6 +142,9 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
             "list" if asks_list else "fact")
         search_text = _department_as_sector(question, department, sectors, segmenter) if department else (
             _strip_department_suffix(question))
+        field, named = ("", "") if department or unknown or specific is None else _department_field(question, specific)
+        if field and _TASK_ASK.search(question) and _is_bare(_TASK_WORDS.sub("", _without(question, [named]))):
+            intent = "field_mentions"  # 统计局要做哪些工作: what the plan writes of 统计
         department = ""
     unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
     years = tuple(_YEAR.findall(unreferenced))
@@ -150,7 +153,8 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
     return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
                  sector=sector, department=department, numbers=numbers, years=years,
                  target_year=target,
-                 unknown_department=unknown, search_text=search_text)
+                 unknown_department=unknown, field=field if intent == "field_mentions" else "",
+                 search_text=search_text)
 
 
 def _target_year(question: str, years: tuple[str, ...]) -> str:
@@ -183,6 +187,22 @@ def _strip_department_suffix(question: str) -> str:
         return ""
     word = m.group(1)
     return question.replace(word, re.sub(r"(局|委员会|委|厅|办公室|部门)$", "", word), 1)
+
+
+def _department_field(question: str, specific: Callable[[str], bool]) -> tuple[str, str]:
+    """(field, department word) for a department the mapping lacks, named by a field the
+    plans write of: 跟我们统计局有关的 → (统计, 统计局). The field is the longest end of the
+    name, before its suffix, that the plans use to say something particular."""
+    for m in _DEPARTMENT_WORD.finditer(squash(question)):
+        word = m.group(1)
+        if word.endswith(_NOT_DEPARTMENT):
+            continue
+        suffix = re.search(r"(局|委员会|委|厅|办公室|部门)$", word).group(1)
+        stem = word[:-len(suffix)]
+        field = next((stem[i:] for i in range(len(stem) - 1) if specific(stem[i:])), "")
+        if field:
+            return field, field + suffix
+    return "", ""
 
 
 def _sector_words(sector: str, sectors: SectorMap) -> list[str]:
@@ -507,7 +527,7 @@ def _subject_span(question: str, sectors: SectorMap) -> str:
     return best
 
 
-_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|(?:哪个|谁).{0,6}?(?:大|高|多|少|低)|(?:哪个|谁).{0,14}?更(?:大|高|多|少|低)"
+_COMPARE = re.compile(r"分别|各是|各自|各为|对比|比较|(?:哪个|哪一个|哪项|哪一项|谁).{0,6}?(?:大|高|多|少|低)|(?:哪个|哪一个|哪项|哪一项|谁).{0,14}?更(?:大|高|多|少|低)"
                       r"|有啥不同|有什么不同|区别")
 _CLAUSE_SPLIT = re.compile(r"[，,；;？?！!。]")
 _AMOUNT_ASK = re.compile(r"多少|(?<!哪)几[家个项条%％]|多大|多高")

@@ -40,6 +40,7 @@ QUESTIONS = {
     "box_trap": ["专栏9燃气项目里额敏县的天然气管网哪一年建成"],
     "box_list": ["专栏1里的新能源基础设施项目包括哪些"],
     "pairing": ["交通运输局要落实哪些指标"],
+    "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥"],
 }
 
 
@@ -254,6 +255,14 @@ def test_an_item_asked_by_its_number_is_that_item_or_said_to_be_missing(ask):
     assert "锅炉节能改造" in second.text
     worded = ask(QUESTIONS["item_premise"][2])  # no outline cue: the ordinal alone asks an item
     assert not worded.found and worded.intent == "outline" and "没有问题所问的那一项" in worded.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS["field"])
+def test_a_department_the_mapping_lacks_gets_what_the_plan_writes_of_its_field(ask, question):
+    answer = ask(question)  # 审计局 is in no mapping; the plan writes of 能源审计
+    assert answer.found and answer.intent == "field_mentions" and "“审计”" in answer.text
+    assert answer.sources and all("审计" in s.quote for s in answer.sources)
 
 
 @pytest.mark.slow
