@@ -48,6 +48,8 @@ def test_the_corpus_synonyms_read_everyday_wordings_as_the_plans_word():
     assert segmenter.canonical("规上工业") == "规模以上工业"
     # a plan writes its counties three ways; a question writes them a fourth
     assert {segmenter.canonical(w) for w in ("县市", "县（市）", "市（县）", "市县")} == {"县市"}
+    # the table's row says 输入/出, its text says 调入: one word for each direction
+    assert segmenter.canonical("外地调入的电") == "外地输入的电" and segmenter.canonical("调出") == "输出"
 
 
 def test_the_domain_dictionary_keeps_the_plans_energy_user_words_in_a_question():
