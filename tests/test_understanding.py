@@ -178,6 +178,9 @@ def test_a_synonym_does_not_make_a_row_of_a_question_sharing_little_with_it():
 
     assert _row_named("单位gdp能耗累计降幅".replace("gdp", "GDP"), "单位地区生产总值能耗累计降幅", canonical)
     assert not _row_named("单位GDP二氧化碳排放下降", "单位地区生产总值能耗累计降幅", canonical)
+    # a short label: the words as typed hold one pair in three (电力), synonyms the rest
+    assert _row_named("电力调入调出在表1里", "电力输入/出", lambda t: t.replace("调入", "输入").replace("调出", "输出"))
+    assert not _row_named("电力调入调出在表1里", "电力输入/出")
 
 
 @pytest.mark.slow
