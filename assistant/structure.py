@@ -474,7 +474,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     tables = lookup.tables_for(q, number, parsed) if lookup is not None else tables_of(parsed)
     for table in tables:
         numbered = bool(number and re.match(rf"表\s*{number}(?!\d)", table.header.context))
-        named = numbered or _caption_named(q, table.header.context)  # by its title: its cells, never a premise
+        named = numbered or _caption_named(q, table.header.context, asked_years)  # by its title: never a premise
         rows = tuple(r for r in table.rows if r.cells and _row_named(q, r.cells[0], canonical))
         if named and not rows:  # “表2里交通的指标”: the rows under a group label the question names
             rows = tuple(r for r in table.rows if (group := _row_group(r, table)) and squash(group) in q)
@@ -533,11 +533,16 @@ def _without_runs_of(text: str, source: str) -> str:
     return "".join(out)
 
 
-def _caption_named(q: str, caption: str) -> bool:
-    """The question names a table by (most of) its title and says it asks of a table
-    (分品种消费情况表里…, 十四五节能目标表里…)."""
-    pairs = set(bigrams(_caption_title(caption)))
-    return "表" in q and bool(pairs) and len(pairs & set(bigrams(q))) / len(pairs) >= CAPTION_MATCH
+def _caption_named(q: str, caption: str, asked_years: list[str] = ()) -> bool:
+    """The question names a table by (most of) its title, less the region it is of, and says
+    it asks of a table (分品种消费情况表里…, 十四五节能目标表里…) or of each of its rows in a year
+    (2016年各个能源品种的消费数据)."""
+    pairs = set(bigrams(_REGION_LEAD.sub("", _caption_title(caption))))
+    asks_table = "表" in q or ("各" in q and bool(asked_years))
+    return asks_table and bool(pairs) and len(pairs & set(bigrams(q))) / len(pairs) >= CAPTION_MATCH
+
+
+_REGION_LEAD = re.compile(r"^[\u4e00-\u9fff]{2,6}?(?:地区|自治州|自治区|省|市|县)")  # 塔城地区分能源品种…: of where
 
 
 class Lookup:

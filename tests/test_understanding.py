@@ -26,6 +26,7 @@ QUESTIONS = {
     "table_number_then_year": ["表2 25年公共机构人均综合能耗累计下降率定的多少"],
     "table_synonym": ["单位GDP能耗累计降幅同规上工业增加值能耗累计降幅各定了多少"],
     "table_group": ["表2中公共机构这一组指标各定了多少"],
+    "table_caption": ["2017年各种能源品种消费了多少"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
     "doc_fact": ["这份规划的发文字号是什么", "这个规划是哪家单位发的", "规划印发给了哪些单位", "这份规划是经过谁同意后印发的",
                  "规划是哪个单位印发的，发文字号又是什么"],
@@ -181,6 +182,13 @@ def test_a_synonym_does_not_make_a_row_of_a_question_sharing_little_with_it():
     # a short label: the words as typed hold one pair in three (电力), synonyms the rest
     assert _row_named("电力调入调出在表1里", "电力输入/出", lambda t: t.replace("调入", "输入").replace("调出", "输出"))
     assert not _row_named("电力调入调出在表1里", "电力输入/出")
+
+
+@pytest.mark.slow
+def test_each_row_of_a_table_named_by_its_title_without_the_word_table(ask):
+    answer = ask(QUESTIONS["table_caption"][0])  # 能源品种…消费: the title of 表1, less 塔城地区
+    assert answer.found and answer.intent == "table"
+    assert "468.8" in answer.text and "38.2/11.2" in answer.text and "453.9" not in answer.text
 
 
 @pytest.mark.slow
