@@ -41,6 +41,7 @@ QUESTIONS = {
     "box_trap": ["专栏9燃气项目里额敏县的天然气管网哪一年建成"],
     "box_list": ["专栏1里的新能源基础设施项目包括哪些"],
     "pairing": ["交通运输局要落实哪些指标"],
+    "tasks_worded": ["住建局这边要干哪些事", "交通运输局要干哪些节能的活"],
     "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥"],
 }
 
@@ -266,6 +267,13 @@ def test_an_item_asked_by_its_number_is_that_item_or_said_to_be_missing(ask):
     assert "锅炉节能改造" in second.text
     worded = ask(QUESTIONS["item_premise"][2])  # no outline cue: the ordinal alone asks an item
     assert not worded.found and worded.intent == "outline" and "没有问题所问的那一项" in worded.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS["tasks_worded"])
+def test_what_a_department_must_do_asked_in_everyday_words_is_its_sectors_sections(ask, question):
+    answer = ask(question)  # 干哪些事, 的活: what it must do, as 干什么 asks
+    assert answer.found and answer.intent == "sector_tasks"
 
 
 @pytest.mark.slow
