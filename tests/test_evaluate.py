@@ -17,10 +17,10 @@ TEST = ROOT / "evals" / "tacheng_plan_qa.test.jsonl"
 # below them, so that a regression fails the build. The test split was written by someone who
 # never saw the code and is never tuned on; the dev split is where tuning happens.
 GATES = {
-    GOLD: {"key_fact_recall": 0.92, "hit@5": 0.95, "abstention_accuracy": 0.93,  # measured .948 / .970 / .957
+    GOLD: {"key_fact_recall": 0.92, "hit@5": 0.95, "abstention_accuracy": 0.93,  # measured .948 / .981 / .939 (stop 21)
            "citation_validity": 1.0, "number_faithfulness": 1.0},
-    TEST: {"key_fact_recall": 0.92, "hit@5": 0.95, "abstention_accuracy": 0.93,  # measured .941 / .964 / .949
-           "answerable_not_found": 0.03, "citation_validity": 1.0, "number_faithfulness": 1.0},  # measured .018
+    TEST: {"key_fact_recall": 0.92, "hit@5": 0.95, "abstention_accuracy": 0.93,  # measured .957 / .976 / 1.000 (stop 21)
+           "answerable_not_found": 0.03, "citation_validity": 1.0, "number_faithfulness": 1.0},  # measured .000
 }
 CEILINGS = {"answerable_not_found"}  # shares that must stay below their gate
 
