@@ -143,7 +143,7 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
         search_text = _department_as_sector(question, department, sectors, segmenter) if department else (
             _strip_department_suffix(question))
         field, named = ("", "") if department or unknown or specific is None else _department_field(question, specific)
-        if field and _TASK_ASK.search(question) and _is_bare(_TASK_WORDS.sub("", _without(question, [named]))):
+        if field and _TASK_ASK.search(question) and _is_bare(_TASK_WORDS.sub("", _without(question, [named, field]))):
             intent = "field_mentions"  # 统计局要做哪些工作: what the plan writes of 统计
         department = ""
     unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
