@@ -338,7 +338,7 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     sources = [_span(doc, (heading.start, heading.end), "问题所指的章节标题", heading.section_path)]
     label = plan_label(doc, plans_indexed)
     missing = bool(asked) and asked > len(items)  # 第（十一）项 of ten: what it has, not an answer
-    absent = _absent_part(query.text, p, heading)
+    absent = _absent_part(query.text, p, heading, paragraphs)
     lines = [f"“{sources[0].quote}”[1]{label}下没有问题所说的“{absent}”，它列有：" if absent
              else f"“{sources[0].quote}”[1]{label}下没有问题所问的那一项，它列有：" if missing
              else f"“{sources[0].quote}”[1]{label}下列有：" if children else f"“{sources[0].quote}”[1]{label}各段要点："]
@@ -357,13 +357,13 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,40})[”\"」』]")
 
 
-def _absent_part(question: str, p: ParsedDocument, heading: Block) -> str:
+def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: list[Block]) -> str:
     """A part the question names in quotes (保障措施里“强化人才支撑”那一节) that is neither the
-    heading itself nor one of its sub-headings, and that its text does not print: a premise
-    the plan lacks. "" when every quoted part is there."""
+    heading itself nor one of its sub-headings, and that its paragraphs do not print: a
+    premise the plan lacks. "" when every quoted part is there."""
     depth = len(heading.section_path)
     inside = [b for b in p.headings() if b.section_path[:depth] == heading.section_path]
-    text = squash(p.document.text[heading.start:_section_end(p, heading)])
+    text = squash("".join(p.document.text[b.start:b.end] for b in paragraphs))
     for named in _QUOTED.findall(question):
         pairs = set(bigrams(squash(named)))
         if not pairs or squash(named) in text:
@@ -372,11 +372,6 @@ def _absent_part(question: str, p: ParsedDocument, heading: Block) -> str:
             return named
     return ""
 
-
-def _section_end(p: ParsedDocument, heading: Block) -> int:
-    depth = len(heading.section_path)
-    after = [b.start for b in p.headings() if b.start > heading.start and b.section_path[:depth] != heading.section_path]
-    return min(after, default=len(p.document.text))
 
 
 _ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")

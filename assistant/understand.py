@@ -15,14 +15,16 @@ from .types import Query
 
 _LIST_ASK = re.compile(r"哪些|哪几|有啥|有什么|都有|列出|列一下|清单|包括|几项|几个|多少项|汇总|全部")
 _TARGET_WORD = re.compile(r"目标|指标|考核|KPI", re.I)
+_DEPARTMENT_SUFFIX = re.compile(r"(局|委员会|委|厅|办公室|部门)$")
 _DEPARTMENT_WORD = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:局|委员会|委|厅|办公室|部门))")
 _NOT_DEPARTMENT = ("格局", "布局", "结局", "当局", "全局", "大局", "主管部门", "相关部门", "有关部门", "各部门")
 _GENERIC_ASK = re.compile(
     r"[的了吗呢？?。！!，,、\s]|领域|方面|量化|硬性|主要|约束性|目标|指标|任务|要求|考核|有|是|哪些|哪几项|什么|啥|"
     r"要|完成|负责|牵头|管|这边|那边|部门|单位|都|全部|所有|列出|清单|一下|请问|规划|里|中|对|给")
 SUBJECT_MIN_CHARS = 5
-_TASK_ASK = re.compile(r"干什么|干些什么|干啥|干哪些|干些啥|哪些事|哪些活|的活|活儿|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点是什么")
-_TASK_WORDS = re.compile(r"干什么|干些什么|干啥|干哪些|干些啥|哪些事|哪些活|的活|活儿|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么|重点|节能减排|节能|在|上|方面|领域|负责|需要|应该|要")
+_TASK_CUES = r"干什么|干些什么|干啥|干哪些|干些啥|哪些事|哪些活|的活|活儿|做什么|做些什么|要做|怎么做|任务|工作|措施|举措|抓什么"
+_TASK_ASK = re.compile(_TASK_CUES + r"|重点是什么")
+_TASK_WORDS = re.compile(_TASK_CUES + r"|重点|节能减排|节能|在|上|方面|领域|负责|需要|应该|要")
 _REFERENCE_NUMBER = re.compile(r"(专栏|表|图|第)\s*\d+")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # “到2030年…比2025年再降多少”: the year after 到 is the one asked for (not 2020到2025年, a span)
@@ -186,7 +188,7 @@ def _strip_department_suffix(question: str) -> str:
     if not m or m.group(1).endswith(_NOT_DEPARTMENT):
         return ""
     word = m.group(1)
-    return question.replace(word, re.sub(r"(局|委员会|委|厅|办公室|部门)$", "", word), 1)
+    return question.replace(word, _DEPARTMENT_SUFFIX.sub("", word), 1)
 
 
 def _department_field(question: str, specific: Callable[[str], bool]) -> tuple[str, str]:
@@ -197,7 +199,7 @@ def _department_field(question: str, specific: Callable[[str], bool]) -> tuple[s
         word = m.group(1)
         if word.endswith(_NOT_DEPARTMENT):
             continue
-        suffix = re.search(r"(局|委员会|委|厅|办公室|部门)$", word).group(1)
+        suffix = _DEPARTMENT_SUFFIX.search(word).group(1)
         stem = word[:-len(suffix)]
         field = next((stem[i:] for i in range(len(stem) - 1) if specific(stem[i:])), "")
         if field:
