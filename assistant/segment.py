@@ -38,6 +38,7 @@ NO_TAG = "x"
 FUNCTION_TAGS = ("r", "p", "c", "u", "y", "e", "o", "w", NO_TAG)
 PHRASE_WORDS = 4  # a filler phrase is a run of at most this many jieba words
 TAGGED_KEPT = 512  # questions whose tagged words are kept
+TEXTS_KEPT = 8192  # texts (passages, sentences, questions) whose words are kept
 
 
 class Segmenter:
@@ -65,10 +66,17 @@ class Segmenter:
         return list(self._synonyms)
 
     def canonical(self, text: str) -> str:
+        return _kept(self._canonicals, text, self._canonical)
+
+    def _canonical(self, text: str) -> str:
         text = _CJK_DASH.sub("", text)  # “塔—额—裕” and 塔额裕 are one name
         for variant, canonical in self._synonyms:
             text = re.sub(re.escape(variant), canonical, text, flags=re.I)
         return text
+
+    @cached_property
+    def _canonicals(self) -> dict:
+        return {}
 
     @cached_property
     def _jieba(self):
@@ -94,8 +102,16 @@ class Segmenter:
         return tokenizer
 
     def words(self, text: str) -> list[str]:
-        """jieba search-mode words, lower-cased, punctuation and whitespace dropped."""
-        return [w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w)]
+        """jieba search-mode words, lower-cased, punctuation and whitespace dropped. Passages
+        are cut again for every question that retrieves them: kept a while."""
+        return list(_kept(self._words, text, self._cut_words))
+
+    def _cut_words(self, text: str) -> tuple[str, ...]:
+        return tuple(w.lower() for w in self._jieba.lcut_for_search(self.canonical(text)) if _KEEP.search(w))
+
+    @cached_property
+    def _words(self) -> dict:
+        return {}
 
     def dictionary_words(self, text: str) -> list[str]:
         """`text` cut into the dictionary's words as written (no synonyms unified, nothing
@@ -168,12 +184,7 @@ class Segmenter:
         or more characters the tagger reads inside it (天舜铂 nr), else `NO_TAG`; a made-up
         word that begins or ends with a question word's character (业在, 业有) is a cut in the
         wrong place, `NO_TAG` too. Questions repeat (retrieval, weights, checks): kept a while."""
-        cached = self._tagged.get(text)
-        if cached is None:
-            if len(self._tagged) >= TAGGED_KEPT:
-                self._tagged.clear()
-            cached = self._tagged[text] = tuple(self._tag_terms(text))
-        return list(cached)
+        return list(_kept(self._tagged, text, lambda t: tuple(self._tag_terms(t)), TAGGED_KEPT))
 
     @cached_property
     def _tagged(self) -> dict:
@@ -230,6 +241,16 @@ class Segmenter:
         """The words of `query_tokens`, without their bigrams."""
         return [w for w, tag in self.tagged_terms(text) if len(w) > 1 and not tag.startswith(FUNCTION_TAGS)] or [
             w for w in self.terms(text) if len(w) > 1]
+
+
+def _kept(memo: dict, text: str, make, most: int = TEXTS_KEPT):
+    """`make(text)`, remembered in `memo` until it holds `most` texts (then it starts afresh)."""
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= most:
+            memo.clear()
+        found = memo[text] = make(text)
+    return found
 
 
 def bigrams(text: str) -> list[str]:

@@ -283,11 +283,17 @@ class HomophoneCorrector:
 
     def _spans(self, chars: list[str], i: int):
         """The runs of 2–4 CJK characters around position i (i inside each)."""
+        if not _CJK.match(chars[i]):
+            return
+        lo, hi = i, i + 1  # the CJK run around i, as far as a span reaches
+        while lo > max(0, i - HOMOPHONE_SPAN + 1) and _CJK.match(chars[lo - 1]):
+            lo -= 1
+        while hi < min(len(chars), i + HOMOPHONE_SPAN) and _CJK.match(chars[hi]):
+            hi += 1
         for length in range(2, HOMOPHONE_SPAN + 1):
-            for start in range(max(0, i - length + 1), i + 1):
-                end = start + length
-                if end <= len(chars) and all(_CJK.match(c) for c in chars[start:end]):
-                    yield start, end
+            for start in range(max(lo, i - length + 1), i + 1):
+                if start + length <= hi:
+                    yield start, start + length
 
     def _known_length(self, chars: list[str], i: int) -> int:
         """The length of the longest word jieba or the plans know that holds position i (0: none)."""
