@@ -21,7 +21,7 @@ from .errors import InternalCheckError
 from .grams import PATTERN_MAX, has_key, wildcards, word_key
 from .grams import key as gram_key
 from .segment import BIGRAM_MARK, bigrams
-from .text import collapse, number_occurs, other_period, sentence_spans, squash, unsupported_numbers
+from .text import collapse, number_occurs, other_period, plan_end_year, sentence_spans, squash, unsupported_numbers
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
 from .understand import title_words
 
@@ -171,7 +171,7 @@ class Composer:
             chosen = self._with_items(self._choose(evidence or ranked,
                                                    LIST_SENTENCES if query.intent == "list" else self.max_sentences))
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
-        if not _years_held(query, quotes):
+        if not _years_held(query, quotes) and not self._by_plan_end(query, chosen):
             return self._not_found(query, hits, NOT_FOUND_YEAR)
         sources: list[Source] = []
         lines = []
@@ -439,6 +439,17 @@ class Composer:
         evidence.sort(key=lambda e: -e.score)
         seen: set[str] = set()  # a sentence the plan repeats word for word is quoted once
         return [e for e in evidence if not (squash(e.quote) in seen or seen.add(squash(e.quote)))]
+
+    def _by_plan_end(self, query: Query, chosen: list[Evidence]) -> bool:
+        """The year asked is the last of the plan's period (到2025年… of a 2021-2025 plan) and
+        every chosen sentence says what the plan asks, not what was done: the plan's tasks
+        are all due by then, stated with the year or not. Not for an amount asked."""
+        if self._asks_how_much(query) or self.asks_amount(query):
+            return False  # an amount “by 2025” is one the plan states for 2025
+        asked = {query.target_year} if query.target_year else set(query.years)
+        return bool(chosen and self.cues is not None) and all(
+            asked == {plan_end_year(self.documents[e.hit.chunk.doc_id].meta.title)}
+            and not self.cues.is_history(e.quote, e.hit.chunk.section_path) for e in chosen)
 
     def _holds_focus(self, focus: list[str], text: str) -> bool:
         sentence = self._compared(text)

@@ -25,6 +25,15 @@ def other_period(asked: str, text: str) -> bool:
     return bool(periods and named and not periods & named)
 
 
+_PLAN_YEARS = re.compile(r"((?:19|20)\d{2})\s*年?\s*[-—–~～至到]\s*((?:19|20)\d{2})")
+
+
+def plan_end_year(title: str) -> str:
+    """The last year of the period a plan's title names (…规划（2021-2025年）: 2025), or ""."""
+    m = _PLAN_YEARS.search(title)
+    return m.group(2) if m else ""
+
+
 def collapse(text: str) -> str:
     """Whitespace runs become one space: how quotes are shown."""
     return _WS.sub(" ", text).strip()

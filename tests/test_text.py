@@ -40,3 +40,11 @@ def test_a_text_of_another_five_year_period_is_about_another_time():
     assert not other_period("十四五规上工业能耗累计降幅多大", "表 2 “十四五”时期全地区节能目标")
     assert not other_period("规上工业能耗累计降幅多大", "表 2 “十四五”时期全地区节能目标")  # no period asked
     assert not other_period("十三五期间能耗降了多少", "2020 年规模以上工业万元增加值能耗累计下降 2.09%")
+
+
+def test_a_plans_last_year_is_read_from_its_title():
+    from assistant.text import plan_end_year
+
+    assert plan_end_year("塔城地区“十四五”节能规划（2021-2025年）") == "2025"
+    assert plan_end_year("某市碳达峰实施方案（2021—2030年）") == "2030"
+    assert plan_end_year("某县交通运输发展规划") == ""

@@ -42,6 +42,9 @@ QUESTIONS = {
     "box_list": ["专栏1里的新能源基础设施项目包括哪些"],
     "pairing": ["交通运输局要落实哪些指标"],
     "tasks_worded": ["住建局这边要干哪些事", "交通运输局要干哪些节能的活", "农业农村局有啥节能活儿"],
+    "plan_end_year": ["到2025年在推广国六排放标准车辆方面要做什么"],
+    "plan_end_amount": ["到2025年国六排放标准营运车辆要推广多少辆"],
+    "lexical_only_word": ["区域能评有什么要求呀"],
     "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥", "审计局这边涉及哪些审计方面的工作"],
 }
 
@@ -331,3 +334,21 @@ def test_these_questions_are_in_no_eval_set():
                 asked.add(json.loads(line).get("question", ""))
     mine = {q for qs in QUESTIONS.values() for q in qs}
     assert not mine & asked
+
+
+@pytest.mark.slow
+def test_a_task_asked_by_the_plans_last_year_is_answered_by_the_task_without_the_year(ask):
+    answer = ask(QUESTIONS["plan_end_year"][0])  # the plan's tasks are all due by 2025
+    assert answer.found and "国六排放标准" in answer.text
+
+
+@pytest.mark.slow
+def test_an_amount_asked_by_the_plans_last_year_still_needs_the_year_stated(ask):
+    answer = ask(QUESTIONS["plan_end_amount"][0])  # the plan states no count of vehicles
+    assert not answer.found
+
+
+@pytest.mark.slow
+def test_a_word_only_lexical_search_finds_brings_its_passage(ask):
+    answer = ask(QUESTIONS["lexical_only_word"][0])
+    assert answer.found and "全面推行区域能评" in answer.text
