@@ -21,7 +21,15 @@ from .errors import InternalCheckError
 from .grams import PATTERN_MAX, has_key, wildcards, word_key
 from .grams import key as gram_key
 from .segment import BIGRAM_MARK, bigrams
-from .text import collapse, number_occurs, other_period, plan_end_year, sentence_spans, squash, unsupported_numbers
+from .text import (
+    collapse,
+    number_occurs,
+    other_period,
+    plan_end_year,
+    sentence_spans,
+    squash,
+    unsupported_numbers,
+)
 from .types import SECTION_SEPARATOR, Answer, Block, Document, Hit, ParsedDocument, Query, Source
 from .understand import title_words
 
