@@ -46,8 +46,8 @@ class HybridRetriever(BaseRetriever):
         # else holds: 能评), however far ahead, fuses to half the score of one both rank lower
         kept = {ranking[0][0] for ranking in (lexical, dense) if ranking}
         ranked = sorted(fused.items(), key=lambda item: -item[1]["score"])
-        others = [item for item in ranked if item[0] not in kept][:max(0, k - len(kept))]
-        order = [item for item in ranked if item[0] in kept or item in others][:k]
+        kept.update([position for position, _ in ranked if position not in kept][:max(0, k - len(kept))])
+        order = [item for item in ranked if item[0] in kept][:k]
         return [Hit(chunk=self.index.chunks[position], rank=rank, **entry)
                 for rank, (position, entry) in enumerate(order, start=1)]
 

@@ -21,7 +21,7 @@ from .answer import check_numbers, plan_label
 from .errors import CorpusError
 from .frontmatter import DATE, NUMBER
 from .segment import bigrams
-from .text import collapse, other_period, squash
+from .text import YEAR_SPAN, collapse, other_period, squash
 from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Query, Source
 
 OUTLINE_ITEMS = 20
@@ -33,7 +33,6 @@ _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二
 _CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]+|\d{1,2})\s*(?:章|部分|大部分|篇)")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-—–~～至到]\s*(?:19|20)?\d{2,4}\s*年?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
 _TABLE_REF = re.compile(r"表\s*(\d+)")
 ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
 SYNONYM_FLOOR = 0.3  # … of which this much as typed, before synonyms are unified
@@ -373,7 +372,6 @@ def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: l
     return ""
 
 
-
 _ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")
 
 
@@ -635,7 +633,7 @@ MIN_COLUMN_LABEL = 2
 
 def _years_asked(q: str) -> list[str]:
     years = _YEAR.findall(q)
-    for a, b in _YEAR_SPAN.findall(q):
+    for a, b in YEAR_SPAN.findall(q):
         years += [str(y) for y in range(int(a), int(b) + 1)] if int(a) < int(b) <= int(a) + 20 else []
     return list(dict.fromkeys(years))
 

@@ -25,12 +25,13 @@ def other_period(asked: str, text: str) -> bool:
     return bool(periods and named and not periods & named)
 
 
-_PLAN_YEARS = re.compile(r"((?:19|20)\d{2})\s*年?\s*[-—–~～至到]\s*((?:19|20)\d{2})")
+# a span of years: 2021-2025年, 2016到2018年, 2021—2030
+YEAR_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:到|至|-|—|–|~|～)\s*((?:19|20)\d{2})(?!\d)")
 
 
 def plan_end_year(title: str) -> str:
     """The last year of the period a plan's title names (…规划（2021-2025年）: 2025), or ""."""
-    m = _PLAN_YEARS.search(title)
+    m = YEAR_SPAN.search(title)
     return m.group(2) if m else ""
 
 
