@@ -527,14 +527,16 @@ class Composer:
         return self._paragraphs[chunk.id]
 
     def _unknown_words(self, question: str) -> list[str]:
-        """Content words (not 往外, 每年: see Segmenter.content_terms) no plan holds in any part (no character pair of theirs occurs), and
+        """Content words (not 往外, 每年: see Segmenter.content_terms; not 是从, made of function
+        characters) no plan holds in any part (no character pair of theirs occurs), and
         that are no one-character typo of a known word either (“公公机构” is 公共机构
         mistyped; “森林” is simply not in the plan; “大规模” is made of known words)."""
         idf = self.stats.idf
         return [w for w in self.segmenter.content_terms(question)
                 if len(w) > 1 and not _NUMBER_WORD.fullmatch(w) and w not in self.plan_words and not self._in_corpus(w)
                 and not any(b in idf for b in bigrams(w))
-                and not self._near_known_word(w) and not self._in_data(w, question)]
+                and not self._near_known_word(w) and not self._in_data(w, question)
+                and not self.segmenter.is_function_phrase(w)]
 
     def _in_data(self, word: str, question: str) -> bool:
         """A piece of a cue the question asks by (一年 of 哪一年, 从上到下), or of a department

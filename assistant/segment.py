@@ -172,6 +172,13 @@ class Segmenter:
                 tagger = _TAGGERS[id(tokenizer)] = jieba.posseg.POSTokenizer(tokenizer)
         return tagger
 
+    def is_function_phrase(self, word: str) -> bool:
+        """A word made only of characters that say how, not what (是从, 就是, 都要): each a
+        question word or, alone, a pronoun, preposition, conjunction, particle or adverb."""
+        tags = self._tagger.word_tag_tab
+        return len(word) > 1 and all(ch in QUESTION_WORDS or "\u4e00" <= ch <= "\u9fff"
+                                     and tags.get(ch, NO_TAG).startswith(FUNCTION_TAGS + ("d",)) for ch in word)
+
     def nouns(self, text: str) -> list[str]:
         """The nouns (jieba part-of-speech n…) of the text, synonyms unified, lower-cased:
         what a sentence is about (稀土永磁电机, 公共机构), as against how it says it."""

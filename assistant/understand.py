@@ -272,14 +272,37 @@ class HomophoneCorrector:
                     self.by_fuzzy_sound.setdefault(fuzzy.key(_sound(ch)), set()).add(ch)
 
     def correct(self, question: str) -> str:
-        chars = list(question)
-        for i, ch in enumerate(chars):
-            if not _CJK.match(ch) or ch in _PARTICLES:
-                continue
-            best = self._best_homophone(chars, i, self._known_length(chars, i))
-            if best:
-                chars[i] = best
+        """One typo at a time, the one whose correction reads best first: in 七大行叶 both
+        行→型 (大型) and 叶→业 (行业) make plan words, and 七大行业 reads far better than 七大型叶;
+        a character put right is not changed again."""
+        chars, fixed = list(question), set()
+        for _ in range(HOMOPHONE_ROUNDS):
+            found = [(self._gain(chars, i, best), i, best) for i, ch in enumerate(chars)
+                     if i not in fixed and _CJK.match(ch) and ch not in _PARTICLES
+                     and (best := self._best_homophone(chars, i, self._known_length(chars, i)))]
+            if not found:
+                break
+            _, i, best = max(found)
+            chars[i] = best
+            fixed.add(i)
         return "".join(chars)
+
+    def _gain(self, chars: list[str], i: int, candidate: str) -> float:
+        """How much better the run around position i reads with the candidate there."""
+        start, end = self._window(chars, i)
+        trial = chars[:i] + [candidate] + chars[i + 1:]
+        return (self.segmenter.log_likelihood("".join(trial[start:end]))
+                - self.segmenter.log_likelihood("".join(chars[start:end])))
+
+    @staticmethod
+    def _window(chars: list[str], i: int) -> tuple[int, int]:
+        """The CJK run around position i, at most HOMOPHONE_SPAN characters either side."""
+        start, end = i, i + 1
+        while start > 0 and i - start < HOMOPHONE_SPAN and _CJK.match(chars[start - 1]):
+            start -= 1
+        while end < len(chars) and end - i <= HOMOPHONE_SPAN and _CJK.match(chars[end]):
+            end += 1
+        return start, end
 
     def _spans(self, chars: list[str], i: int):
         """The runs of 2–4 CJK characters around position i (i inside each)."""
@@ -348,11 +371,7 @@ class HomophoneCorrector:
         """jieba reads the corrected run with a word through position i longer than the typed
         character stood in: 节能减拍 is 节能|减排 with 排, but 节能|降|拍 with 降 (能降 is
         a plan's word only as a piece of 节能降耗)."""
-        start, end = i, i + 1
-        while start > 0 and i - start < HOMOPHONE_SPAN and _CJK.match(trial[start - 1]):
-            start -= 1
-        while end < len(trial) and end - i <= HOMOPHONE_SPAN and _CJK.match(trial[end]):
-            end += 1
+        start, end = self._window(trial, i)
         at = start
         for word in self.segmenter.dictionary_words("".join(trial[start:end])):
             if at <= i < at + len(word):
@@ -368,16 +387,13 @@ class HomophoneCorrector:
                    if s + 3 <= len(trial) and all(_CJK.match(c) for c in trial[s:s + 3]))
 
     def _reads_better(self, chars: list[str], trial: list[str], i: int) -> bool:
-        start, end = i, i + 1
-        while start > 0 and i - start < HOMOPHONE_SPAN and _CJK.match(chars[start - 1]):
-            start -= 1
-        while end < len(chars) and end - i <= HOMOPHONE_SPAN and _CJK.match(chars[end]):
-            end += 1
+        start, end = self._window(chars, i)
         before, after = "".join(chars[start:end]), "".join(trial[start:end])
         return self.segmenter.log_likelihood(after) > self.segmenter.log_likelihood(before)
 
 
 HOMOPHONE_SPAN = 4
+HOMOPHONE_ROUNDS = 3  # typos put right in one question at most
 HOMOPHONE_MIN_PASSAGES = 1  # a word the plans print at all can be what was meant
 # jieba's dictionary counts rare and odd words low; a character inside a word this common is no typo.
 HOMOPHONE_WORD_MIN_FREQ = 10

@@ -64,3 +64,11 @@ def test_the_domain_dictionary_keeps_the_plans_energy_user_words_in_a_question()
 def test_asking_for_things_to_do_names_no_subject():
     segmenter = Segmenter()
     assert "事情" not in segmenter.content_terms("住建局牵头要办哪些事情")  # 事情 is how it is asked
+
+
+def test_a_word_made_only_of_function_characters_says_nothing_about_the_subject():
+    segmenter = Segmenter()
+    assert segmenter.is_function_phrase("是从")  # 是 + 从: how it is asked (能耗是从多少降到多少)
+    assert segmenter.is_function_phrase("都要")
+    assert not segmenter.is_function_phrase("能耗")
+    assert not segmenter.is_function_phrase("kw")  # letters are a unit someone typed, not a particle

@@ -126,3 +126,9 @@ def test_a_typo_of_a_synonyms_variant_is_put_right(real_assistant):
     # the index counts 固体废物; 固费 is a typo of its variant 固废 (corpus/synonyms.txt)
     answer = real_assistant.ask("要加强综合利用的大宗固费有哪几类")
     assert answer.found and "煤矸石" in answer.text
+
+
+def test_of_two_typos_competing_for_one_run_the_one_that_reads_best_is_put_right():
+    # 大行 → 大型 and 行叶 → 行业 both make a plan word; 五大行业 reads far better than 五大型叶
+    corrector = HomophoneCorrector({"大型": 6, "行业": 20, "企业": 30}, Segmenter())
+    assert corrector.correct("涉及的五大行叶有哪些") == "涉及的五大行业有哪些"
