@@ -7,6 +7,7 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
+_POINTING = re.compile(r"[这那哪][一二两三四五六七八九十几]")  # a demonstrative and a count: 这两块, 那几项
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 BIGRAM_MARK = "§"
@@ -207,7 +208,9 @@ class Segmenter:
         out = []
         for word in self.terms(text):
             tag = tags.get(word)
-            if tag is None and (word[0] in QUESTION_WORDS or word[-1] in QUESTION_WORDS):
+            if _POINTING.match(word):
+                tag = "r"  # 这两块, 那三项: points at what was said, names nothing (jieba's dictionary says n)
+            elif tag is None and (word[0] in QUESTION_WORDS or word[-1] in QUESTION_WORDS):
                 tag = NO_TAG
             elif tag is None:
                 i = lower.find(word)

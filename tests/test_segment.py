@@ -72,3 +72,8 @@ def test_a_word_made_only_of_function_characters_says_nothing_about_the_subject(
     assert segmenter.is_function_phrase("都要")
     assert not segmenter.is_function_phrase("能耗")
     assert not segmenter.is_function_phrase("kw")  # letters are a unit someone typed, not a particle
+
+
+def test_a_demonstrative_with_a_count_points_back_and_names_nothing():
+    terms = Segmenter().content_terms("规划对公交和出租车这两块是怎么安排的")
+    assert "这两块" not in terms and "公交" in terms
