@@ -20,7 +20,7 @@ from pathlib import Path
 from .answer import check_numbers, plan_label
 from .errors import CorpusError
 from .frontmatter import DATE, NUMBER
-from .segment import bigrams
+from .segment import QUESTION_WORDS, bigrams
 from .text import YEAR_SPAN, collapse, other_period, squash
 from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Query, Source
 
@@ -94,6 +94,7 @@ class AskCues:
     filler: frozenset[str] = frozenset()  # polite and spoken words that ask nothing
     table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
+    plan_itself: tuple[str, ...] = ()  # 正文, 全文, 这份规划 …: name the plan as a whole (its outline is its chapters)
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
@@ -111,6 +112,7 @@ class AskCues:
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        contents_words=tuple(data["outline"].get("contents_words", [])),
+                       plan_itself=tuple(data["outline"].get("plan_itself", [])),
                        kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])),
                                               tuple(sorted(k.get("units", []), key=len, reverse=True)),
                                               tuple(k.get("words", [])), bool(k.get("unit_after_amount", False)))
@@ -145,6 +147,7 @@ class AskCues:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
         cues = [*self.outline, *self.list_words, *self.table_words, *self.unit_words, *self.contents_words, *self.compare_words,
+                *self.plan_itself,
                 *self.extreme_words,
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
@@ -280,7 +283,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
         if score > best_score or (score == best_score and best and len(block.section_path) > len(best[1].section_path)):
             best, best_score = (doc_id, block), score
     if best is None or best_score < MATCH_MIN:
-        return None
+        return _whole_plan(rest, parsed, cues) if asks_outline else None
     title = _title(best[1])
     subject = rest
     for word in sorted((w for w in cues.contents_words if w not in title), key=len, reverse=True):
@@ -289,6 +292,40 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     if not asks_outline and len(set(bigrams(title)) & asked_subject) / max(1, len(asked_subject)) < BARE_LIST:
         return None  # “X有哪些Y”: a list question about X, not X's outline
     return best
+
+
+def _whole_plan(rest: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> tuple[str, Block] | None:
+    """(doc_id, a heading over its chapters) when the question asks the outline of the plan
+    itself (正文分成几大部分): once the words for the plan as a whole (cues.plan_itself),
+    for contents and for asking are taken out, what is left is words of its title. One plan
+    only: of several, which one is meant is not said."""
+    if len(parsed) != 1:
+        return None
+    doc_id, p = next(iter(parsed.items()))
+    chapters = [b for b in p.headings() if len(b.section_path) == 1]
+    title_line = _title_line(p)
+    if len(chapters) < 2 or title_line is None:
+        return None
+    said = set(bigrams(squash(p.document.meta.title)))
+    words = (*cues.plan_itself, *cues.contents_words, *cues.list_words, *sorted(QUESTION_WORDS, key=len, reverse=True))
+    pieces = rest
+    for word in sorted(words, key=len, reverse=True):
+        pieces = pieces.replace(word, "|")
+    pieces = re.sub(r"[^\u4e00-\u9fff|]", "|", pieces)
+    if not any(w in rest for w in cues.plan_itself):
+        return None
+    if any(not set(bigrams(piece)) <= said for piece in pieces.split("|") if len(piece) > 1):
+        return None
+    return doc_id, Block("heading", (), title_line.start, title_line.end)
+
+
+def _title_line(p: ParsedDocument) -> Block | None:
+    """The front-matter line that prints the plan's title (the heading of its 正文), the last before its first chapter."""
+    title = set(bigrams(squash(p.document.meta.title)))
+    first = next((b.start for b in p.headings()), len(p.document.text))
+    lines = [b for b in p.blocks if b.kind == "front" and b.end <= first
+             and len(set(bigrams(squash(p.document.text[b.start:b.end]))) & title) >= MATCH_MIN * len(title)]
+    return lines[-1] if lines else None
 
 
 def _title(block: Block) -> str:
@@ -321,7 +358,8 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     children = _children(p, heading)
     while len(children) == 1 and _children(p, children[0]):  # a section that only holds one 专栏: its items
         heading, children = children[0], _children(p, children[0])
-    asked = _item_asked(query.text) if item is None else 0
+    # 共几项？第五个是什么: the whole list answers both (the count, and the fifth in its place)
+    asked = _item_asked(query.text) if item is None and not _COUNT_ASKED.search(squash(query.text)) else 0
     if asked and asked <= len(children):
         return answer_outline(query, doc_id, children[asked - 1], parsed, plans_indexed, detail, item=asked)
     depth = len(heading.section_path)
@@ -372,6 +410,7 @@ def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: l
     return ""
 
 
+_COUNT_ASKED = re.compile(r"(?:几|多少)\s*大?\s*(?:项|个|条|点|节|块|部分|方面|类)")
 _ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")
 
 

@@ -18,6 +18,9 @@ QUESTIONS = {
     "department_plan_words": ["交通局这边在十四五节能规划里要我们落实哪些量化目标"],  # the plan's own name names nothing  # 发展…目标 is no heading of 发展目标 here
     "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
     "outline_subsections": ["主要任务这一章分了多少个小节"],
+    "outline_whole": ["这份规划全文由哪几部分组成", "规划正文包括哪几章"],
+    "outline_count_and_item": ["主要任务一共有几项，第三项是什么"],
+    "outline_chapter_named": ["保障措施那一章提到的五个方面都是什么"],
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
@@ -88,6 +91,29 @@ def test_outline_of_any_heading_lists_its_children_in_order(ask):
     assert works.intent == "outline" and works.text.count("工程[") >= 10
     for a in (answer, chapter, works):
         assert all(s.section for s in a.sources)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS["outline_whole"])
+def test_the_outline_of_the_plan_itself_is_its_chapters_in_order(ask, question):
+    answer = ask(question)
+    assert answer.intent == "outline" and answer.found
+    items = [line.split("[")[0] for line in answer.text.splitlines()[1:]]
+    assert items == ["· 一、发展基础", "· 二、总体要求", "· 三、主要任务", "· 四、重点工程", "· 五、保障措施"]
+    assert "节能规划" in answer.sources[0].quote  # the title line of its 正文, quoted
+
+
+@pytest.mark.slow
+def test_a_count_asked_with_an_ordinal_gets_the_whole_list(ask):
+    answer = ask(QUESTIONS["outline_count_and_item"][0])  # 几项 and 第三项: the list answers both
+    assert answer.intent == "outline" and "三、主要任务" in answer.sources[0].quote
+    assert "（三）加强建筑领域节能减排" in answer.text and "加快推进结构调整" in answer.text
+
+
+@pytest.mark.slow
+def test_a_chapter_pointed_at_by_name_asks_its_outline(ask):
+    answer = ask(QUESTIONS["outline_chapter_named"][0])  # “那一章…都是什么”
+    assert answer.intent == "outline" and "（一）加强组织领导" in answer.text
 
 
 @pytest.mark.slow
