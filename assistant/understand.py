@@ -414,7 +414,9 @@ class FuzzySounds:
     @classmethod
     def load(cls, path: Path = FUZZY_SOUNDS) -> FuzzySounds:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        pairs = lambda name: tuple(sorted((tuple(p) for p in data.get(name, ())), key=lambda p: -len(p[0])))
+        def pairs(name: str) -> tuple:
+            return tuple(sorted((tuple(p) for p in data.get(name, ())), key=lambda p: -len(p[0])))
+
         return cls(pairs("initials"), pairs("finals"))
 
     def key(self, syllable: str) -> str:
