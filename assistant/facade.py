@@ -35,6 +35,7 @@ from .grams import key as gram_key
 from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
 from .retrieve import HybridRetriever
 from .segment import Segmenter
+from .segment import bigrams as gram_bigrams
 from .settings import Settings
 from .structure import (
     AskCues,
@@ -46,12 +47,13 @@ from .structure import (
     table_lookup,
 )
 from .targets import TargetCues, responsibilities, select
-from .types import Answer, Document, Hit, ParsedDocument, Responsibility, Target
+from .types import Answer, Block, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
     FuzzySounds,
     HomophoneCorrector,
     SectorMap,
     analyze,
+    arabic_references,
     asks_assignment,
     expand_short_years,
     find_named_department,
@@ -72,6 +74,17 @@ CHECK_FAILED = ("抱歉，这个问题暂时无法作答：回答在内部校验
                 "助手不作回答。问题已记录，请换个问法再试。")
 NOTICES_KEPT = 20
 NOT_FOUND_PREFIX = "规划中未找到"
+
+
+def _closest_heading(question: str, sections: list[tuple[str, Block]]) -> tuple[str, Block] | None:
+    """Of the sections, the one whose heading shares the most character pairs with the
+    question, if one shares more than every other."""
+    asked = set(gram_bigrams(question))
+    ranked = sorted(((len(asked & set(gram_bigrams(block.section_path[-1]))), i) for i, (_, block) in enumerate(sections)),
+                    reverse=True)
+    if not ranked or not ranked[0][0] or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return sections[ranked[0][1]]
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -396,7 +409,7 @@ class Assistant:
 
     def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None) -> Answer:
         asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
-        asked = expand_short_years(asked, live.years_printed)  # 19年 → 2019年
+        asked = arabic_references(expand_short_years(asked, live.years_printed))  # 19年 → 2019年, 专栏五 → 专栏5
         answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
         if plans and not answer.found and len(live.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
             titles = "、".join(f"《{plan_label(live.documents[d], 2)[1:-1]}》" for d in sorted(plans))
@@ -426,8 +439,13 @@ class Assistant:
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:
                 return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
+        sections = self._sector_sections(live, query, plans) if not REFERENCE.search(question) else []
+        if (sections and live.ask_cues.asks_outline(question) and live.ask_cues.points_at_section(question)
+                and (section := _closest_heading(question, sections))):
+            # 循环经济促节能这节下设几项: the outline of the sector's section the question is closest to
+            return answer_outline(query, *section, parsed, plans_indexed, detail=composer.asks_amount(query))
         if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
-            return self._sector_tasks(live, query, plans)
+            return self._sector_tasks(live, query, sections, plans)
         if query.intent == "field_mentions":
             return compose_mentions(query, parsed, plans_indexed)
         if query.intent in ("sector_targets", "department_unknown"):
@@ -460,16 +478,19 @@ class Assistant:
         return composer.compose(dataclasses.replace(query, intent="section"), hits,
                                 scope=heading, scope_doc=doc_id)
 
-    def _sector_tasks(self, live: Live, query, plans: frozenset[str] | None = None) -> Answer:
-        """The sections the plan devotes to the asked sector (by the headings named for it in
-        the local mapping), each quoted from its heading down."""
+    def _sector_sections(self, live: Live, query, plans: frozenset[str] | None) -> list[tuple[str, Block]]:
+        """(doc_id, heading) of the sections the plans devote to the asked sector (by the
+        headings named for it in the local mapping), in order."""
         words = [w for name in live.sectors.sectors_asked(query)
                  for w in live.sectors.sectors.get(name, {}).get("headings", [])]
-        sections = []
-        for doc_id, block in live.lookup.sections:  # the (一)-level headings, in order
-            if (plans is None or doc_id in plans) and any(w in block.section_path[-1] for w in words):
-                sections.append((block, doc_id, _chunks_under(live, doc_id, block.section_path)))
-        return live.composer.within(plans, live.plan_words(plans)).compose_sections(query, sections)
+        return [(doc_id, block) for doc_id, block in live.lookup.sections  # the (一)-level headings, in order
+                if (plans is None or doc_id in plans) and any(w in block.section_path[-1] for w in words)]
+
+    def _sector_tasks(self, live: Live, query, sections: list[tuple[str, Block]],
+                      plans: frozenset[str] | None = None) -> Answer:
+        """The sector's sections, each quoted from its heading down."""
+        chosen = [(block, doc_id, _chunks_under(live, doc_id, block.section_path)) for doc_id, block in sections]
+        return live.composer.within(plans, live.plan_words(plans)).compose_sections(query, chosen)
 
     def _named_department(self, live: Live, query, department: str, plans: frozenset[str] | None) -> Answer:
         """A department the plans' own responsibility notes name: their targets and tasks."""

@@ -95,6 +95,7 @@ class AskCues:
     table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
     plan_itself: tuple[str, ...] = ()  # 正文, 全文, 这份规划 …: name the plan as a whole (its outline is its chapters)
+    section_pointers: tuple[str, ...] = ()  # 这节, 下设, 底下 …: point at a section, not at a subject in it
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
@@ -113,6 +114,7 @@ class AskCues:
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        contents_words=tuple(data["outline"].get("contents_words", [])),
                        plan_itself=tuple(data["outline"].get("plan_itself", [])),
+                       section_pointers=tuple(data["outline"].get("section_pointers", [])),
                        kinds=tuple(AnswerKind(name, tuple(k.get("asks", [])),
                                               tuple(sorted(k.get("units", []), key=len, reverse=True)),
                                               tuple(k.get("words", [])), bool(k.get("unit_after_amount", False)))
@@ -147,7 +149,7 @@ class AskCues:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
         cues = [*self.outline, *self.list_words, *self.table_words, *self.unit_words, *self.contents_words, *self.compare_words,
-                *self.plan_itself,
+                *self.plan_itself, *self.section_pointers,
                 *self.extreme_words,
                 *(c for cs in self.doc_fields.values() for c in cs),
                 *(c for k in self.kinds for c in (*k.asks, *k.units, *k.words))]
@@ -162,6 +164,11 @@ class AskCues:
     def asks_outline(self, question: str) -> bool:
         q = squash(question)
         return any(cue_in(c, q) for c in self.outline)
+
+    def points_at_section(self, question: str) -> bool:
+        """The question points at a section as such (这节下设几项, 那一节底下), not at a subject in it."""
+        q = squash(question)
+        return any(w in q for w in self.section_pointers)
 
 
 def _alternatives(cues) -> list[str]:
@@ -364,7 +371,13 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
         return answer_outline(query, doc_id, children[asked - 1], parsed, plans_indexed, detail, item=asked)
     depth = len(heading.section_path)
     paragraphs = [b for b in p.blocks if b.kind in ("paragraph", "table_row") and b.section_path[:depth] == heading.section_path]
-    if children:
+    own = [b for b in paragraphs if b.section_path == heading.section_path]
+    if children and own and all(_INSERT.match(c.section_path[-1]) for c in children):
+        # a section written as paragraphs with a 专栏 set in: the paragraphs' points, and the box in its place
+        items = sorted([(_first_sentence(doc.text, b), b.section_path) for b in own]
+                       + [((c.start, c.end), c.section_path) for c in children])
+        children = []
+    elif children:
         items = [(_item_span(doc.text, c, paragraphs) if detail else (c.start, c.end), c.section_path) for c in children]
     elif len(paragraphs) <= FEW_PARAGRAPHS:
         from .text import sentence_spans
@@ -410,6 +423,7 @@ def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: l
     return ""
 
 
+_INSERT = re.compile(r"^\s*(?:专栏|表)\s*\d+")  # a box or table set into a section's text
 _COUNT_ASKED = re.compile(r"(?:几|多少)\s*大?\s*(?:项|个|条|点|节|块|部分|方面|类)")
 _ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")
 

@@ -453,6 +453,23 @@ def expand_short_years(question: str, years_printed: frozenset[str]) -> str:
     return _SHORT_YEAR.sub(full, question)
 
 
+_NUMERAL_REFERENCE = re.compile(r"(专栏|表|图)\s*([一二两三四五六七八九十]{1,3})(?![一二三四五六七八九十])")
+
+
+def arabic_references(question: str) -> str:
+    """A box, table or figure numbered in Chinese (专栏五, 表二) numbered as the plans print
+    them (专栏5, 表2), so that it finds its number."""
+    import cn2an
+
+    def arabic(m: re.Match) -> str:
+        try:
+            return f"{m.group(1)}{int(cn2an.cn2an(m.group(2).replace('两', '二'), 'strict'))}"
+        except ValueError:
+            return m.group(0)
+
+    return _NUMERAL_REFERENCE.sub(arabic, question)
+
+
 # Characters that ask or point rather than name (呢, 吗, 哪, 各, 该, 里 …): never taken for a typo.
 _PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的得地了是有要各每该本其此这那全总与及或在对里")
 

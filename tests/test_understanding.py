@@ -21,6 +21,9 @@ QUESTIONS = {
     "outline_whole": ["这份规划全文由哪几部分组成", "规划正文包括哪几章"],
     "outline_count_and_item": ["主要任务一共有几项，第三项是什么"],
     "outline_chapter_named": ["保障措施那一章提到的五个方面都是什么"],
+    "outline_with_box": ["工业节能那一节下设哪几项任务"],
+    "outline_of_sector_section": ["循环经济促进节能这一节下设哪些任务"],
+    "box_numeral": ["专栏四里锅炉改造累计节能量是多少"],
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
@@ -114,6 +117,26 @@ def test_a_count_asked_with_an_ordinal_gets_the_whole_list(ask):
 def test_a_chapter_pointed_at_by_name_asks_its_outline(ask):
     answer = ask(QUESTIONS["outline_chapter_named"][0])  # “那一章…都是什么”
     assert answer.intent == "outline" and "（一）加强组织领导" in answer.text
+
+
+@pytest.mark.slow
+def test_a_section_written_as_paragraphs_with_a_box_set_in_lists_its_paragraphs_and_the_box(ask):
+    answer = ask(QUESTIONS["outline_with_box"][0])
+    assert answer.intent == "outline" and answer.text.startswith("“(二) 加强工业领域节能减排”")
+    assert "推动重点行业低碳转型" in answer.text and "专栏 2 工业领域节能减排重点措施" in answer.text
+
+
+@pytest.mark.slow
+def test_an_outline_asked_of_a_sector_is_that_of_its_closest_section(ask):
+    answer = ask(QUESTIONS["outline_of_sector_section"][0])  # 循环经济: 三(八) and 四(四); 那节 is the task
+    assert answer.intent == "outline" and "深化循环经济助力节能" in answer.sources[0].quote
+    assert "加强大宗固废综合利用" in answer.text
+
+
+@pytest.mark.slow
+def test_a_box_numbered_in_chinese_is_found_by_its_number(ask):
+    answer = ask(QUESTIONS["box_numeral"][0])  # 专栏四 is 专栏4
+    assert answer.found and "2万吨标准煤" in answer.text and "专栏4" in answer.sources[0].quote
 
 
 @pytest.mark.slow
