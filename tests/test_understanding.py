@@ -24,6 +24,7 @@ QUESTIONS = {
     "outline_with_box": ["工业节能那一节下设哪几项任务"],
     "outline_of_sector_section": ["循环经济促进节能这一节下设哪些任务"],
     "box_numeral": ["专栏四里锅炉改造累计节能量是多少"],
+    "synonym_share": ["2020年时新能源占能源消费总量比重为多少"],
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
     "table": ["2015至2017年石油消费分别是多少", "表1中2018年各能源品种的数字", "能源品种消费情况表中2016年那一栏的数"],
@@ -131,6 +132,12 @@ def test_an_outline_asked_of_a_sector_is_that_of_its_closest_section(ask):
     answer = ask(QUESTIONS["outline_of_sector_section"][0])  # 循环经济: 三(八) and 四(四); 那节 is the task
     assert answer.intent == "outline" and "深化循环经济助力节能" in answer.sources[0].quote
     assert "加强大宗固废综合利用" in answer.text
+
+
+@pytest.mark.slow
+def test_a_share_asked_in_a_synonym_finds_the_sentence_of_its_year(ask):
+    answer = ask(QUESTIONS["synonym_share"][0])  # 比重 is 比例 (corpus/synonyms.txt): the 2020 sentence, not the 2025 target
+    assert answer.found and "6.7%" in answer.text
 
 
 @pytest.mark.slow
