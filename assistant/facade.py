@@ -168,11 +168,12 @@ class Live:
     @cached_property
     def homophones(self) -> HomophoneCorrector:
         grams, counts = self.index.grams, self.index.word_counts
-        # the index counts a synonym's canonical word; 固费 is a typo of the variant 固废 too
+        # the index counts a synonym's canonical word; 固费 is a typo of the variant 固废 too; the
+        # words questions are read by (文号) and the departments of the local mapping (发该委) count as known
         variants = {v: counts[c.lower()] for v, c in self.segmenter.variants() if c.lower() in counts}
         return HomophoneCorrector({**variants, **counts}, self.segmenter,
                                   printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load(),
-                                  cue_words=self.ask_cues.vocabulary)
+                                  cue_words=self.ask_cues.vocabulary | self.sectors.department_names())
 
     @cached_property
     def years_printed(self) -> frozenset[str]:

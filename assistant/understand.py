@@ -274,12 +274,14 @@ class HomophoneCorrector:
     def correct(self, question: str) -> str:
         """One typo at a time, the one whose correction reads best first: in 七大行叶 both
         行→型 (大型) and 叶→业 (行业) make plan words, and 七大行业 reads far better than 七大型叶;
-        a character put right is not changed again."""
+        a character put right is not changed again. A character that asks or points (都, 该)
+        is put right only into a word of PARTICLE_WORD characters or more (强都 → 能耗强度, 发该委 → 发改委)."""
         chars, fixed = list(question), set()
         for _ in range(HOMOPHONE_ROUNDS):
             found = [(self._gain(chars, i, best), i, best) for i, ch in enumerate(chars)
-                     if i not in fixed and _CJK.match(ch) and ch not in _PARTICLES
-                     and (best := self._best_homophone(chars, i, self._known_length(chars, i)))]
+                     if i not in fixed and _CJK.match(ch) and ch not in _STRUCTURAL
+                     and (best := self._best_homophone(chars, i, self._known_length(
+                         chars, i) if ch not in _PARTICLES else max(PARTICLE_WORD - 1, self._known_length(chars, i))))]
             if not found:
                 break
             _, i, best = max(found)
@@ -331,10 +333,12 @@ class HomophoneCorrector:
         character already stands in (天燃气: 燃气 is a word, 天然气 a longer one), if any; a
         character of a fuzzy sound (改照 → 改造) only when none of the exact sound does."""
         sound = _sound(chars[i])
-        best = self._best_of(chars, i, known_length, self.by_sound.get(sound, ()))
+        # every reading of the typed character: 都 was picked from the list for du (强都 → 强度) as for dou
+        alike = {c for reading in _readings(chars[i]) for c in self.by_sound.get(reading, ())}
+        best = self._best_of(chars, i, known_length, alike)
         if not best and self.printed and known_length and not self._plan_word_at(chars, i, known_length):
             # 推进路经: 路经 is a word, but no plan's; 路径 is one, and printed there (进路径)
-            best = self._best_of(chars, i, known_length - 1, self.by_sound.get(sound, ()), printed_beside=True)
+            best = self._best_of(chars, i, known_length - 1, alike, printed_beside=True)
         if not best and self.fuzzy and self.printed:
             best = self._best_of(chars, i, known_length, self.by_fuzzy_sound.get(self.fuzzy.key(sound), ()),
                                  printed_beside=True)
@@ -394,6 +398,7 @@ class HomophoneCorrector:
 
 HOMOPHONE_SPAN = 4
 HOMOPHONE_ROUNDS = 3  # typos put right in one question at most
+PARTICLE_WORD = 3  # a particle (都, 该) is a typo only inside a word this long
 HOMOPHONE_MIN_PASSAGES = 1  # a word the plans print at all can be what was meant
 # jieba's dictionary counts rare and odd words low; a character inside a word this common is no typo.
 HOMOPHONE_WORD_MIN_FREQ = 10
@@ -439,6 +444,14 @@ def _sound(ch: str) -> str:
     return lazy_pinyin(ch, style=Style.NORMAL)[0]
 
 
+@functools.lru_cache(maxsize=8192)
+def _readings(ch: str) -> tuple[str, ...]:
+    """Every pinyin reading of the character, without tone (都: dou, du), its usual one first."""
+    from pypinyin import Style, pinyin
+
+    return tuple(dict.fromkeys([_sound(ch), *pinyin(ch, style=Style.NORMAL, heteronym=True)[0]]))
+
+
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})(?=\s*(?:[两三四五几]\s*)?年"
                          r"|\s*(?:到|至|-|—|~|、|和|跟|与)\s*\d{2}\s*(?:[两三四五几]\s*)?年)")  # 16、18两年
 
@@ -472,6 +485,8 @@ def arabic_references(question: str) -> str:
 
 # Characters that ask or point rather than name (呢, 吗, 哪, 各, 该, 里 …): never taken for a typo.
 _PARTICLES = frozenset("呢吗吧呀啊哈么哪啥咋几多少的得地了是有要各每该本其此这那全总与及或在对里")
+# … and of them the ones that tie words together (的能耗 is no 低能耗): never a typo at all
+_STRUCTURAL = frozenset("的得地了是有与及或在对里")
 
 
 _REGION_SUFFIX = re.compile(r"(省|市|地区|自治区|自治州|州|县|区|盟|旗)$")

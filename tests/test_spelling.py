@@ -132,3 +132,14 @@ def test_of_two_typos_competing_for_one_run_the_one_that_reads_best_is_put_right
     # 大行 → 大型 and 行叶 → 行业 both make a plan word; 五大行业 reads far better than 五大型叶
     corrector = HomophoneCorrector({"大型": 6, "行业": 20, "企业": 30}, Segmenter())
     assert corrector.correct("涉及的五大行叶有哪些") == "涉及的五大行业有哪些"
+
+
+def test_a_particle_is_a_typo_only_inside_a_long_word_and_by_any_of_its_readings():
+    corrector = HomophoneCorrector({"能耗强度": 9, "能耗": 30, "低能耗": 3, "发改委": 1}, Segmenter())
+    assert corrector.correct("地区能耗强都降了多少") == "地区能耗强度降了多少"  # 都 read du, picked for 度
+    assert corrector.correct("全地区的能耗是多少") == "全地区的能耗是多少"  # 的 ties words: never 低能耗
+    assert corrector.correct("发该委要做什么") == "发改委要做什么"  # 该 into a three-character word
+
+
+def test_a_departments_name_from_the_mapping_is_a_word_a_typo_can_mean(real_assistant):
+    assert real_assistant.live.spell("工信局和发该委各管什么") == "工信局和发改委各管什么"
