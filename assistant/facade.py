@@ -428,8 +428,7 @@ class Assistant:
             return self._named_department(live, query, named, plans)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
         heading_words = live.sectors.without_departments(question)  # a department is no heading
-        if live.ask_cues.asks_outline(question) and (subject := outline_subject(heading_words, parsed, live.ask_cues,
-                                                                                live.lookup)):
+        if live.ask_cues.asks_outline(question) and (subject := self._outline_subject(live, heading_words, parsed)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         cells = table_lookup(question, parsed, live.ask_cues, live.lookup,
                              nouns=lambda text: live.segmenter.content_terms(text, nouns=True),
@@ -461,7 +460,7 @@ class Assistant:
             if answer.found or answer.sources:  # no such row: the text may still say
                 return answer
         scope = find_scope(question, parsed, live.lookup)
-        if scope is None and (subject := outline_subject(heading_words, parsed, live.ask_cues, live.lookup)):
+        if scope is None and (subject := self._outline_subject(live, heading_words, parsed)):
             return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
         if scope is None:
             parts = split_parts(query.search, live.segmenter)
@@ -478,6 +477,19 @@ class Assistant:
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
         return composer.compose(dataclasses.replace(query, intent="section"), hits,
                                 scope=heading, scope_doc=doc_id)
+
+    def _outline_subject(self, live: Live, question: str, parsed: dict) -> tuple[str, Block] | None:
+        """The heading whose outline the question asks, unless it asks of two things that are
+        two headings (锅炉节能改造与照明灯具改造哪一项节能量更多): each is answered as a part."""
+        subject = outline_subject(question, parsed, live.ask_cues, live.lookup)
+        if subject is None:
+            return None
+        parts = split_parts(question, live.segmenter)
+        if len(parts) > 1:
+            subjects = {outline_subject(p, parsed, live.ask_cues, live.lookup) for p in parts}
+            if len(subjects - {None}) > 1:
+                return None
+        return subject
 
     def _sector_sections(self, live: Live, query, plans: frozenset[str] | None) -> list[tuple[str, Block]]:
         """(doc_id, heading) of the sections the plans devote to the asked sector (by the

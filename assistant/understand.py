@@ -593,7 +593,7 @@ _CLAUSE = re.compile(r"[^，,；;？?！!。]+[？?]?")  # a clause, with the qu
 # not after another 和: in “托里县和和布克赛尔县” the second begins a name
 _AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及|vs|VS|Vs)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
-_SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|谁|多少|要|是|达到|有多")  # where the ask after the last thing begins
+_SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|哪项|哪一项|谁|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
 
 

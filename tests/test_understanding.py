@@ -24,6 +24,7 @@ QUESTIONS = {
     "outline_with_box": ["工业节能那一节下设哪几项任务"],
     "outline_of_sector_section": ["循环经济促进节能这一节下设哪些任务"],
     "box_numeral": ["专栏四里锅炉改造累计节能量是多少"],
+    "compare_two_headings": ["照明灯具改造跟锅炉节能改造两项里哪一项的节能量更大"],
     "synonym_share": ["2020年时新能源占能源消费总量比重为多少"],
     "outline_worded": ["保障措施一共分了几个方面，分别是啥", "总体要求那三个部分是什么", "强化监督考核这部分的重点工作都有哪些"],
     "not_outline": ["哪些园区要建设循环化改造示范试点", "新能源项目建设的推进路径共有几条呀"],
@@ -138,6 +139,12 @@ def test_an_outline_asked_of_a_sector_is_that_of_its_closest_section(ask):
 def test_a_share_asked_in_a_synonym_finds_the_sentence_of_its_year(ask):
     answer = ask(QUESTIONS["synonym_share"][0])  # 比重 is 比例 (corpus/synonyms.txt): the 2020 sentence, not the 2025 target
     assert answer.found and "6.7%" in answer.text
+
+
+@pytest.mark.slow
+def test_two_headings_compared_are_each_answered_not_the_outline_of_one(ask):
+    answer = ask(QUESTIONS["compare_two_headings"][0])
+    assert answer.found and "1万吨标准煤" in answer.text and "2万吨标准煤" in answer.text
 
 
 @pytest.mark.slow
