@@ -57,6 +57,7 @@ from .understand import (
     asks_assignment,
     expand_short_years,
     find_named_department,
+    part_query,
     plan_names,
     plans_named,
     rewrite_follow_up,
@@ -466,7 +467,7 @@ class Assistant:
             parts = split_parts(query.search, live.segmenter)
             if len(parts) > 1:
                 return composer.compose_parts(query, [
-                    (dataclasses.replace(query, search_text=p), retriever.search(p, docs=plans)) for p in parts])
+                    (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
             return composer.compose(query, retriever.search(query.search, docs=plans))
         kind, heading, doc_id = scope
         if heading is None:

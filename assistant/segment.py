@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 _POINTING = re.compile(r"[这那哪][一二两三四五六七八九十几]")  # a demonstrative and a count: 这两块, 那几项
+_QUOTED_TERM = re.compile(r"[“\"「『‘]([^”\"」』’]{2,20})[”\"」』’]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 BIGRAM_MARK = "§"
@@ -245,7 +246,15 @@ class Segmenter:
         Numerals and time words stay: 第十一项 and 中期 are what a question about a part the
         plan lacks turns on."""
         words = self.query_words(text)
-        return words + [b for w in words for b in bigrams(w)]
+        grams = [b for w in words for b in bigrams(w)]
+        # a term the question quotes (“两网融合”) is the plan's own, whatever jieba makes of it: all its pairs
+        grams += [b for quoted in self.quoted_terms(text) for b in bigrams(self.canonical(quoted)) if b not in grams]
+        return words + grams
+
+    @staticmethod
+    def quoted_terms(text: str) -> list[str]:
+        """The terms a question puts in quotes (“两网融合”): the plan's own names for things."""
+        return _QUOTED_TERM.findall(text)
 
     def query_words(self, text: str) -> list[str]:
         """The words of `query_tokens`, without their bigrams."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -148,10 +149,7 @@ def analyze(question: str, segmenter: Segmenter, sectors: SectorMap,
         if field and _TASK_ASK.search(question) and _is_bare(_TASK_WORDS.sub("", _without(question, [named, field]))):
             intent = "field_mentions"  # 统计局要做哪些工作: what the plan writes of 统计
         department = ""
-    unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
-    years = tuple(_YEAR.findall(unreferenced))
-    target = _target_year(unreferenced, years)
-    numbers = tuple(n for n in _NUMBER.findall(unreferenced) if n not in years)
+    years, target, numbers = _stated(question)
     return Query(text=question, intent=intent, terms=tuple(segmenter.terms(question)),
                  sector=sector, department=department, numbers=numbers, years=years,
                  target_year=target,
@@ -593,6 +591,7 @@ _CLAUSE = re.compile(r"[^，,；;？?！!。]+[？?]?")  # a clause, with the qu
 # not after another 和: in “托里县和和布克赛尔县” the second begins a name
 _AND_SPLIT = re.compile(r"(?<=[\u4e00-\u9fff])(?<![和与跟])(?:和|与|跟|以及|vs|VS|Vs)(?=[\u4e00-\u9fff])")
 PART_MIN_TERMS = 2
+BORROWED_CHARS = 12  # at most this much of the first part's subject goes before a part that lacks one
 _SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|哪项|哪一项|谁|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
 
@@ -615,6 +614,26 @@ def _asking_clauses(clauses: list[str]) -> list[str]:
     return out
 
 
+def _stated(question: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """The years the question names, the year it asks an amount for, and its other numbers."""
+    unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values
+    years = tuple(_YEAR.findall(unreferenced))
+    target = _target_year(unreferenced, years)
+    numbers = tuple(n for n in _NUMBER.findall(unreferenced) if n not in years)
+    return years, target, numbers
+
+
+def part_query(query: Query, part: str, segmenter: Segmenter) -> Query:
+    """The question as one of its parts asks it: the part's words, years and numbers (the
+    year of “到2025年回收利用率要多少” is no year “两网融合是指啥” must hold). A part that
+    names a term in quotes asks of it on its own: its own ask, not another part's 多少, says
+    what kind of answer it wants; other parts keep the whole question's ask (“…降低多少，
+    规划有没有给数” asks an amount in both)."""
+    years, target, numbers = _stated(part)
+    text = part if segmenter.quoted_terms(part) else query.text
+    return dataclasses.replace(query, text=text, search_text=part, years=years, target_year=target, numbers=numbers)
+
+
 def split_parts(question: str, segmenter: Segmenter) -> list[str]:
     """A question that asks for two things at once (“…绿色出行分担率和公交占比分别是多少”,
     “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
@@ -632,11 +651,21 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
         terms = _maximal(segmenter.query_words(part))
         if not terms:
             continue
-        if len(terms) < PART_MIN_TERMS:  # “十四五要降多少”: 十四五 takes the place of 十三五
+        if len(terms) < PART_MIN_TERMS and not segmenter.quoted_terms(part):  # “十四五要降多少”: 十四五 takes the place of 十三五
             borrowed = [w for w in subject if w not in terms and not any(_parallel(w, t) for t in terms)]
-            part = "".join(borrowed)[:12] + part
+            part = _whole_words(borrowed, BORROWED_CHARS) + part
         out.append(part)
     return out if len(out) > 1 else [question]
+
+
+def _whole_words(words: list[str], limit: int) -> str:
+    """As many of the words, whole and in order, as fit in `limit` characters (never 202 of 2025)."""
+    out = ""
+    for w in words:
+        if len(out) + len(w) > limit:
+            break
+        out += w
+    return out
 
 
 def _shared_ask(last: str) -> str:
