@@ -215,8 +215,8 @@ class Composer:
                 continue  # an item itself, not the sentence before the items
             text = self.documents[e.hit.chunk.doc_id].text
             block = self._block_at(e.hit.chunk)  # the items run on to the paragraph's end, past the chunk's
-            end = max(e.hit.chunk.end, block.end if block else 0)
-            following = [span for span in _with_titles(sentence_spans(text, e.hit.chunk.start, end))
+            paragraph_end = max(e.hit.chunk.end, block.end if block else 0)
+            following = [span for span in _with_titles(sentence_spans(text, e.hit.chunk.start, paragraph_end))
                          if span[0] >= e.end]
             for start, end in following[:ENUMERATED_ITEMS]:
                 if not ENUMERATION.match(text[start:end]):

@@ -35,7 +35,6 @@ from .grams import key as gram_key
 from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
 from .retrieve import HybridRetriever
 from .segment import Segmenter
-from .segment import bigrams as gram_bigrams
 from .settings import Settings
 from .structure import (
     AskCues,
@@ -43,6 +42,7 @@ from .structure import (
     answer_doc_fact,
     answer_outline,
     answer_table,
+    closest_heading,
     outline_subject,
     table_lookup,
 )
@@ -75,17 +75,6 @@ CHECK_FAILED = ("抱歉，这个问题暂时无法作答：回答在内部校验
                 "助手不作回答。问题已记录，请换个问法再试。")
 NOTICES_KEPT = 20
 NOT_FOUND_PREFIX = "规划中未找到"
-
-
-def _closest_heading(question: str, sections: list[tuple[str, Block]]) -> tuple[str, Block] | None:
-    """Of the sections, the one whose heading shares the most character pairs with the
-    question, if one shares more than every other."""
-    asked = set(gram_bigrams(question))
-    ranked = sorted(((len(asked & set(gram_bigrams(block.section_path[-1]))), i) for i, (_, block) in enumerate(sections)),
-                    reverse=True)
-    if not ranked or not ranked[0][0] or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
-        return None
-    return sections[ranked[0][1]]
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -440,12 +429,13 @@ class Assistant:
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:
                 return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
-        sections = self._sector_sections(live, query, plans) if not REFERENCE.search(question) else []
+        referenced = REFERENCE.search(question)  # 专栏 2 的措施: that box, not the sector's sections
+        sections = [] if referenced else self._sector_sections(live, query, plans)
         if (sections and live.ask_cues.asks_outline(question) and live.ask_cues.points_at_section(question)
-                and (section := _closest_heading(question, sections))):
+                and (section := closest_heading(question, sections))):
             # 循环经济促节能这节下设几项: the outline of the sector's section the question is closest to
             return answer_outline(query, *section, parsed, plans_indexed, detail=composer.asks_amount(query))
-        if query.intent == "sector_tasks" and not REFERENCE.search(question):  # 专栏 2 的措施: that box
+        if query.intent == "sector_tasks" and not referenced:
             return self._sector_tasks(live, query, sections, plans)
         if query.intent == "field_mentions":
             return compose_mentions(query, parsed, plans_indexed)

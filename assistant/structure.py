@@ -95,7 +95,7 @@ class AskCues:
     table_words: tuple[str, ...] = ()  # 各年, 数据, 分别 …: ask for cells without naming a row
     contents_words: tuple[str, ...] = ()  # 重点工作, 这部分 …: name a heading's contents, not a subject
     plan_itself: tuple[str, ...] = ()  # 正文, 全文, 这份规划 …: name the plan as a whole (its outline is its chapters)
-    section_pointers: tuple[str, ...] = ()  # 这节, 下设, 底下 …: point at a section, not at a subject in it
+    section_pointers: tuple[str, ...] = ()  # 这节, 下设, 分成 …: point at a section, not at a subject in it
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
@@ -166,7 +166,7 @@ class AskCues:
         return any(cue_in(c, q) for c in self.outline)
 
     def points_at_section(self, question: str) -> bool:
-        """The question points at a section as such (这节下设几项, 那一节底下), not at a subject in it."""
+        """The question points at a section as such (这节下设几项, 那一节分了几块), not at a subject in it."""
         q = squash(question)
         return any(w in q for w in self.section_pointers)
 
@@ -301,34 +301,43 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     return best
 
 
+def closest_heading(question: str, sections: list[tuple[str, Block]]) -> tuple[str, Block] | None:
+    """Of the (doc_id, heading) sections, the one whose heading shares the most character
+    pairs with the question, if one shares more than every other."""
+    asked = set(bigrams(question))
+    ranked = sorted(((len(asked & set(bigrams(block.section_path[-1]))), i) for i, (_, block) in enumerate(sections)),
+                    reverse=True)
+    if not ranked or not ranked[0][0] or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return sections[ranked[0][1]]
+
+
 def _whole_plan(rest: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> tuple[str, Block] | None:
     """(doc_id, a heading over its chapters) when the question asks the outline of the plan
     itself (正文分成几大部分): once the words for the plan as a whole (cues.plan_itself),
     for contents and for asking are taken out, what is left is words of its title. One plan
     only: of several, which one is meant is not said."""
-    if len(parsed) != 1:
+    if len(parsed) != 1 or not any(w in rest for w in cues.plan_itself):
         return None
     doc_id, p = next(iter(parsed.items()))
+    said = set(bigrams(squash(p.document.meta.title)))
     chapters = [b for b in p.headings() if len(b.section_path) == 1]
-    title_line = _title_line(p)
+    title_line = _title_line(p, said)
     if len(chapters) < 2 or title_line is None:
         return None
-    said = set(bigrams(squash(p.document.meta.title)))
-    words = (*cues.plan_itself, *cues.contents_words, *cues.list_words, *sorted(QUESTION_WORDS, key=len, reverse=True))
+    words = (*cues.plan_itself, *cues.contents_words, *cues.list_words, *QUESTION_WORDS)
     pieces = rest
     for word in sorted(words, key=len, reverse=True):
         pieces = pieces.replace(word, "|")
     pieces = re.sub(r"[^\u4e00-\u9fff|]", "|", pieces)
-    if not any(w in rest for w in cues.plan_itself):
-        return None
     if any(not set(bigrams(piece)) <= said for piece in pieces.split("|") if len(piece) > 1):
         return None
     return doc_id, Block("heading", (), title_line.start, title_line.end)
 
 
-def _title_line(p: ParsedDocument) -> Block | None:
-    """The front-matter line that prints the plan's title (the heading of its 正文), the last before its first chapter."""
-    title = set(bigrams(squash(p.document.meta.title)))
+def _title_line(p: ParsedDocument, title: set[str]) -> Block | None:
+    """The front-matter line that prints the plan's title (its character pairs: `title`), the
+    heading of its 正文: the last such line before its first chapter."""
     first = next((b.start for b in p.headings()), len(p.document.text))
     lines = [b for b in p.blocks if b.kind == "front" and b.end <= first
              and len(set(bigrams(squash(p.document.text[b.start:b.end]))) & title) >= MATCH_MIN * len(title)]

@@ -276,16 +276,24 @@ class HomophoneCorrector:
         is put right only into a word of PARTICLE_WORD characters or more (强都 → 能耗强度, 发该委 → 发改委)."""
         chars, fixed = list(question), set()
         for _ in range(HOMOPHONE_ROUNDS):
-            found = [(self._gain(chars, i, best), i, best) for i, ch in enumerate(chars)
-                     if i not in fixed and _CJK.match(ch) and ch not in _STRUCTURAL
-                     and (best := self._best_homophone(chars, i, self._known_length(
-                         chars, i) if ch not in _PARTICLES else max(PARTICLE_WORD - 1, self._known_length(chars, i))))]
+            found = list(self._corrections(chars, fixed))
             if not found:
                 break
             _, i, best = max(found)
             chars[i] = best
             fixed.add(i)
         return "".join(chars)
+
+    def _corrections(self, chars: list[str], fixed: set[int]):
+        """(gain, position, character) for each position a homophone would put right."""
+        for i, ch in enumerate(chars):
+            if i in fixed or not _CJK.match(ch) or ch in _STRUCTURAL:
+                continue
+            known = self._known_length(chars, i)
+            if ch in _PARTICLES:
+                known = max(PARTICLE_WORD - 1, known)
+            if best := self._best_homophone(chars, i, known):
+                yield self._gain(chars, i, best), i, best
 
     def _gain(self, chars: list[str], i: int, candidate: str) -> float:
         """How much better the run around position i reads with the candidate there."""
@@ -389,9 +397,7 @@ class HomophoneCorrector:
                    if s + 3 <= len(trial) and all(_CJK.match(c) for c in trial[s:s + 3]))
 
     def _reads_better(self, chars: list[str], trial: list[str], i: int) -> bool:
-        start, end = self._window(chars, i)
-        before, after = "".join(chars[start:end]), "".join(trial[start:end])
-        return self.segmenter.log_likelihood(after) > self.segmenter.log_likelihood(before)
+        return self._gain(chars, i, trial[i]) > 0
 
 
 HOMOPHONE_SPAN = 4
