@@ -49,6 +49,7 @@ from .structure import (
 from .targets import TargetCues, responsibilities, select
 from .types import Answer, Block, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
+    CharShapes,
     FuzzySounds,
     HomophoneCorrector,
     SectorMap,
@@ -163,7 +164,8 @@ class Live:
         variants = {v: counts[c.lower()] for v, c in self.segmenter.variants() if c.lower() in counts}
         return HomophoneCorrector({**variants, **counts}, self.segmenter,
                                   printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load(),
-                                  cue_words=self.ask_cues.vocabulary | self.sectors.department_names())
+                                  cue_words=self.ask_cues.vocabulary | self.sectors.department_names(),
+                                  shapes=CharShapes())
 
     @cached_property
     def years_printed(self) -> frozenset[str]:
@@ -172,8 +174,9 @@ class Live:
 
     def spell(self, question: str) -> str:
         """The question with characters mistyped by their sound (an input method's wrong
-        pick) put right. Only by sound: a corrector that rewrote any character into the plans'
-        most printed phrase answered out-of-scope words as plan words, and more so with more plans."""
+        pick) or, in no word of their own, by their look (循坏 for 循环) put right. Never any
+        character into any printed phrase: a corrector that did answered out-of-scope words as
+        plan words, and more so with more plans."""
         return self.homophones.correct(question)
 
     @cached_property

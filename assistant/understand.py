@@ -8,6 +8,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .segment import Segmenter
@@ -253,10 +254,11 @@ class HomophoneCorrector:
 
     def __init__(self, plan_words: dict[str, int], segmenter: Segmenter,
                  printed: Callable[[str], int] | None = None, fuzzy: FuzzySounds | None = None,
-                 cue_words: frozenset[str] = frozenset()):
+                 cue_words: frozenset[str] = frozenset(), shapes: CharShapes | None = None):
         self.segmenter = segmenter
         self.printed = printed
         self.fuzzy = fuzzy
+        self.shapes = shapes
         # the words questions are read by (标题, 文号) count as printed once: no plan need print them
         words = {**{w: 1 for w in cue_words}, **plan_words}
         self.plan_words = {w: n for w, n in words.items()
@@ -348,7 +350,16 @@ class HomophoneCorrector:
         if not best and self.fuzzy and self.printed:
             best = self._best_of(chars, i, known_length, self.by_fuzzy_sound.get(self.fuzzy.key(sound), ()),
                                  printed_beside=True)
+        if not best and self.shapes and self.printed and known_length <= 1:
+            # 循坏经济: picked by its look (坏 for 环), not its sound; a wider guess still, so only a
+            # character in no word of its own, into a longer plan word printed beside its neighbours
+            best = self._best_of(chars, i, max(known_length, SHAPE_WORD - 1),
+                                 self.shapes.alike(chars[i], self._plan_characters), printed_beside=True)
         return best
+
+    @cached_property
+    def _plan_characters(self) -> frozenset[str]:
+        return frozenset(ch for word in self.plan_words for ch in word)
 
     def _plan_word_at(self, chars: list[str], i: int, length: int) -> bool:
         """A word of the plans, `length` characters long, holds position i."""
@@ -401,6 +412,7 @@ class HomophoneCorrector:
 
 
 HOMOPHONE_SPAN = 4
+SHAPE_WORD = 2  # a character put right by its look makes a plan word at least this long
 HOMOPHONE_ROUNDS = 3  # typos put right in one question at most
 PARTICLE_WORD = 3  # a particle (都, 该) is a typo only inside a word this long
 HOMOPHONE_MIN_PASSAGES = 1  # a word the plans print at all can be what was meant
@@ -438,6 +450,35 @@ class FuzzySounds:
                 syllable = syllable[:-len(spelled)] + read
                 break
         return syllable
+
+
+# char-similar-z's shape score of two characters one could be mistaken for the other: 坏/环 .79,
+# 问/间 .89; characters merely of one build score lower (环/境 .57, 中/心 .64)
+SHAPE_MIN_SIMILARITY = 0.75
+
+
+class CharShapes:
+    """Characters that look alike (坏 and 环, 问 and 间), as `char-similar-z` scores them from
+    their four-corner codes, structure, strokes and components; a typed character is compared
+    with the plans' own characters only, once each."""
+
+    def __init__(self, min_similarity: float = SHAPE_MIN_SIMILARITY):
+        self.min_similarity = min_similarity
+        self._alike: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+
+    @cached_property
+    def _scorer(self):
+        from char_similar_z import CharSimilarity
+
+        return CharSimilarity()
+
+    def alike(self, ch: str, among: frozenset[str]) -> frozenset[str]:
+        key = (ch, among)
+        if key not in self._alike:
+            score = self._scorer.std_cal_sim
+            self._alike[key] = frozenset(c for c in among
+                                         if c != ch and score(ch, c, kind="shape") >= self.min_similarity)
+        return self._alike[key]
 
 
 @functools.lru_cache(maxsize=8192)

@@ -1,4 +1,4 @@
-"""Mistyped characters put right by sound (HomophoneCorrector) against the plans' words."""
+"""Mistyped characters put right by sound or look (HomophoneCorrector) against the plans' words."""
 
 import pytest
 
@@ -143,3 +143,14 @@ def test_a_particle_is_a_typo_only_inside_a_long_word_and_by_any_of_its_readings
 
 def test_a_departments_name_from_the_mapping_is_a_word_a_typo_can_mean(real_assistant):
     assert real_assistant.live.spell("工信局和发该委各管什么") == "工信局和发改委各管什么"
+
+
+def test_a_character_picked_by_its_look_is_put_right_only_where_the_plans_print_the_result():
+    from assistant.understand import CharShapes
+
+    text = "大力发展循环经济。推进园区循环化改造。加强环境治理。"
+    words = {"循环": 4, "经济": 6, "环境": 3, "治理": 2}
+    corrector = HomophoneCorrector(words, Segmenter(), printed=_printed(text), shapes=CharShapes())
+    assert corrector.correct("循坏化改造有哪些要求") == "循环化改造有哪些要求"  # 坏 looks like 环, sounds unlike it
+    assert corrector.correct("哪些项目坏了") == "哪些项目坏了"  # 坏 stands in no run the plans print as 环
+    assert not CharShapes().alike("境", frozenset("环"))  # of one build, not mistaken for each other
