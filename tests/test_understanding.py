@@ -18,7 +18,7 @@ QUESTIONS = {
     "department_plan_words": ["交通局这边在十四五节能规划里要我们落实哪些量化目标"],  # the plan's own name names nothing  # 发展…目标 is no heading of 发展目标 here
     "outline": ["发展现状部分写了哪几方面", "第五章下面分成哪几块", "重点工程包括哪些"],
     "outline_subsections": ["主要任务这一章分了多少个小节"],
-    "outline_whole": ["这份规划全文由哪几部分组成", "规划正文包括哪几章"],
+    "outline_whole": ["这份规划全文由哪几部分组成", "规划正文包括哪几章", "整份规划分了几大块，每块叫什么名字"],
     "outline_count_and_item": ["主要任务一共有几项，第三项是什么"],
     "outline_chapter_named": ["保障措施那一章提到的五个方面都是什么"],
     "outline_with_box": ["工业节能那一节下设哪几项任务"],
