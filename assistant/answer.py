@@ -70,6 +70,7 @@ PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
 ENUMERATION = re.compile(r"^\s*(?:[一二三四五六七八九十]是|其[一二三四五六七八九十][，,、]|首先|[（(]\d+[）)])")
 ENUMERATED_ITEMS = 6  # items quoted after a sentence that announces them
+LEAD_MAX = 20  # a paragraph's lead sentence (a task's name run into it) is at most this long
 NOTE_TASK_SENTENCES = 2  # of each task a department's note covers: its opening sentences
 
 
@@ -177,7 +178,8 @@ class Composer:
             if state != ANSWERED or not (evidence or ranked):
                 return self._not_found(query, hits, NOT_FOUND, confidence, features)
             chosen = self._with_items(self._choose(evidence or ranked,
-                                                   LIST_SENTENCES if query.intent == "list" else self.max_sentences))
+                                                   LIST_SENTENCES if query.intent == "list" else self.max_sentences),
+                                      leads=query.intent == "list")
         quotes = " ".join(e.quote for e in chosen) + " " + " ".join(e.hit.chunk.context for e in chosen)
         if not _years_held(query, quotes) and not self._by_plan_end(query, chosen):
             return self._not_found(query, hits, NOT_FOUND_YEAR)
@@ -206,9 +208,11 @@ class Composer:
                       intent=query.intent, hits=tuple(hits), state=ANSWERED, confidence=confidence,
                       features=features)
 
-    def _with_items(self, chosen: list[Evidence]) -> list[Evidence]:
+    def _with_items(self, chosen: list[Evidence], leads: bool = False) -> list[Evidence]:
         """A chosen sentence that announces a list (“形成了“两群三带”产业布局结构。”) is
-        quoted with the items that follow it in its passage (一是…、二是…、（1）…)."""
+        quoted with the items that follow it in its passage (一是…、二是…、（1）…). With
+        `leads` (a list asked), a paragraph's lead sentence (“开展公共机构绿色办公行动。”, a
+        task named in a few words before its body) is quoted with the body that follows."""
         out = list(chosen)
         for e in chosen:
             if ENUMERATION.match(e.quote):
@@ -218,13 +222,23 @@ class Composer:
             paragraph_end = max(e.hit.chunk.end, block.end if block else 0)
             following = [span for span in _with_titles(sentence_spans(text, e.hit.chunk.start, paragraph_end))
                          if span[0] >= e.end]
+            lead = leads and block is not None and self._is_lead(text, block, e)
             for start, end in following[:ENUMERATED_ITEMS]:
-                if not ENUMERATION.match(text[start:end]):
+                if not lead and not ENUMERATION.match(text[start:end]):
                     break
                 item = Evidence(e.hit, start, end, collapse(text[start:end]), e.coverage, e.score)
                 if not any(_overlaps(item, c) for c in out):
                     out.append(item)
         return sorted(out, key=lambda e: (e.hit.chunk.doc_id, e.start))
+
+    @staticmethod
+    def _is_lead(text: str, block: Block, e: Evidence) -> bool:
+        """The sentence opens its paragraph and names a task in a few words (no comma: a
+        title run into the paragraph, not a sentence of its body)."""
+        if text[block.start:e.start].strip():
+            return False
+        first = e.quote.strip().split("。")[0]
+        return len(first) <= LEAD_MAX and not any(c in first for c in "，,；;：:")
 
     def _decide(self, features: EvidenceFeatures, evidence: list[Evidence]) -> tuple[float, str]:
         if self.abstention is None:  # no fitted model: the coverage rule it grew out of

@@ -53,6 +53,7 @@ QUESTIONS = {
     "plan_end_year": ["到2025年在推广国六排放标准车辆方面要做什么"],
     "plan_end_amount": ["到2025年国六排放标准营运车辆要推广多少辆"],
     "lexical_only_word": ["区域能评有什么要求呀"],
+    "lead_sentence": ["公共机构开展绿色办公行动有哪些做法"],
     "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥", "审计局这边涉及哪些审计方面的工作"],
 }
 
@@ -416,3 +417,9 @@ def test_an_amount_asked_by_the_plans_last_year_still_needs_the_year_stated(ask)
 def test_a_word_only_lexical_search_finds_brings_its_passage(ask):
     answer = ask(QUESTIONS["lexical_only_word"][0])
     assert answer.found and "全面推行区域能评" in answer.text
+
+
+@pytest.mark.slow
+def test_a_list_asked_of_a_task_named_in_a_paragraphs_lead_sentence_quotes_its_body(ask):
+    answer = ask(QUESTIONS["lead_sentence"][0])  # “开展公共机构绿色办公行动。” runs into its body
+    assert answer.found and "高效照明光源使用率 100%" in answer.text
