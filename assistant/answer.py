@@ -488,7 +488,10 @@ class Composer:
         return bool(AMOUNT_ASK.search(query.text))
 
     def _asks_how_much(self, query: Query) -> bool:
-        return bool(HOW_MUCH.search(query.search) or HOW_MUCH.search(query.text))
+        texts = (query.search, query.text)
+        if self.ask_cues is not None:  # “年份是多少” asks a time, not an amount the evidence must state
+            texts = tuple(self.ask_cues.without_kind_asks(t, "time") for t in texts)
+        return any(HOW_MUCH.search(t) for t in texts)
 
     def _answering(self, query: Query, evidence: list[Evidence]) -> list[Evidence]:
         """Evidence that can answer a question asking “how much” at all: it states a quantity

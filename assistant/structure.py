@@ -130,6 +130,14 @@ class AskCues:
         asked = [k for k in self.kinds if k.is_asked(q) and (named_units or not k.unit_after_amount)]
         return bool(asked), all(k.held(q, evidence) for k in asked)
 
+    def without_kind_asks(self, question: str, kind: str) -> str:
+        """The question with the plain cue words that ask for `kind` (time: 哪年, 年份是多少) taken out."""
+        for k in self.kinds:
+            if k.name == kind:
+                for cue in sorted((c for c in k.asks if not any(m in c for m in "|+>")), key=len, reverse=True):
+                    question = question.replace(cue, "")
+        return question
+
     def extreme_asked(self, question: str) -> str:
         """“highest” or “lowest” when the question asks which cell is the extreme (哪一年最低)."""
         q = squash(question)
