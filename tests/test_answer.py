@@ -214,3 +214,19 @@ def test_the_words_a_comparison_asks_by_weigh_nothing_when_no_plan_prints_them(r
     weights = real_assistant.composer._weights("公共建筑改造面积与新建绿色建筑面积相比，两者相差多少")
     assert not {"相比", "两者", "相差"} & set(weights)  # corpus/ask_cues.toml [compare]
     assert "面积" in weights
+
+
+def test_sentences_scoring_near_the_best_are_quoted_beside_it():
+    from types import SimpleNamespace
+
+    from assistant.answer import Composer, Evidence
+    from assistant.types import Chunk, Hit
+
+    chunk = Chunk("d:0-90", "d", ("三、主要任务",), "", 0, 90, "paragraph")
+    hit = Hit(chunk=chunk, score=1.0, rank=1)
+    best = Evidence(hit, 0, 30, "到2025年，回收利用率达50%以上。", 1.0, 1.0)
+    near = Evidence(hit, 30, 60, "推进垃圾分类和再生资源回收“两网融合”。", 0.6, 0.65)
+    far = Evidence(hit, 60, 90, "加强宣传。", 0.6, 0.5)
+    composer = SimpleNamespace(min_coverage=0.5)  # _choose reads only this of the composer
+    chosen = Composer._choose(composer, [best, near, far], limit=3)
+    assert [e.start for e in chosen] == [0, 30]  # a rewording that scores 两网融合 a little lower keeps it
