@@ -55,6 +55,7 @@ QUESTIONS = {
     "lexical_only_word": ["区域能评有什么要求呀"],
     "lead_sentence": ["公共机构开展绿色办公行动有哪些做法"],
     "year_asked": ["十四五是给哪两件大事打基础的关键期，年份分别是多少"],
+    "outline_chapter_listed": ["重点工程这章安排了几个工程，列一下名称"],
     "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥", "审计局这边涉及哪些审计方面的工作"],
 }
 
@@ -430,3 +431,9 @@ def test_a_list_asked_of_a_task_named_in_a_paragraphs_lead_sentence_quotes_its_b
 def test_a_year_asked_with_how_much_words_needs_no_amount_in_the_evidence(ask):
     answer = ask(QUESTIONS["year_asked"][0])  # “年份分别是多少” asks a time (corpus/ask_cues.toml), not an amount
     assert answer.found and "2060 年碳中和" in answer.text
+
+
+@pytest.mark.slow
+def test_a_chapter_pointed_at_and_asked_to_list_names_gets_its_outline(ask):
+    answer = ask(QUESTIONS["outline_chapter_listed"][0])  # 这章 … 几个 / 列一下 (corpus/ask_cues.toml [outline])
+    assert answer.intent == "outline" and "绿色数据中心示范工程" in answer.text and "园区绿色低碳发展工程" in answer.text
