@@ -49,6 +49,7 @@ from .structure import (
 from .targets import TargetCues, responsibilities, select
 from .types import Answer, Block, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
+    Abbreviations,
     CharShapes,
     FuzzySounds,
     HomophoneCorrector,
@@ -177,7 +178,11 @@ class Live:
         pick) or, in no word of their own, by their look (循坏 for 循环) put right. Never any
         character into any printed phrase: a corrector that did answered out-of-scope words as
         plan words, and more so with more plans."""
-        return self.homophones.correct(question)
+        return self.abbreviations.expand(self.homophones.correct(question))
+
+    @cached_property
+    def abbreviations(self) -> Abbreviations:
+        return Abbreviations((d.text for d in self.documents.values()), self.index.word_counts, self.segmenter)
 
     @cached_property
     def registry(self) -> list[Target]:

@@ -411,6 +411,50 @@ class HomophoneCorrector:
         return self._gain(chars, i, trial[i]) > 0
 
 
+class Abbreviations:
+    """Two-character abbreviations made of the first character of each half of a four-character
+    term the plans print (公建 for 公共建筑, 农机 for 农业机械, 交运 for 交通运输), written out in
+    full where the plans never use the abbreviation as a word. A term is two words of the plans
+    printed side by side, at least ABBREVIATED_MIN_PRINTED times, and the only such term its
+    abbreviation can stand for."""
+
+    def __init__(self, texts, plan_words, segmenter: Segmenter):
+        self.segmenter = segmenter
+        texts = list(texts)
+        counts: dict[str, int] = {}
+        for text in texts:
+            for m in re.finditer(r"(?=([\u4e00-\u9fff]{4}))", text):
+                term = m.group(1)
+                if term[:2] in plan_words and term[2:] in plan_words:
+                    counts[term] = counts.get(term, 0) + 1
+        by_key: dict[str, list[str]] = {}
+        for term, n in counts.items():
+            if n >= ABBREVIATED_MIN_PRINTED:
+                by_key.setdefault(term[0] + term[2], []).append(term)
+        # 公建 is printed inside 办公建筑, but never as a word of its own
+        used = {w for text in texts for w in segmenter.dictionary_words(text) if len(w) == 2}
+        self.full = {key: terms[0] for key, terms in by_key.items() if len(terms) == 1 and key not in used}
+
+    def expand(self, question: str) -> str:
+        """The question with each abbreviation that stands alone (its characters in no longer
+        word of the question: not the 公建 of 办公建筑) written out."""
+        bounds, at = {0}, 0
+        for word in self.segmenter.dictionary_words(question):
+            at += len(word)
+            bounds.add(at)
+        out, i = [], 0
+        while i < len(question):
+            short = question[i:i + 2]
+            if i in bounds and i + 2 in bounds and short in self.full and self.full[short] not in question:
+                out.append(self.full[short])
+                i += 2
+            else:
+                out.append(question[i])
+                i += 1
+        return "".join(out)
+
+
+ABBREVIATED_MIN_PRINTED = 2
 HOMOPHONE_SPAN = 4
 SHAPE_WORD = 2  # a character put right by its look makes a plan word at least this long
 HOMOPHONE_ROUNDS = 3  # typos put right in one question at most

@@ -154,3 +154,15 @@ def test_a_character_picked_by_its_look_is_put_right_only_where_the_plans_print_
     assert corrector.correct("循坏化改造有哪些要求") == "循环化改造有哪些要求"  # 坏 looks like 环, sounds unlike it
     assert corrector.correct("哪些项目坏了") == "哪些项目坏了"  # 坏 stands in no run the plans print as 环
     assert not CharShapes().alike("境", frozenset("环"))  # of one build, not mistaken for each other
+
+
+def test_an_abbreviation_of_a_term_the_plans_print_is_written_out_where_it_stands_alone():
+    from assistant.understand import Abbreviations
+
+    text = "推进公共建筑节能改造。公共建筑能效提升。更新老旧农业机械。推广节能农业机械。办公建筑带头节能。"
+    words = {"公共": 2, "建筑": 3, "农业": 2, "机械": 2, "办公": 1, "节能": 3, "改造": 1}
+    abbreviations = Abbreviations([text], words, Segmenter())
+    assert abbreviations.expand("公建执行啥标准") == "公共建筑执行啥标准"
+    assert abbreviations.expand("农机方面要做什么") == "农业机械方面要做什么"
+    assert abbreviations.expand("办公建筑要做什么") == "办公建筑要做什么"  # the 公建 of 办公建筑 is no abbreviation
+    assert abbreviations.expand("节改有哪些") == "节改有哪些"  # 节能改造 is printed once only
