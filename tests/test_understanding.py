@@ -56,6 +56,7 @@ QUESTIONS = {
     "lead_sentence": ["公共机构开展绿色办公行动有哪些做法"],
     "year_asked": ["十四五是给哪两件大事打基础的关键期，年份分别是多少"],
     "outline_chapter_listed": ["重点工程这章安排了几个工程，列一下名称"],
+    "box_amount_missing": ["专栏4照明灯具改造要投入多少资金"],
     "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥", "审计局这边涉及哪些审计方面的工作"],
 }
 
@@ -437,3 +438,9 @@ def test_a_year_asked_with_how_much_words_needs_no_amount_in_the_evidence(ask):
 def test_a_chapter_pointed_at_and_asked_to_list_names_gets_its_outline(ask):
     answer = ask(QUESTIONS["outline_chapter_listed"][0])  # 这章 … 几个 / 列一下 (corpus/ask_cues.toml [outline])
     assert answer.intent == "outline" and "绿色数据中心示范工程" in answer.text and "园区绿色低碳发展工程" in answer.text
+
+
+@pytest.mark.slow
+def test_an_amount_asked_of_a_box_that_states_none_is_not_answered_by_its_list(ask):
+    answer = ask(QUESTIONS["box_amount_missing"][0])  # 专栏4 states savings, no money
+    assert not answer.found and "专栏4" not in answer.text
