@@ -57,6 +57,7 @@ QUESTIONS = {
     "year_asked": ["十四五是给哪两件大事打基础的关键期，年份分别是多少"],
     "outline_chapter_listed": ["重点工程这章安排了几个工程，列一下名称"],
     "box_amount_missing": ["专栏4照明灯具改造要投入多少资金"],
+    "about_words": ["规划里和能源统计有关的要求有哪些"],
     "field": ["审计局在这份规划里要做哪些工作", "跟我们审计局有关的任务有啥", "审计局这边涉及哪些审计方面的工作"],
 }
 
@@ -444,3 +445,9 @@ def test_a_chapter_pointed_at_and_asked_to_list_names_gets_its_outline(ask):
 def test_an_amount_asked_of_a_box_that_states_none_is_not_answered_by_its_list(ask):
     answer = ask(QUESTIONS["box_amount_missing"][0])  # 专栏4 states savings, no money
     assert not answer.found and "专栏4" not in answer.text
+
+
+@pytest.mark.slow
+def test_words_saying_what_a_question_is_about_weigh_nothing(ask):
+    answer = ask(QUESTIONS["about_words"][0])  # 有关 (corpus/ask_cues.toml [filler]) is no word to find
+    assert answer.found and "健全能源统计制度" in answer.text
