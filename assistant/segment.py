@@ -16,6 +16,8 @@ _TOKENIZERS: dict = {}  # sha256 of the user dictionary -> an initialised jieba.
 _TOKENIZERS_LOCK = threading.Lock()
 _TAGGERS: dict = {}  # id of a shared tokenizer -> its part-of-speech tagger (tokenizers are never dropped)
 _CJK_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[—–\-－]+(?=[\u4e00-\u9fff])")
+# a PDF line break or stray space inside a word (“节 能宣传”): Chinese sets no space between characters
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 # Words that ask rather than say: they carry no evidence of their own.
 QUESTION_WORDS = frozenset("""
@@ -72,6 +74,7 @@ class Segmenter:
 
     def _canonical(self, text: str) -> str:
         text = _CJK_DASH.sub("", text)  # “塔—额—裕” and 塔额裕 are one name
+        text = _CJK_GAP.sub("", text)
         for variant, canonical in self._synonyms:
             text = re.sub(re.escape(variant), canonical, text, flags=re.I)
         return text

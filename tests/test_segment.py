@@ -77,3 +77,9 @@ def test_a_word_made_only_of_function_characters_says_nothing_about_the_subject(
 def test_a_demonstrative_with_a_count_points_back_and_names_nothing():
     terms = Segmenter().content_terms("规划对公交和出租车这两块是怎么安排的")
     assert "这两块" not in terms and "公交" in terms
+
+
+def test_a_space_between_chinese_characters_splits_no_word():
+    segmenter = Segmenter()
+    assert "节能" in segmenter.words("等形式的节 能宣传宣讲活动")  # a PDF line break inside 节能
+    assert segmenter.canonical("控制在 1.5 以下") == "控制在 1.5 以下"  # a space beside a number stays
