@@ -221,8 +221,9 @@ class Composer:
         quoted with the items that follow it in its passage (一是…、二是…、（1）…). With
         `leads` (a list asked), a paragraph's lead sentence (“开展公共机构绿色办公行动。”, a
         task named in a few words before its body) is quoted with the body that follows."""
-        out = list(chosen)
-        for e in chosen:
+        taken = list(chosen)
+        items: dict[int, list[Evidence]] = {}
+        for n, e in enumerate(chosen):
             if ENUMERATION.match(e.quote):
                 continue  # an item itself, not the sentence before the items
             text = self.documents[e.hit.chunk.doc_id].text
@@ -235,9 +236,11 @@ class Composer:
                 if not lead and not ENUMERATION.match(text[start:end]):
                     break
                 item = Evidence(e.hit, start, end, collapse(text[start:end]), e.coverage, e.score)
-                if not any(_overlaps(item, c) for c in out):
-                    out.append(item)
-        return sorted(out, key=lambda e: (e.hit.chunk.doc_id, e.start))
+                if not any(_overlaps(item, c) for c in taken):
+                    taken.append(item)
+                    items.setdefault(n, []).append(item)
+        # in the order chosen (the best first), each sentence followed by its items
+        return [x for n, e in enumerate(chosen) for x in (e, *items.get(n, ()))]
 
     @staticmethod
     def _is_lead(text: str, block: Block, e: Evidence) -> bool:
@@ -638,7 +641,8 @@ class Composer:
             if e.score >= NEAR_BEST * best.score and e.coverage >= self.min_coverage and not any(
                     _overlaps(e, c) for c in chosen):
                 chosen.append(e)
-        return sorted(chosen, key=lambda e: (e.hit.chunk.doc_id, e.start))
+        # the best sentence first (配电系统…推广应用哪些: the 配电系统 sentence, then those of other devices)
+        return [best, *sorted(chosen[1:], key=lambda e: (e.hit.chunk.doc_id, e.start))]
 
     def _source(self, e: Evidence) -> Source:
         doc = self.documents[e.hit.chunk.doc_id]
