@@ -354,8 +354,16 @@ class HomophoneCorrector:
             # 循坏经济: picked by its look (坏 for 环), not its sound; a wider guess still, so only a
             # character in no word of its own, into a longer plan word printed beside its neighbours
             best = self._best_of(chars, i, max(known_length, SHAPE_WORD - 1),
-                                 self.shapes.alike(chars[i], self._plan_characters), printed_beside=True)
+                                 self.shapes.alike(chars[i], self._printed_beside(chars, i)), printed_beside=True)
         return best
+
+    def _printed_beside(self, chars: list[str], i: int) -> frozenset[str]:
+        """The plans' characters printed next to a neighbour of position i (only these can
+        make a run the plans print there)."""
+        before = chars[i - 1] if i > 0 and _CJK.match(chars[i - 1]) else ""
+        after = chars[i + 1] if i + 1 < len(chars) and _CJK.match(chars[i + 1]) else ""
+        return frozenset(c for c in self._plan_characters
+                         if (before and self.printed(before + c)) or (after and self.printed(c + after)))
 
     @cached_property
     def _plan_characters(self) -> frozenset[str]:
@@ -503,12 +511,11 @@ SHAPE_MIN_SIMILARITY = 0.75
 
 class CharShapes:
     """Characters that look alike (坏 and 环, 问 and 间), as `char-similar-z` scores them from
-    their four-corner codes, structure, strokes and components; a typed character is compared
-    with the plans' own characters only, once each."""
+    their four-corner codes, structure, strokes and components; each pair is scored once."""
 
     def __init__(self, min_similarity: float = SHAPE_MIN_SIMILARITY):
         self.min_similarity = min_similarity
-        self._alike: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+        self._scores: dict[tuple[str, str], float] = {}
 
     @cached_property
     def _scorer(self):
@@ -517,12 +524,12 @@ class CharShapes:
         return CharSimilarity()
 
     def alike(self, ch: str, among: frozenset[str]) -> frozenset[str]:
-        key = (ch, among)
-        if key not in self._alike:
-            score = self._scorer.std_cal_sim
-            self._alike[key] = frozenset(c for c in among
-                                         if c != ch and score(ch, c, kind="shape") >= self.min_similarity)
-        return self._alike[key]
+        return frozenset(c for c in among if c != ch and self._score(ch, c) >= self.min_similarity)
+
+    def _score(self, a: str, b: str) -> float:
+        if (a, b) not in self._scores:
+            self._scores[(a, b)] = self._scorer.std_cal_sim(a, b, kind="shape")
+        return self._scores[(a, b)]
 
 
 @functools.lru_cache(maxsize=8192)
