@@ -163,12 +163,11 @@ class Composer:
         ranked = self.rank_evidence(query, hits)
         evidence = self._answering(query, ranked)
         confidence, state, features = 1.0, ANSWERED, None
-        if (scope is not None and not evidence and ranked and self._asks_how_much(query)
-                and not self._asks_overview(query.text)):
+        overview = scope is not None and self._asks_overview(query.text)
+        if scope is not None and not overview and not evidence and ranked and self._asks_how_much(query):
             # an amount asked of a 专栏 (投多少钱) that none of its sentences states: its list is no answer
             return self._not_found(query, hits, NOT_FOUND)
-        if scope is not None and (self._asks_overview(query.text) or not evidence
-                                  or evidence[0].coverage < self.min_coverage):
+        if scope is not None and (overview or not evidence or evidence[0].coverage < self.min_coverage):
             chosen = self._overview(hits)
         else:
             features = self.features(query, hits, ranked, evidence)

@@ -21,7 +21,7 @@ from .answer import check_numbers, plan_label
 from .errors import CorpusError
 from .frontmatter import DATE, NUMBER
 from .segment import QUESTION_WORDS, bigrams
-from .text import YEAR_SPAN, collapse, other_period, squash
+from .text import YEAR_SPAN, collapse, other_period, squash, without_words
 from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Query, Source
 
 OUTLINE_ITEMS = 20
@@ -134,8 +134,7 @@ class AskCues:
         """The question with the plain cue words that ask for `kind` (time: 哪年, 年份是多少) taken out."""
         for k in self.kinds:
             if k.name == kind:
-                for cue in sorted((c for c in k.asks if not any(m in c for m in "|+>")), key=len, reverse=True):
-                    question = question.replace(cue, "")
+                question = without_words(question, (c for c in k.asks if not any(m in c for m in "|+>")))
         return question
 
     def extreme_asked(self, question: str) -> str:
@@ -282,9 +281,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
         return None
     if m := _CHAPTER.search(q):
         return _chapter(m.group(1), parsed, lookup)
-    rest = q
-    for word in sorted(cues.outline_words, key=len, reverse=True):
-        rest = rest.replace(word, "")
+    rest = without_words(q, cues.outline_words)
     asked = set(bigrams(rest))
     best, best_score = None, 0.0
     candidates = lookup.headings_sharing(asked, parsed) if lookup is not None else (
@@ -300,9 +297,8 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     if best is None or best_score < MATCH_MIN:
         return _whole_plan(rest, parsed, cues) if asks_outline else None
     title = _title(best[1])
-    subject = rest
-    for word in sorted((w for w in cues.contents_words if w not in title), key=len, reverse=True):
-        subject = subject.replace(word, "")  # “X这部分的重点工作有啥” asks X's contents
+    # “X这部分的重点工作有啥” asks X's contents
+    subject = without_words(rest, (w for w in cues.contents_words if w not in title))
     asked_subject = set(bigrams(re.sub(r"[^\w]", "", subject)))
     if not asks_outline and len(set(bigrams(title)) & asked_subject) / max(1, len(asked_subject)) < BARE_LIST:
         return None  # “X有哪些Y”: a list question about X, not X's outline

@@ -45,6 +45,13 @@ def squash(text: str) -> str:
     return _WS.sub("", text)
 
 
+def without_words(text: str, words) -> str:
+    """The text less each of the words, longest first (所有 goes whole before 有 is looked for)."""
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, "")
+    return text
+
+
 def is_verbatim(quote: str, document_text: str) -> bool:
     return squash(quote) in squash(document_text)
 

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .segment import Segmenter
-from .text import squash
+from .text import squash, without_words
 from .types import Query
 
 _LIST_ASK = re.compile(r"哪些|哪几|有啥|有什么|都有|列出|列一下|清单|包括|几项|几个|多少项|汇总|全部")
@@ -219,10 +219,7 @@ def _department_word(question: str, department: str, sectors: SectorMap) -> str:
 
 
 def _without(question: str, words: list[str]) -> str:
-    rest = squash(question)
-    for word in sorted(words, key=len, reverse=True):
-        rest = rest.replace(word, "")
-    return rest
+    return without_words(squash(question), words)
 
 
 def _bare(rest: str, segmenter: Segmenter, specific: Callable[[str], bool] | None) -> bool:
@@ -352,8 +349,8 @@ class HomophoneCorrector:
                                  printed_beside=True)
         if not best and self.shapes and self.printed and known_length <= 1:
             # 循坏经济: picked by its look (坏 for 环), not its sound; a wider guess still, so only a
-            # character in no word of its own, into a longer plan word printed beside its neighbours
-            best = self._best_of(chars, i, max(known_length, SHAPE_WORD - 1),
+            # character in no word of its own, into a plan word printed beside its neighbours
+            best = self._best_of(chars, i, known_length,
                                  self.shapes.alike(chars[i], self._printed_beside(chars, i)), printed_beside=True)
         return best
 
@@ -464,7 +461,6 @@ class Abbreviations:
 
 ABBREVIATED_MIN_PRINTED = 2
 HOMOPHONE_SPAN = 4
-SHAPE_WORD = 2  # a character put right by its look makes a plan word at least this long
 HOMOPHONE_ROUNDS = 3  # typos put right in one question at most
 PARTICLE_WORD = 3  # a particle (都, 该) is a typo only inside a word this long
 HOMOPHONE_MIN_PASSAGES = 1  # a word the plans print at all can be what was meant
@@ -664,9 +660,7 @@ def rewrite_follow_up(question: str, history: list[tuple[str, str]], sectors: Se
 
 def _asks_own(question: str, subject: str) -> bool:
     """“农业农村局要干什么呢？” stands alone (it asks something of its own); “那建筑呢？” does not."""
-    rest = squash(question).replace(subject, "")
-    for word in sorted(_FOLLOW_UP_LEAD + _FOLLOW_UP_TAIL, key=len, reverse=True):
-        rest = rest.replace(word, "")
+    rest = without_words(squash(question).replace(subject, ""), _FOLLOW_UP_LEAD + _FOLLOW_UP_TAIL)
     return len(re.sub(r"[^\u4e00-\u9fff]|领域|方面|的", "", rest)) >= 2
 
 
