@@ -42,7 +42,7 @@ class EvidenceFeatures:
     quantity: float  # the best sentence states a quantity (not a year)
     year_held: float  # years the question names stand in the evidence (1 when it names none)
     focus_in_sentence: float  # share of the question's rarest words in the best sentence itself (and its headings)
-    kind_asked: float  # the question asks for a time, money or an amount in a unit it names (corpus/ask_cues.toml)
+    kind_asked: float  # the question asks for a time, money or an amount in a unit it names (assistant/data/ask_cues.toml)
     kind_held: float  # the best sentence states what kind of answer is asked (1 when none is)
     rule: float  # the coverage rule this model grew out of passes (answering coverage ≥ 0.5, no unknown word)
 

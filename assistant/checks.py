@@ -57,13 +57,6 @@ def check_plan(path: Path, settings: Settings) -> None:
                           "（配置项 max_document_chars）。请拆分文件，或由管理员调高上限后重建索引。")
 
 
-def check_document_length(name: str, text: str, settings: Settings) -> None:
-    """The same character limit for plans whose text comes from a reader (PDF, DOCX)."""
-    if len(text) > settings.max_document_chars:
-        raise CorpusError(f"规划文件 {name} 的正文有 {len(text):,} 字，超过上限 {settings.max_document_chars:,} 字"
-                          "（配置项 max_document_chars）。请拆分文件，或由管理员调高上限后重建索引。")
-
-
 def check_metadata(path: Path) -> dict:
     data = read_toml(path, "元数据文件")
     plan = any(path.with_suffix(suffix).exists() for suffix in READERS)

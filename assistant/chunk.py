@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .text import collapse, sentence_spans
+from .text import SENTENCE_END, bounded_spans, collapse, sentence_spans
 from .types import Block, Chunk, ParsedDocument
 
 CHUNKED_KINDS = {"paragraph", "front", "table_row"}
@@ -16,8 +16,9 @@ def chunk(parsed: ParsedDocument, max_chars: int) -> list[Chunk]:
     for block in parsed.blocks:
         if block.kind not in CHUNKED_KINDS:
             continue
-        spans = [(block.start, block.end)] if block.kind == "table_row" else _windows(
-            parsed.document.text, block, max_chars)
+        spans = _windows(parsed.document.text, block, max_chars) if block.kind != "table_row" \
+            else [(block.start, block.end)] if block.end - block.start <= max_chars \
+            else bounded_spans(parsed.document.text, block.start, block.end, max_chars)
         lead = _lead_phrase(parsed.document.text, block) if len(spans) > 1 else ""
         for start, end in spans:
             text = collapse(parsed.document.text[start:end])
@@ -31,8 +32,15 @@ def chunk(parsed: ParsedDocument, max_chars: int) -> list[Chunk]:
 
 
 def _windows(text: str, block: Block, max_chars: int) -> list[tuple[int, int]]:
+    """Whole sentences joined up to max_chars. A sentence longer than that stays whole when
+    it ends as a sentence does (sentence_spans keeps those to MAX_SENTENCE_CHARS): cutting
+    the seed plan's two sentences of 223 and 285 characters at their clauses cost its
+    rewordings' key facts .946 -> .935. Text with no sentence end is cut to max_chars."""
     windows: list[tuple[int, int]] = []
-    for start, end in sentence_spans(text, block.start, block.end):
+    pieces = [p for s, e in sentence_spans(text, block.start, block.end)
+              for p in ([(s, e)] if e - s <= max_chars or text[e - 1] in SENTENCE_END
+                        else bounded_spans(text, s, e, max_chars))]
+    for start, end in pieces:
         if windows and end - windows[-1][0] <= max_chars:
             windows[-1] = (windows[-1][0], end)
         else:

@@ -109,7 +109,7 @@ def cmd_add(assistant: Assistant, args) -> int:
     from pathlib import Path
 
     with _progress_bar() as update:
-        documents = assistant.add_plans([Path(f) for f in args.files], update)
+        documents = assistant.add_plans([Path(f) for f in args.files], update, replace=args.replace)
     for d in documents:
         print(f"已添加：{d.doc_id}（{d.meta.title}）")
     manifest = assistant.status()
@@ -282,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = sub.add_parser("add", help="添加规划文件（pdf、docx、txt、md），只对新规划建索引")
     add.add_argument("files", nargs="+")
+    add.add_argument("--replace", action="store_true", help="替换编号（文件名）相同的已有规划")
     add.set_defaults(func=cmd_add)
     remove = sub.add_parser("remove", help="删除一份规划（按规划编号），之后不会再被引用")
     remove.add_argument("doc", help="规划编号（见 plans 的输出）")

@@ -27,8 +27,12 @@ def load_eval_set(path: Path, max_items: int | None = None, max_bytes: int | Non
     reason: malformed, not UTF-8, over `max_bytes` or over `max_items` (the limits come from
     Settings.max_eval_bytes / max_eval_items; None means no limit)."""
     path = Path(path)
-    if not path.exists():
-        raise EvalSetError(f"找不到评测集文件 {path}。")
+    try:
+        if not path.is_file():
+            raise EvalSetError(f"评测集 {path} 是文件夹或其他非普通文件，请给出 .jsonl 或 .csv 文件。" if path.exists()
+                               else f"找不到评测集文件 {path}。")
+    except OSError as exc:  # a name too long for the file system, a folder without permission
+        raise EvalSetError(f"无法打开评测集 {path.name[:80]}（{exc.strerror}）。") from None
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".jsonl", ".json"}:
         raise EvalSetError(f"评测集 {path.name} 的格式不支持：请使用 .jsonl 或 .csv。")

@@ -32,7 +32,17 @@ from .answer import (
 )
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .grams import key as gram_key
-from .index import SUPPORT, Index, Manifest, Progress, build_index, open_index, read_manifest
+from .index import (
+    MANIFEST,
+    SUPPORT,
+    Index,
+    Manifest,
+    Progress,
+    build_index,
+    build_staged,
+    open_index,
+    read_manifest,
+)
 from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
@@ -236,6 +246,7 @@ class Assistant:
         self.notices: collections.deque[str] = collections.deque(maxlen=NOTICES_KEPT)
         self._lock = threading.RLock()
         self._live: Live | None = None
+        self._manifest_seen: tuple | None = None  # the manifest file as it was when _live was loaded
 
     def _notify(self, message: str) -> None:
         """Index events a user should hear about (repaired, stale, waiting for a build)."""
@@ -247,8 +258,10 @@ class Assistant:
     # ---- the index ---------------------------------------------------------------------
     @property
     def live(self) -> Live:
+        """The build being served; one that another process (the CLI's add, remove or
+        index) made live meanwhile is picked up first, found by a stat of the manifest."""
         live = self._live
-        if live is None:
+        if live is None or self._manifest_seen != _manifest_stamp(self.settings):
             self.ensure()
             live = self._live
         return live
@@ -260,9 +273,18 @@ class Assistant:
         in use and says why in `notices`; without it the error is raised. `notify` also hears
         this call's notices (waiting for another build, a repair) as they happen."""
         with self._lock:
+            stamp = _manifest_stamp(self.settings)
+            if self._live is not None and stamp != self._manifest_seen:
+                self._manifest_seen = stamp
+                fresh = read_manifest(self.settings)
+                if fresh is not None and fresh.build_id != self._live.manifest.build_id:
+                    # another process swapped in a build: serve it (on failure the old one stays)
+                    index = open_index(self.settings, progress or self._progress, self._tell(notify), serve_stale)
+                    self._live = Live(index, self.settings)
             if self._live is None:
                 index = open_index(self.settings, progress or self._progress, self._tell(notify), serve_stale)
                 self._live = Live(index, self.settings)
+                self._manifest_seen = _manifest_stamp(self.settings)
             return self._live.manifest
 
     def rebuild(self, progress: Progress = _no_progress, notify: Callable[[str], None] | None = None,
@@ -271,29 +293,40 @@ class Assistant:
         index; the old one serves until the switch."""
         tell = self._tell(notify)
         build_index(self.settings, progress, tell, incremental)
+        return self._switch(progress, tell)
+
+    def _switch(self, progress: Progress, tell: Callable[[str], None]) -> Manifest:
+        """Load the live index whole, then serve it from the next question on."""
         fresh = Live(open_index(self.settings, progress, tell, serve_stale=False), self.settings).load()
         with self._lock:
             self._live = fresh
+            self._manifest_seen = _manifest_stamp(self.settings)
         return fresh.manifest
 
     def add_plans(self, paths: list, progress: Progress = _no_progress,
-                  notify: Callable[[str], None] | None = None) -> list[Document]:
-        """Add plan files (pdf, docx, txt, md): read and checked first, copied into the corpus,
-        then the index is updated (only the new plans are parsed and embedded) and switched
-        to at once. A file that cannot be read, or a failed update, changes nothing."""
+                  notify: Callable[[str], None] | None = None, replace: bool = False) -> list[Document]:
+        """Add plan files (pdf, docx, txt, md): checked and read first, the index updated
+        (only the new plans are parsed and embedded) and switched to, and only then are the
+        files put into the corpus folder. A file that cannot be read, a plan already indexed,
+        or a failed update changes nothing. With `replace`, a plan of the same id is replaced."""
         from .library import add_plans
 
-        documents = add_plans(self.settings, [Path(p) for p in paths],
-                              lambda: self.rebuild(progress, notify, incremental=True))
+        tell = self._tell(notify)
+        indexed = self.documents if read_manifest(self.settings) is not None else {}
+        documents = add_plans(self.settings, [Path(p) for p in paths], indexed,
+                              lambda staged, read: build_staged(staged, read, progress, tell), tell, replace)
+        self._switch(progress, tell)
         return documents
 
     def remove_plan(self, doc_id: str, progress: Progress = _no_progress,
                     notify: Callable[[str], None] | None = None) -> None:
-        """Remove one plan: its file leaves the corpus and its passages, vectors and targets
-        leave the index, so it can never be quoted again. On failure nothing changes."""
+        """Remove one plan: its passages, vectors and targets leave the index, so it can never
+        be quoted again, and then its file leaves the corpus. On failure nothing changes."""
         from .library import remove_plan
 
-        remove_plan(self.settings, doc_id, lambda: self.rebuild(progress, notify, incremental=True))
+        tell = self._tell(notify)
+        remove_plan(self.settings, doc_id, lambda staged, read: build_staged(staged, read, progress, tell), tell)
+        self._switch(progress, tell)
 
     def example_questions(self, count: int = 5) -> list[str]:
         """Standalone questions the indexed plans answer, drawn from their own targets,
@@ -574,6 +607,15 @@ class Assistant:
         if messages > s.max_history_messages or chars > s.max_history_chars:
             raise InvalidQuestion(f"对话记录过长（{messages} 条消息、{chars:,} 字；上限 {s.max_history_messages} 条、"
                                   f"{s.max_history_chars:,} 字）。")
+
+
+def _manifest_stamp(settings: Settings) -> tuple | None:
+    """What tells a replaced manifest from the one loaded: inode, size and time of change."""
+    try:
+        info = (settings.index_dir / MANIFEST).stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _chunks_under(live: Live, doc_id: str, section_path: tuple[str, ...]) -> list:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import check_corpus, check_document_length
+from .checks import check_corpus
 from .chunk import chunk
 from .embed import check_cache, make_embeddings
 from .errors import AssistantError, CorpusError, IndexBuildError
@@ -71,7 +71,8 @@ GRAMS = "grams"  # the plans' character tables (grams.py): counted per plan at b
 TEXT_GRAMS = "text.npy"  # the plans' text 1-3-grams, as words are compared with it
 PATTERNS = "patterns.npy"  # index words with one character blanked
 LEASE = ".lease"
-STAGING = ".staging-"
+STAGING = ".staging-"  # builds/.staging-<id>: a build being written; builds/.staging-corpus-<id>: a staged corpus
+PARTIAL = ".partial"  # corpus/.<name>.partial: a plan file being moved into the corpus
 INDEX_FORMAT = 6  # 2: documents, support files, reader leases; 3: parsed, tokens, files; 4: targets; 5: their plan;
 # 6: character tables (grams/), the lexical index read memory-mapped
 DELETE_BATCH = 500
@@ -202,8 +203,10 @@ def chroma_client(settings: Settings, path: Path):
 
 
 @contextmanager
-def _build_lock(index_dir: Path, notify: Notify = _log_notice):
-    """The one build lock; a caller that has to wait is told so at once."""
+def build_lock(settings: Settings, notify: Notify = _log_notice):
+    """The one build lock; a caller that has to wait is told so at once. Whoever holds it
+    first removes what killed builds left (no other build runs meanwhile)."""
+    index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as lock:
         try:
@@ -212,6 +215,7 @@ def _build_lock(index_dir: Path, notify: Notify = _log_notice):
             notify("另一个进程正在构建索引，等待其完成后继续（通常不超过几分钟）…")
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            _remove_orphans(settings)
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
@@ -234,7 +238,7 @@ def open_index(settings: Settings, progress: Progress = _no_progress, notify: No
         damaged[manifest.build_id] = problem
     if serve_stale and not damaged and (index := _known_failure(settings, manifest, notify)) is not None:
         return index
-    with _build_lock(settings.index_dir, notify):
+    with build_lock(settings, notify):
         manifest = read_manifest(settings)  # another process may have built it meanwhile
         damage = ""
         if is_current(manifest, settings):
@@ -270,12 +274,20 @@ def build_index(settings: Settings, progress: Progress = _no_progress, notify: N
                 incremental: bool = False) -> Manifest:
     """Build an index beside the live one, then swap it in atomically: complete, or with
     `incremental` reusing the live build's unchanged plans (adding or removing a plan)."""
-    with _build_lock(settings.index_dir, notify):
+    with build_lock(settings, notify):
         try:
             return _build(settings, progress, notify, incremental)
         except AssistantError as exc:
             _record_failure(settings, exc)
             raise
+
+
+def build_staged(staged: Settings, read: Mapping[str, Document], progress: Progress = _no_progress,
+                 notify: Notify = _log_notice) -> Manifest:
+    """An incremental build of a staged corpus (`staged.corpus_dir`: the corpus folder as it
+    will be once a change is made), with plans already `read` by doc id; the caller holds
+    the build lock. A failure is not recorded: the corpus folder itself has not changed."""
+    return _build(staged, progress, notify, incremental=True, read=read)
 
 
 def _stale_notice(exc: AssistantError, manifest: Manifest) -> str:
@@ -361,7 +373,7 @@ def _release(lease: Lease | None, clients: list) -> None:
 
 # ---- building ---------------------------------------------------------------------------
 def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
-           incremental: bool = True) -> Manifest:
+           incremental: bool = True, read: Mapping[str, Document] | None = None) -> Manifest:
     """A new build beside the live one. When `incremental`, plans whose files are unchanged
     since the live build are taken from it as they are (text, parsed structure, chunks,
     tokens, targets and, in a local store, vectors); only new or changed plans are read,
@@ -371,7 +383,6 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
     build_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(settings.index_dir)
     notice = check_cache(settings.index_dir / "cache" / "embeddings.sqlite")  # only builds use it
     if notice:
         notify(notice)
@@ -397,15 +408,14 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
                 document, blocks, doc_chunks, doc_tokens = base.plan(doc_id)
                 targets = base.targets.get(doc_id, [])
             else:
-                read = read_document(path, settings.max_document_bytes)
-                check_document_length(path.name, read.text, settings)
-                parsed_doc = ParsedDocument(read, parse(read).blocks)
+                document = (read or {}).get(doc_id) or read_document(path, settings.read_limits())
+                parsed_doc = ParsedDocument(document, parse(document).blocks)
                 new_chunks = chunk(parsed_doc, settings.chunk_max_chars)
                 doc_tokens = [segmenter.tokens(c.search_text) for c in new_chunks]
                 fresh += new_chunks
-                added.append(read)
+                added.append(document)
                 targets = [asdict(t) for t in extract_targets(parsed_doc, sectors, cues)]
-                document, blocks = asdict(read), [asdict(b) for b in parsed_doc.blocks]
+                document, blocks = asdict(document), [asdict(b) for b in parsed_doc.blocks]
                 doc_chunks = [asdict(c) for c in new_chunks]
             documents.append(document)
             parsed.append({"doc_id": doc_id, "blocks": blocks})
@@ -588,7 +598,7 @@ def _add_chunks(store, chunks: list[Chunk], progress: Progress, label: str) -> N
 def _copy_support(settings: Settings, folder: Path) -> Path:
     folder.mkdir()
     for name in settings.support_files:
-        source = settings.corpus_dir / name
+        source = settings.support_file(name)
         if source.is_file():
             shutil.copyfile(source, folder / name)
     return folder
@@ -632,14 +642,15 @@ def _write_atomic(index_dir: Path, name: str, text: str) -> None:
     os.replace(tmp, index_dir / name)
 
 
-def _remove_orphans(index_dir: Path) -> None:
-    """Folders and files a killed build left behind; called under the build lock, so no
-    live build process holds them."""
-    for path in (index_dir / "builds").glob(f"{STAGING}*"):
+def _remove_orphans(settings: Settings) -> None:
+    """Folders and files a killed build or change of plans left behind; called under the
+    build lock, so no live build process holds them."""
+    for path in (settings.index_dir / "builds").glob(f"{STAGING}*"):
         log.warning("removing the staging folder of an interrupted build: %s", path.name)
         shutil.rmtree(path, ignore_errors=True)
-    for path in index_dir.glob(".*.json.*"):
-        path.unlink(missing_ok=True)
+    if settings.corpus_dir.is_dir():
+        for path in settings.corpus_dir.glob(f".*{PARTIAL}"):
+            path.unlink(missing_ok=True)
 
 
 def _remove_old_builds(settings: Settings, keep: set[str]) -> None:

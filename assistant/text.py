@@ -6,6 +6,8 @@ import re
 
 _WS = re.compile(r"\s+")
 SENTENCE_END = "。！？；!?;"
+CLAUSE_MARKS = "，、：,:"  # where a sentence too long to keep whole is cut
+MAX_SENTENCE_CHARS = 400  # the seed plan's longest sentence: 285 characters
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _MARKER = re.compile(r"\[\d+\]")
 
@@ -57,7 +59,10 @@ def is_verbatim(quote: str, document_text: str) -> bool:
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split text[start:end] into sentences; spans exclude surrounding whitespace."""
+    """Split text[start:end] into sentences; spans exclude surrounding whitespace. A run of
+    text with no sentence end (a table dump, text with no Chinese punctuation) is cut into
+    pieces of at most MAX_SENTENCE_CHARS, so no step that works sentence by sentence ever
+    holds the whole of it."""
     spans = []
     begin = start
     for i in range(start, end):
@@ -66,7 +71,24 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
             begin = i + 1
     if begin < end:
         spans.append((begin, end))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+    return [piece for a, b in spans for piece in bounded_spans(text, a, b, MAX_SENTENCE_CHARS)]
+
+
+def bounded_spans(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """text[start:end] (whitespace trimmed) in pieces of at most max_chars: each cut after
+    the last clause mark that fits, else at the last whitespace, else at max_chars."""
+    pieces = []
+    a, b = _trim(text, start, end)
+    while b - a > max_chars:
+        window = text[a:a + max_chars]
+        cut = max(window.rfind(mark) for mark in CLAUSE_MARKS) + 1
+        if cut <= 0:
+            cut = max(i for i, ch in enumerate(window) if ch.isspace()) if any(ch.isspace() for ch in window) else 0
+        cut = a + (cut if cut > 0 else max_chars)
+        pieces.append(_trim(text, a, cut))
+        a, b = _trim(text, cut, b)
+    pieces.append((a, b))
+    return [p for p in pieces if p[1] > p[0]]
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:

@@ -8,6 +8,21 @@ SECTION_SEPARATOR = " › "
 
 
 @dataclass(frozen=True)
+class ReadLimits:
+    """What reading one plan file may cost; each is a Settings field of the same name, which
+    the refusal names so an administrator knows what to raise."""
+
+    max_document_bytes: int
+    max_document_chars: int
+    max_document_pages: int  # a PDF's page count, read from its catalogue before extraction
+    max_unzipped_bytes: int  # a DOCX: all members inflated, as its ZIP directory declares them
+    max_zip_members: int
+    max_zip_ratio: float  # inflated / compressed size of any member over 1 MB
+    read_memory_mb: int  # address space of the process that reads one PDF or DOCX
+    read_timeout_seconds: float
+
+
+@dataclass(frozen=True)
 class DocumentMeta:
     title: str
     issuer: str = ""

@@ -27,7 +27,6 @@ from synthetic import place_names, write_plans  # noqa: E402
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.evaluate import load_eval_set  # noqa: E402
 
-SUPPORT = ("userdict.txt", "synonyms.txt", "departments.toml", "target_cues.toml", "ask_cues.toml")
 PROBE = """
 import json, resource, statistics, sys, time
 began = time.perf_counter()
@@ -51,8 +50,6 @@ print(json.dumps({"start_s": start, "p50_ms": statistics.median(latencies),
 def corpus_of(folder: Path, count: int) -> Path:
     corpus = folder / "corpus"
     corpus.mkdir(parents=True)
-    for name in SUPPORT:
-        (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
     write_plans(corpus, count)
     return corpus
 

@@ -55,10 +55,10 @@ def test_a_kind_of_answer_asked_that_the_best_sentence_lacks_only_relates():
 
 
 def test_a_unit_asked_is_held_by_a_number_with_a_magnitude_between():
-    from assistant.settings import Settings
+    from assistant.settings import DATA_DIR
     from assistant.structure import AskCues
 
-    cues = AskCues.load(Settings.load(env={}).corpus_dir / "ask_cues.toml")
+    cues = AskCues.load(DATA_DIR / "ask_cues.toml")
     assert cues.kind_held("照明改造能省下多少标准煤", "累计实现节能量1万吨标准煤") == (True, True)
     assert cues.kind_held("项目总投资多少", "建设中水回用项目") == (True, False)
     assert cues.kind_held("政府投资的项目优先用什么方式", "优先采用钢结构")[0] is False  # 政府投资 asks no sum

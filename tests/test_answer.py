@@ -212,7 +212,7 @@ def test_the_words_a_question_asks_by_and_the_departments_it_names_are_no_unknow
 
 def test_the_words_a_comparison_asks_by_weigh_nothing_when_no_plan_prints_them(real_assistant):
     weights = real_assistant.composer._weights("公共建筑改造面积与新建绿色建筑面积相比，两者相差多少")
-    assert not {"相比", "两者", "相差"} & set(weights)  # corpus/ask_cues.toml [compare]
+    assert not {"相比", "两者", "相差"} & set(weights)  # assistant/data/ask_cues.toml [compare]
     assert "面积" in weights
 
 

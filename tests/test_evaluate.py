@@ -161,3 +161,14 @@ def test_a_draft_eval_set_for_an_added_plan_is_valid_and_answered(tmp_path):
     loaded = load_eval_set(write_draft(items, tmp_path / "draft.jsonl"))  # the eval format
     summary = metrics(run_eval(assistant, loaded, docs=[doc]))["overall"]
     assert summary["citation_validity"] == 1.0 and summary["key_fact_recall"] >= 0.6, summary
+
+
+def test_a_folder_or_an_overlong_name_given_as_an_eval_set_is_refused_plainly(tmp_path):
+    from assistant.errors import EvalSetError
+    from assistant.evaluate import load_eval_set
+
+    (tmp_path / "x.jsonl").mkdir()
+    with pytest.raises(EvalSetError, match="文件夹"):
+        load_eval_set(tmp_path / "x.jsonl")
+    with pytest.raises(EvalSetError, match="无法打开|找不到"):
+        load_eval_set(tmp_path / ("评" * 120 + ".jsonl"))

@@ -5,7 +5,7 @@ from assistant.understand import SectorMap, rewrite_follow_up
 
 from .conftest import ROOT
 
-SECTORS = SectorMap.load(ROOT / "corpus" / "departments.toml")
+SECTORS = SectorMap.load(ROOT / "assistant" / "data" / "departments.toml")
 
 
 @pytest.mark.parametrize("previous,follow_up,expected", [

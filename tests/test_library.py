@@ -11,6 +11,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import CorpusError
+from assistant.index import read_manifest
 from assistant.text import is_verbatim
 
 from .conftest import ROOT, copy_corpus
@@ -188,3 +189,110 @@ def test_one_indicator_across_plans_with_a_plan_column(library):
     assert only and all(t.doc_id == ANHUI.stem for t in only)
     answer = assistant.ask("交通领域有哪些目标？")
     assert answer.found and all("〔" in line for line in answer.text.splitlines()[1:] if line.startswith("·"))
+
+
+def test_the_same_text_under_another_name_is_refused_and_replace_updates_a_plan(library, tmp_path):
+    assistant, settings = library
+    twin = tmp_path / "copy_of_seed.txt"
+    twin.write_text(SEED.read_text(encoding="utf-8").replace("\n", "\n\n"), encoding="utf-8")  # whitespace aside
+    with pytest.raises(CorpusError, match="000_8a2f0d3686d36b01"):
+        assistant.add_plans([twin])
+    assert not (settings.corpus_dir / twin.name).exists()
+
+    assistant.add_plans([seed_docx(tmp_path / "songxi.docx", "松溪")])
+    newer = tmp_path / "newer" / "songxi.txt"
+    newer.parent.mkdir()
+    newer.write_text("松溪县“十四五”节能规划\n一、发展目标\n到2025年，松溪县新建建筑中绿色建筑占比达到88%。\n",
+                     encoding="utf-8")
+    with pytest.raises(CorpusError, match="--replace"):
+        assistant.add_plans([newer])
+    assistant.add_plans([newer], replace=True)
+    assert not (settings.corpus_dir / "songxi.docx").exists() and (settings.corpus_dir / "songxi.txt").exists()
+    answer = assistant.ask("松溪新建建筑中绿色建筑占比要达到多少？")
+    assert answer.found and "88%" in answer.text and {s.doc for s in answer.sources} == {"songxi"}
+
+
+def test_a_plan_removed_or_added_by_another_process_is_served_at_the_next_question(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus")
+    config = tmp_path / "assistant.toml"
+    config.write_text(f'corpus_dir = "{corpus}"\nindex_dir = "{tmp_path / "index"}"\nembedding_backend = "hash"\n',
+                      encoding="utf-8")
+    app = Assistant(Settings.load(config, env={}))  # a running app's assistant
+    assert app.ask("大宗固废综合利用率要达到多少？").found
+    run = [sys.executable, "-m", "assistant", "--config", str(config)]
+    doc = seed_docx(tmp_path / "songxi.docx", "松溪")
+    subprocess.run([*run, "add", str(doc)], capture_output=True, text=True, check=True)
+    table = app.ask("松溪绿色建筑占比的2025年目标值是多少？")
+    assert table.found and {s.doc for s in table.sources} == {"songxi"}
+    subprocess.run([*run, "remove", "songxi"], capture_output=True, text=True, check=True)
+    for question in ("松溪绿色建筑占比的2025年目标值是多少？", "绿色建筑占比要达到多少"):
+        assert all(s.doc != "songxi" for s in app.ask(question).sources)
+    assert "songxi" not in app.documents
+
+
+KILL_AT = {  # where a change of plans is killed: what to replace with a SIGKILL of the process
+    "reading": "assistant.load.read_plan_text",
+    "embedding": "assistant.index._add_chunks",
+    "swapping": "assistant.index._write_atomic",  # the manifest's rename
+    "moving": "assistant.library._move_into",  # after the swap: the plan file into the corpus
+}
+KILLER = """
+import importlib, os, signal, sys
+from pathlib import Path
+from assistant import Assistant, Settings
+where, config, action, arg = sys.argv[1:5]
+module_name, attribute = where.rsplit(".", 1)
+module = importlib.import_module(module_name)
+original = getattr(module, attribute)
+def killed(*args, **kwargs):
+    if attribute != "_write_atomic" or args[1] == "manifest.json":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(*args, **kwargs)
+setattr(module, attribute, killed)
+if action == "remove":
+    real_unlink = Path.unlink
+    def unlink(self, *args, **kwargs):
+        if self.parent.name == "corpus":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_unlink(self, *args, **kwargs)
+    Path.unlink = unlink
+assistant = Assistant(Settings.load(config))
+assistant.add_plans([Path(arg)]) if action == "add" else assistant.remove_plan(arg)
+"""
+
+
+@pytest.mark.parametrize("action,where", [("add", w) for w in KILL_AT] + [("remove", "embedding"),
+                                                                            ("remove", "swapping"),
+                                                                            ("remove", "moving")])
+def test_a_change_of_plans_killed_at_any_step_leaves_corpus_and_project_as_they_were(tmp_path, action, where):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    config = tmp_path / "assistant.toml"
+    config.write_text(f'corpus_dir = "{corpus}"\nindex_dir = "{index_dir}"\nembedding_backend = "hash"\n',
+                      encoding="utf-8")
+    settings = Settings.load(config, env={})
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    doc = seed_docx(incoming / "songxi.docx", "松溪")
+    if action == "remove":
+        Assistant(settings).add_plans([doc])
+    else:
+        Assistant(settings).ensure()
+    manifest = read_manifest(settings).build_id
+    corpus_before = sorted((p.name, p.stat().st_size) for p in corpus.iterdir())
+    project_before = sorted(p.name for p in tmp_path.iterdir())
+
+    killed = subprocess.run([sys.executable, "-c", KILLER, KILL_AT[where], str(config), action,
+                             str(doc) if action == "add" else "songxi"], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+
+    assert sorted((p.name, p.stat().st_size) for p in corpus.iterdir()) == corpus_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == project_before
+    if where != "moving":  # killed after the swap: the next use rebuilds to match the corpus
+        assert read_manifest(settings).build_id == manifest
+    after = Assistant(settings)
+    present = after.ask("松溪绿色建筑占比的2025年目标值是多少？").sources
+    assert all(s.doc == "songxi" for s in present) if action == "remove" else all(s.doc != "songxi" for s in present)
+    assert ("songxi" in after.documents) == (action == "remove")
+    after.add_plans([seed_docx(incoming / "qingxi.docx", "青溪")])  # the next change clears what the kill left
+    assert not list((index_dir / "builds").glob(".staging-*"))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import Settings
 from assistant.chunk import chunk
 from assistant.errors import CorpusError
 from assistant.frontmatter import front_matter
@@ -165,7 +166,7 @@ def test_unsupported_oversized_binary_and_gbk_files_are_refused(tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("一、总则\n" + "节能。" * 2000, encoding="utf-8")
     with pytest.raises(CorpusError, match="过大"):
-        read_document(big, max_bytes=1000)
+        read_document(big, Settings(max_document_bytes=1000).read_limits())
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
     with pytest.raises(CorpusError, match="二进制"):
         read_document(tmp_path / "bin.txt")

@@ -652,7 +652,9 @@ def test_with_users_every_call_needs_a_login(settings):
                              block=False, users={"admin": "pw"})
     try:
         assert demo.app_handlers.startup.wait(60)
-        assert demo.max_file_size == settings.max_eval_bytes  # a 50 MB upload is refused at the door
+        # a plan as big as max_document_bytes uploads (eval sets are held to max_eval_bytes on load);
+        # a bigger file is refused at the door
+        assert demo.max_file_size == max(settings.max_document_bytes, settings.max_eval_bytes)
         url = f"http://127.0.0.1:{port}/"
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own error types
             Client(url, verbose=False).predict(PUE, [], api_name="/ask")
@@ -669,3 +671,38 @@ def test_open_index_serves_the_last_good_index_only_for_the_same_settings(base):
     with pytest.raises(CorpusError, match="004_bad.txt"):
         open_index(other_model)
     assert open_index(settings).manifest.build_id == read_manifest(settings).build_id
+
+
+def test_failed_logins_lock_a_name_and_an_address_for_a_growing_while(tmp_path):
+    from ui.login import CLIENT, FREE_ATTEMPTS, Throttle
+
+    now = [0.0]
+    check = ui.password_check({"admin": "pw#1"}, Throttle(clock=lambda: now[0]))
+    token = CLIENT.set("10.0.0.7")
+    try:
+        for _ in range(FREE_ATTEMPTS):
+            assert not check("admin", "guess")
+        assert check(" admin ", "pw#1")  # within the free attempts; the name is trimmed
+        for _ in range(FREE_ATTEMPTS + 1):
+            check("admin", "guess")
+        assert not check("admin", "pw#1")  # locked: even the right password waits
+        now[0] += 1.5
+        assert check("admin", "pw#1")
+        for _ in range(FREE_ATTEMPTS + 3):
+            check(f"user{now[0]}", "guess")  # other names, the same address
+            now[0] += 0.001
+        assert not check("admin", "pw#1")  # the address is locked
+        now[0] += 5
+        assert check("admin", "pw#1")
+    finally:
+        CLIENT.reset(token)
+
+
+def test_the_users_file_honours_inline_comments_and_warns_when_others_can_read_it(tmp_path, caplog):
+    users_file = tmp_path / "users.txt"
+    users_file.write_text("admin:pw#1   # 管理员\nreader:pw  # 只读\n", encoding="utf-8")
+    users_file.chmod(0o644)
+    with caplog.at_level("WARNING"):
+        users = ui.load_users(Settings.load(env={"ASSISTANT_AUTH_FILE": str(users_file)}), env={})
+    assert users == {"admin": "pw#1", "reader": "pw"}
+    assert "chmod 600" in caplog.text

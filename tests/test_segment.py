@@ -43,7 +43,7 @@ def test_question_tokens_leave_out_pronouns_and_wrong_cuts_but_keep_ordinals_and
 def test_the_corpus_synonyms_read_everyday_wordings_as_the_plans_word():
     from .conftest import ROOT
 
-    segmenter = Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
+    segmenter = Segmenter(ROOT / "assistant" / "data" / "userdict.txt", ROOT / "assistant" / "data" / "synonyms.txt")
     assert segmenter.canonical("能耗强度平均每年下降多少") == segmenter.canonical("能耗强度年均下降多少")
     assert segmenter.canonical("规上工业") == "规模以上工业"
     # a plan writes its counties three ways; a question writes them a fourth
@@ -55,7 +55,7 @@ def test_the_corpus_synonyms_read_everyday_wordings_as_the_plans_word():
 def test_the_domain_dictionary_keeps_the_plans_energy_user_words_in_a_question():
     from .conftest import ROOT
 
-    segmenter = Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
+    segmenter = Segmenter(ROOT / "assistant" / "data" / "userdict.txt", ROOT / "assistant" / "data" / "synonyms.txt")
     words = segmenter.query_words("排查出的重点用能企业里有哪些属于化工行业")
     assert "重点用能企业" in words  # not 重点 + 企业 with 用能 dropped as a made-up word
     assert "用能" in segmenter.query_words("园区用能结构怎么调整")

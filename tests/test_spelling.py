@@ -104,7 +104,7 @@ def test_a_typo_that_is_a_word_but_no_plans_is_put_right_where_the_plans_print_t
 
 
 def test_a_typo_of_a_word_questions_are_read_by_is_put_right_though_no_plan_prints_it():
-    # 标题 and 文号 are cue words (corpus/ask_cues.toml), printed by no plan's passages
+    # 标题 and 文号 are cue words (assistant/data/ask_cues.toml), printed by no plan's passages
     corrector = HomophoneCorrector({"能源": 40}, Segmenter(), cue_words=frozenset({"标题", "文号", "哪个部门"}))
     assert corrector.correct("这份通知的标提怎么写") == "这份通知的标题怎么写"
     assert corrector.correct("规划的文好是多少") == "规划的文号是多少"
@@ -123,7 +123,7 @@ def test_a_sound_alike_counts_only_where_it_makes_a_word_the_run_is_cut_into():
 
 @pytest.mark.slow
 def test_a_typo_of_a_synonyms_variant_is_put_right(real_assistant):
-    # the index counts 固体废物; 固费 is a typo of its variant 固废 (corpus/synonyms.txt)
+    # the index counts 固体废物; 固费 is a typo of its variant 固废 (assistant/data/synonyms.txt)
     answer = real_assistant.ask("要加强综合利用的大宗固费有哪几类")
     assert answer.found and "煤矸石" in answer.text
 

@@ -30,7 +30,7 @@ def _cues():
 
     from .conftest import ROOT
 
-    return AskCues.load(ROOT / "corpus" / "ask_cues.toml")
+    return AskCues.load(ROOT / "assistant" / "data" / "ask_cues.toml")
 
 
 def test_what_kind_of_answer_a_question_asks_and_whether_evidence_states_it():

@@ -173,7 +173,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT.parent / "shared" / "plans"
 SHARED = {"fujian": "fujian_14th_fyp_energy_saving_emission_reduction.pdf",
           "anhui": "anhui_14th_fyp_energy_saving_emission_reduction.pdf"}
-CUES = TargetCues.load(ROOT / "corpus" / "target_cues.toml")
+CUES = TargetCues.load(ROOT / "assistant" / "data" / "target_cues.toml")
 
 
 def registry_of(name, assistant):

@@ -10,7 +10,7 @@ from .conftest import ROOT
 
 @pytest.fixture(scope="module")
 def segmenter():
-    return Segmenter(ROOT / "corpus" / "userdict.txt", ROOT / "corpus" / "synonyms.txt")
+    return Segmenter(ROOT / "assistant" / "data" / "userdict.txt", ROOT / "assistant" / "data" / "synonyms.txt")
 
 
 def test_a_clause_that_asks_nothing_sets_the_scene_of_the_next(segmenter):

@@ -142,7 +142,7 @@ def test_an_outline_asked_of_a_sector_is_that_of_its_closest_section(ask):
 
 @pytest.mark.slow
 def test_a_share_asked_in_a_synonym_finds_the_sentence_of_its_year(ask):
-    answer = ask(QUESTIONS["synonym_share"][0])  # 比重 is 比例 (corpus/synonyms.txt): the 2020 sentence, not the 2025 target
+    answer = ask(QUESTIONS["synonym_share"][0])  # 比重 is 比例 (assistant/data/synonyms.txt): the 2020 sentence, not the 2025 target
     assert answer.found and "6.7%" in answer.text
 
 
@@ -431,13 +431,13 @@ def test_a_list_asked_of_a_task_named_in_a_paragraphs_lead_sentence_quotes_its_b
 
 @pytest.mark.slow
 def test_a_year_asked_with_how_much_words_needs_no_amount_in_the_evidence(ask):
-    answer = ask(QUESTIONS["year_asked"][0])  # “年份分别是多少” asks a time (corpus/ask_cues.toml), not an amount
+    answer = ask(QUESTIONS["year_asked"][0])  # “年份分别是多少” asks a time (assistant/data/ask_cues.toml), not an amount
     assert answer.found and "2060 年碳中和" in answer.text
 
 
 @pytest.mark.slow
 def test_a_chapter_pointed_at_and_asked_to_list_names_gets_its_outline(ask):
-    answer = ask(QUESTIONS["outline_chapter_listed"][0])  # 这章 … 几个 / 列一下 (corpus/ask_cues.toml [outline])
+    answer = ask(QUESTIONS["outline_chapter_listed"][0])  # 这章 … 几个 / 列一下 (assistant/data/ask_cues.toml [outline])
     assert answer.intent == "outline" and "绿色数据中心示范工程" in answer.text and "园区绿色低碳发展工程" in answer.text
 
 
@@ -449,5 +449,5 @@ def test_an_amount_asked_of_a_box_that_states_none_is_not_answered_by_its_list(a
 
 @pytest.mark.slow
 def test_words_saying_what_a_question_is_about_weigh_nothing(ask):
-    answer = ask(QUESTIONS["about_words"][0])  # 有关 (corpus/ask_cues.toml [filler]) is no word to find
+    answer = ask(QUESTIONS["about_words"][0])  # 有关 (assistant/data/ask_cues.toml [filler]) is no word to find
     assert answer.found and "健全能源统计制度" in answer.text

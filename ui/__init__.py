@@ -24,8 +24,9 @@ from ui.common import ALL, GENERIC_ERROR, OUT_RUNS_KEPT, esc, fail, md_escape, p
 from ui.evals import BUILTIN, BUILTIN_EVAL_SET, METRIC_NAMES, TYPE_NAMES, UPLOADED, fmt_metric  # noqa: E402
 from ui.handlers import App  # noqa: E402
 from ui.layout import build_app  # noqa: E402
+from ui.login import load_users, password_check  # noqa: E402
 from ui.plan import outline_html, plan_html  # noqa: E402
-from ui.server import LAUNCH_OPTIONS, THEME, launch, load_users, password_check  # noqa: E402
+from ui.server import LAUNCH_OPTIONS, THEME, launch  # noqa: E402
 from ui.startup import Startup  # noqa: E402
 from ui.styles import CSS  # noqa: E402
 from ui.targets import TARGET_HEADERS  # noqa: E402

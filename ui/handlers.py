@@ -8,6 +8,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from pathlib import Path
 
 import gradio as gr
@@ -35,6 +36,7 @@ class App(ChatHandlers, TargetsHandlers, EvalHandlers, PlanHandlers):
         self.host = host or self.settings.host
         self.users = users or {}
         self.out_dir = Path(tempfile.mkdtemp(prefix="plan-qa-app-"))
+        weakref.finalize(self, shutil.rmtree, self.out_dir, True)  # also at exit: no folder left in /tmp
         self._out_lock = threading.Lock()
 
     def _out_path(self, name: str) -> Path:

@@ -53,7 +53,8 @@ FIXED = {
     "Search": "搜索",
     "Sort": "排序",
 }
-PREFIXES = {"user's message: ": "提问：", "bot's message: ": "回答：", "Download ": "下载 "}
+PREFIXES = {"user's message: ": "提问：", "bot's message: ": "回答：", "Download ": "下载 ",
+            "File(s) exceed the maximum allowed size of ": "文件超过上传大小上限 "}
 
 _SCRIPT = """<script>(() => {
   const lang = %(locale)s;

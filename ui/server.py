@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
-import os
 from pathlib import Path
 
 import gradio as gr
 
-from assistant import Assistant, Settings
-from assistant.errors import ConfigError
+from assistant import Assistant
 from ui.i18n import I18N, ForceChinese
 from ui.layout import build_app
+from ui.login import ClientAddress, load_users, password_check
 from ui.startup import Startup
 from ui.styles import CSS
 
@@ -24,46 +22,11 @@ LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, foote
 
 
 def app_kwargs() -> dict:
-    """The FastAPI app: gradio's pages served with the Chinese-locale script first in <head>."""
+    """The FastAPI app: gradio's pages served with the Chinese-locale script first in <head>;
+    the client's address known to the login throttle."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(ForceChinese)]}
-
-
-def load_users(settings: Settings, env=None) -> dict[str, str]:
-    """Users for the optional login: "name:password" lines in settings.auth_file (# starts a
-    comment) and "name:password,name2:password2" in the variable settings.users_env
-    (ASSISTANT_USERS). ConfigError names the file and the line of a malformed entry."""
-    env = os.environ if env is None else env
-    entries: list[tuple[str, str]] = []
-    if settings.auth_file:
-        path = Path(settings.auth_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise ConfigError(f"找不到登录用户文件 {path}（ASSISTANT_AUTH_FILE），请检查路径。") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"无法读取登录用户文件 {path}：请确认它是 UTF-8 文本且有读取权限。") from exc
-        entries += [(f"{path.name} 第 {n} 行", line.strip()) for n, line in enumerate(text.split("\n"), start=1)
-                    if line.strip() and not line.strip().startswith("#")]
-    raw = env.get(settings.users_env, "")
-    entries += [(f"环境变量 {settings.users_env} 第 {n} 项", item.strip())
-                for n, item in enumerate(raw.split(","), start=1) if item.strip()]
-    users: dict[str, str] = {}
-    for where, entry in entries:
-        name, sep, password = entry.partition(":")
-        if not sep or not name.strip() or not password:
-            raise ConfigError(f"登录用户设置有误（{where}）：应写成“用户名:密码”。")
-        users[name.strip()] = password
-    return users
-
-
-def password_check(users: dict[str, str]):
-    """Gradio's auth callable: constant-time comparison of the password."""
-    def check(name: str, password: str) -> bool:
-        expected = users.get(name)
-        return expected is not None and hmac.compare_digest(expected.encode(), str(password).encode())
-    return check
+    return {"middleware": [Middleware(ForceChinese), Middleware(ClientAddress)]}
 
 
 def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None = None,
@@ -77,6 +40,7 @@ def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None
     demo.queue(default_concurrency_limit=concurrency)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
                 auth=password_check(users) if users else None, auth_message="请登录规划问答助手。",
-                state_session_capacity=settings.app_max_sessions, max_file_size=settings.max_eval_bytes,
+                state_session_capacity=settings.app_max_sessions,
+                max_file_size=max(settings.max_document_bytes, settings.max_eval_bytes),  # eval sets: checked on load
                 app_kwargs=app_kwargs(), **LAUNCH_OPTIONS)
     return demo
