@@ -203,9 +203,10 @@ def chroma_client(settings: Settings, path: Path):
 
 
 @contextmanager
-def build_lock(settings: Settings, notify: Notify = _log_notice):
+def build_lock(settings: Settings, notify: Notify | None = None):
     """The one build lock; a caller that has to wait is told so at once. Whoever holds it
     first removes what killed builds left (no other build runs meanwhile)."""
+    notify = notify or _log_notice
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as lock:

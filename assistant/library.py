@@ -30,16 +30,17 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .index import PARTIAL, STAGING, build_lock
-from .load import META_SUFFIX, corpus_files, read_document
+from .load import META_SUFFIX, check_file_size, corpus_files, read_document
 from .readers import READERS
+from .settings import Settings
 from .text import squash
 from .types import Document
 
 MAX_NAME_BYTES = 200  # a file name the corpus folder can hold with its temporary prefix and suffix
-Build = Callable[[object, Mapping[str, Document]], object]  # (staged settings, plans read) -> manifest
+Build = Callable[[Settings, Mapping[str, Document]], object]  # (staged settings, plans read) -> manifest
 
 
-def add_plans(settings, paths: list[Path], indexed: Mapping[str, Document], build: Build,
+def add_plans(settings: Settings, paths: list[Path], indexed: Mapping[str, Document], build: Build,
               notify: Callable[[str], None] | None = None, replace: bool = False) -> list[Document]:
     """Add plan files (with a metadata file beside each, if there is one); all or none.
     `indexed` are the plans of the live index (to refuse a text already indexed); `build`
@@ -53,8 +54,7 @@ def add_plans(settings, paths: list[Path], indexed: Mapping[str, Document], buil
     present = plan_ids(settings)
     if not replace and (taken := [i for i in ids if i in present]):
         raise CorpusError(f"已有编号为“{'、'.join(taken)}”的规划，请先删除它、把文件改名，或用 add --replace 替换它。")
-    kwargs = {"notify": notify} if notify else {}
-    with build_lock(settings, **kwargs):
+    with build_lock(settings, notify):
         replaced = [f for i in ids if i in present for f in plan_files(settings, i)]
         with _staged_corpus(settings, leave_out=replaced) as staged:
             files = [target for source in sources for target in _copy_in(source, staged)]
@@ -71,13 +71,12 @@ def add_plans(settings, paths: list[Path], indexed: Mapping[str, Document], buil
     return documents
 
 
-def remove_plan(settings, doc_id: str, build: Build, notify: Callable[[str], None] | None = None) -> list[Path]:
+def remove_plan(settings: Settings, doc_id: str, build: Build, notify: Callable[[str], None] | None = None) -> list[Path]:
     """Take one plan out of the corpus and the index; on failure nothing changes."""
     files = plan_files(settings, doc_id)
     if not files:
         raise CorpusError(f"没有编号为“{doc_id}”的规划。可删除的规划：{'、'.join(sorted(plan_ids(settings)))}")
-    kwargs = {"notify": notify} if notify else {}
-    with build_lock(settings, **kwargs), _staged_corpus(settings, leave_out=files) as staged:
+    with build_lock(settings, notify), _staged_corpus(settings, leave_out=files) as staged:
         build(settings.replace(corpus_dir=staged), {})
         for path in files:
             path.unlink(missing_ok=True)
@@ -119,9 +118,7 @@ def _checked_source(settings, path: Path) -> Path:
         raise CorpusError(f"{name} 是符号链接，不是文件本身；请添加它指向的规划文件。")
     if not stat.S_ISREG(info.st_mode):
         raise CorpusError(f"{name} 不是普通文件（可能是文件夹或设备），请选择规划文件（{'、'.join(sorted(READERS))}）。")
-    if info.st_size > settings.max_document_bytes:
-        raise CorpusError(f"文件 {name} 过大（{info.st_size / 1e6:.1f} MB，上限 {settings.max_document_bytes / 1e6:g} MB，"
-                          "配置项 max_document_bytes），请拆分或只保留规划正文后再添加。")
+    check_file_size(name, info.st_size, settings.max_document_bytes)
     return path
 
 
@@ -144,13 +141,13 @@ def _staged_corpus(settings, leave_out: list[Path]):
 def _copy_in(source: Path, staged: Path) -> list[Path]:
     """The plan file and its metadata file (when there is one, and it is a regular file),
     copied into the staged corpus; a metadata file of the same name there is replaced."""
+    meta = source.with_suffix(META_SUFFIX)
     copied = []
-    for path in (source, source.with_suffix(META_SUFFIX)):
-        if path is source or (path.is_file() and not path.is_symlink()):
-            target = staged / path.name
-            target.unlink(missing_ok=True)  # a hard link to the corpus file it replaces
-            shutil.copyfile(path, target)
-            copied.append(target)
+    for path in [source] + ([meta] if meta.is_file() and not meta.is_symlink() else []):
+        target = staged / path.name
+        target.unlink(missing_ok=True)  # a hard link to the corpus file it replaces: never written through
+        shutil.copyfile(path, target)
+        copied.append(target)
     return copied
 
 

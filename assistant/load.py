@@ -46,10 +46,7 @@ def read_document(path: Path, limits: ReadLimits | None = None) -> Document:
         raise CorpusError(f"不支持的文件类型“{path.suffix or path.name}”（{path.name}），可添加的类型：{SUPPORTED}。")
     if not path.is_file():
         raise CorpusError(f"找不到文件 {path}。")
-    size = path.stat().st_size
-    if size > limits.max_document_bytes:
-        raise CorpusError(f"文件 {path.name} 过大（{size / 1e6:.1f} MB，上限 {limits.max_document_bytes / 1e6:g} MB，"
-                          "配置项 max_document_bytes），请拆分或只保留规划正文后再添加。")
+    check_file_size(path.name, path.stat().st_size, limits.max_document_bytes)
     text = read_plan_text(path, limits)
     if not text.strip():
         raise CorpusError(f"文件 {path.name} 是空的，请放入规划全文。")
@@ -57,6 +54,12 @@ def read_document(path: Path, limits: ReadLimits | None = None) -> Document:
         raise CorpusError(f"规划文件 {path.name} 的正文有 {len(text):,} 字，超过上限 {limits.max_document_chars:,} 字"
                           "（配置项 max_document_chars）。请拆分文件，或由管理员调高上限后再添加。")
     return Document(doc_id=path.stem, path=str(path), text=text, meta=_load_meta(path, text))
+
+
+def check_file_size(name: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise CorpusError(f"文件 {name} 过大（{size / 1e6:.1f} MB，上限 {max_bytes / 1e6:g} MB，"
+                          "配置项 max_document_bytes），请拆分或只保留规划正文后再添加。")
 
 
 def _load_meta(path: Path, text: str) -> DocumentMeta:

@@ -283,4 +283,4 @@ def bigrams(text: str) -> list[str]:
 
 
 def make_segmenter(settings) -> Segmenter:
-    return Segmenter(settings.corpus_dir / settings.user_dict, settings.corpus_dir / settings.synonyms)
+    return Segmenter(settings.support_file(settings.user_dict), settings.support_file(settings.synonyms))

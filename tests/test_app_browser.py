@@ -357,8 +357,9 @@ QINGYUAN_TITLE = "青原地区“十四五”节能规划"
 QINGYUAN_FACT = "到 2025 年，青原地区大宗固废综合利用率达到 77% 以上。"
 
 
-def make_plan_pdf(path: Path) -> Path:
-    """A small plan for a made-up place, as a real PDF with Chinese text (a CID font)."""
+def make_plan_pdf(path: Path, image_mb: int = 0) -> Path:
+    """A small plan for a made-up place, as a real PDF with Chinese text (a CID font); with
+    `image_mb`, a photo-like image of that many MB of noise (plans with images are large)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -374,6 +375,15 @@ def make_plan_pdf(path: Path) -> Path:
              "三、主要任务", "（一）推进固废资源化利用", "推动青原地区煤矸石、粉煤灰在建材领域规模化利用。"]
     for i, line in enumerate(lines):
         pdf.drawString(60, 740 - 24 * i, line)
+    if image_mb:
+        import os
+
+        from PIL import Image
+        from reportlab.lib.utils import ImageReader
+
+        side = int((image_mb * 1_000_000 / 3) ** 0.5)
+        photo = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+        pdf.drawImage(ImageReader(photo), 60, 100, width=400, height=400)
     pdf.save()
     return path
 
@@ -413,7 +423,9 @@ def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
     assert "未添加" in page.locator("#plan-notice").inner_text()
     assert "PDF" in page.locator("#plan-notice").inner_text()
 
-    page.locator("#plan-upload input[type=file]").set_input_files(str(make_plan_pdf(tmp_path / "青原.pdf")))
+    big = make_plan_pdf(tmp_path / "青原.pdf", image_mb=15)  # over the eval-set limit, within max_document_bytes
+    assert big.stat().st_size > 15_000_000
+    page.locator("#plan-upload input[type=file]").set_input_files(str(big))
     page.wait_for_selector("#plan-notice .notice-ok", timeout=60_000)
     assert "青原" in page.locator("#plan-notice").inner_text()
     page.wait_for_function("() => document.querySelector('#docs-table').innerText.includes('青原')", timeout=15_000)
