@@ -278,9 +278,7 @@ class Assistant:
                 self._manifest_seen = stamp
                 fresh = read_manifest(self.settings)
                 if fresh is not None and fresh.build_id != self._live.manifest.build_id:
-                    # another process swapped in a build: serve it (on failure the old one stays)
-                    index = open_index(self.settings, progress or self._progress, self._tell(notify), serve_stale)
-                    self._live = Live(index, self.settings)
+                    self._live = None  # another process swapped in a build: serve it
             if self._live is None:
                 index = open_index(self.settings, progress or self._progress, self._tell(notify), serve_stale)
                 self._live = Live(index, self.settings)

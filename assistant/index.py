@@ -649,6 +649,8 @@ def _remove_orphans(settings: Settings) -> None:
     for path in (settings.index_dir / "builds").glob(f"{STAGING}*"):
         log.warning("removing the staging folder of an interrupted build: %s", path.name)
         shutil.rmtree(path, ignore_errors=True)
+    for path in settings.index_dir.glob(".*.json.*"):  # a manifest or failure record half written
+        path.unlink(missing_ok=True)
     if settings.corpus_dir.is_dir():
         for path in settings.corpus_dir.glob(f".*{PARTIAL}"):
             path.unlink(missing_ok=True)
