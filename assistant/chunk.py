@@ -16,9 +16,8 @@ def chunk(parsed: ParsedDocument, max_chars: int) -> list[Chunk]:
     for block in parsed.blocks:
         if block.kind not in CHUNKED_KINDS:
             continue
-        spans = _windows(parsed.document.text, block, max_chars) if block.kind != "table_row" \
-            else [(block.start, block.end)] if block.end - block.start <= max_chars \
-            else bounded_spans(parsed.document.text, block.start, block.end, max_chars)
+        spans = _row_spans(parsed.document.text, block, max_chars) if block.kind == "table_row" \
+            else _windows(parsed.document.text, block, max_chars)
         lead = _lead_phrase(parsed.document.text, block) if len(spans) > 1 else ""
         for start, end in spans:
             text = collapse(parsed.document.text[start:end])
@@ -29,6 +28,13 @@ def chunk(parsed: ParsedDocument, max_chars: int) -> list[Chunk]:
                                     text=text, start=start, end=end, kind=block.kind,
                                     context=context))
     return chunks
+
+
+def _row_spans(text: str, block: Block, max_chars: int) -> list[tuple[int, int]]:
+    """One chunk per table row; a row longer than max_chars (a table dumped as one line) is cut."""
+    if block.end - block.start <= max_chars:
+        return [(block.start, block.end)]
+    return bounded_spans(text, block.start, block.end, max_chars)
 
 
 def _windows(text: str, block: Block, max_chars: int) -> list[tuple[int, int]]:

@@ -51,10 +51,10 @@ def add_plans(settings: Settings, paths: list[Path], indexed: Mapping[str, Docum
     if len(set(ids)) < len(ids):
         twice = sorted({i for i in ids if ids.count(i) > 1})
         raise CorpusError(f"同一批文件中有重复的规划编号“{'、'.join(twice)}”（文件名相同、扩展名不同），请改名后再添加。")
-    present = plan_ids(settings)
-    if not replace and (taken := [i for i in ids if i in present]):
-        raise CorpusError(f"已有编号为“{'、'.join(taken)}”的规划，请先删除它、把文件改名，或用 add --replace 替换它。")
     with build_lock(settings, notify):
+        present = plan_ids(settings)  # under the lock: another process's add has landed or not
+        if not replace and (taken := [i for i in ids if i in present]):
+            raise CorpusError(f"已有编号为“{'、'.join(taken)}”的规划，请先删除它、把文件改名，或用 add --replace 替换它。")
         replaced = [f for i in ids if i in present for f in plan_files(settings, i)]
         with _staged_corpus(settings, leave_out=replaced) as staged:
             files = [target for source in sources for target in _copy_in(source, staged)]

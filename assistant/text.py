@@ -81,10 +81,9 @@ def bounded_spans(text: str, start: int, end: int, max_chars: int) -> list[tuple
     a, b = _trim(text, start, end)
     while b - a > max_chars:
         window = text[a:a + max_chars]
-        cut = max(window.rfind(mark) for mark in CLAUSE_MARKS) + 1
-        if cut <= 0:
-            cut = max(i for i, ch in enumerate(window) if ch.isspace()) if any(ch.isspace() for ch in window) else 0
-        cut = a + (cut if cut > 0 else max_chars)
+        cut = max(window.rfind(mark) for mark in CLAUSE_MARKS) + 1 \
+            or max((i for i, ch in enumerate(window) if ch.isspace()), default=0) or max_chars
+        cut += a
         pieces.append(_trim(text, a, cut))
         a, b = _trim(text, cut, b)
     pieces.append((a, b))
