@@ -3,17 +3,19 @@
 A plan must be UTF-8 text, not empty, not binary and within the size limits; its metadata
 and the department table must be valid TOML of the expected shape; the jieba dictionary
 and the synonyms list must be UTF-8 text. Each problem is a CorpusError whose Chinese
-message names the file and the line, so a build refuses a bad corpus before doing any
-work (and the last good index keeps serving).
+message names the file and the line, found before a build does any work: a plan file that
+cannot be read at all is set aside (corpus/.rejected/), any other bad file fails the build and the
+last good index keeps serving.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, UnreadableFile
 from .load import META_SUFFIX, READERS
 from .settings import Settings
 
@@ -25,12 +27,15 @@ CONTROL_SHARE = 0.001  # more than one in a thousand characters (or any NUL): a 
 MB = 1_000_000
 
 
-def check_corpus(settings: Settings) -> None:
-    """Raise CorpusError for the first file in corpus_dir that a build cannot use."""
+def check_corpus(settings: Settings, bad_plan: Callable[[Path, UnreadableFile], None] | None = None) -> None:
+    """Raise CorpusError for the first file in corpus_dir that a build cannot use; with
+    `bad_plan`, a plan file that cannot be read at all is handed to it instead (it sets it aside)."""
     corpus = settings.corpus_dir
     if not corpus.is_dir():
         raise CorpusError(f"找不到语料目录 {corpus}，请创建它并放入规划文本（.txt 或 .md）。")
     for path in sorted(p for p in corpus.iterdir() if p.is_file()):
+        if not path.exists():  # set aside with the plan it describes
+            continue
         if path.name == settings.departments_file:
             check_departments(path)
         elif path.name in (settings.user_dict, settings.synonyms):
@@ -38,7 +43,12 @@ def check_corpus(settings: Settings) -> None:
         elif path.suffix == META_SUFFIX:
             check_metadata(path)
         elif path.suffix in READERS:
-            check_plan(path, settings)
+            try:
+                check_plan(path, settings)
+            except UnreadableFile as exc:
+                if bad_plan is None:
+                    raise
+                bad_plan(path, exc)
 
 
 def check_plan(path: Path, settings: Settings) -> None:
@@ -51,7 +61,7 @@ def check_plan(path: Path, settings: Settings) -> None:
         return
     text = read_text(path, "规划文件")
     if not text.strip():
-        raise CorpusError(f"规划文件 {path.name} 是空的，请放入规划全文后重建索引。")
+        raise UnreadableFile(f"规划文件 {path.name} 是空的，请放入规划全文后重建索引。")
     if len(text) > settings.max_document_chars:
         raise CorpusError(f"规划文件 {path.name} 有 {len(text):,} 字，超过上限 {settings.max_document_chars:,} 字"
                           "（配置项 max_document_chars）。请拆分文件，或由管理员调高上限后重建索引。")
@@ -90,12 +100,12 @@ def read_text(path: Path, what: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise CorpusError(f"{what} {path.name} 第 {line} 行不是 UTF-8 编码的文本（可能是 GBK 编码或二进制文件）。"
+        raise UnreadableFile(f"{what} {path.name} 第 {line} 行不是 UTF-8 编码的文本（可能是 GBK 编码或二进制文件）。"
                           "请另存为 UTF-8 后重建索引。") from exc
     controls = [m.start() for m in _CONTROL.finditer(text)]
     if "\x00" in text or len(controls) > CONTROL_SHARE * len(text):
         line = text.count("\n", 0, controls[0]) + 1
-        raise CorpusError(f"{what} {path.name} 第 {line} 行含有二进制内容（控制字符），不是文本文件。"
+        raise UnreadableFile(f"{what} {path.name} 第 {line} 行含有二进制内容（控制字符），不是文本文件。"
                           "请换成纯文本（UTF-8）后重建索引。")
     return text
 

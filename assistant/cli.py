@@ -131,6 +131,7 @@ def cmd_plans(assistant: Assistant, args) -> int:
         meta = d.meta
         print(f"{doc_id}\t{meta.title}\t{meta.issuer or '—'}\t{meta.number or '—'}\t{meta.date or '—'}\t"
               f"{meta.region or '—'}\t{manifest.documents.get(doc_id, 0)} 个片段")
+    _print_set_aside(assistant)
     return 0
 
 
@@ -139,7 +140,14 @@ def cmd_index(assistant: Assistant, args) -> int:
         manifest = assistant.rebuild(update) if args.rebuild else assistant.ensure(update, serve_stale=False)
     print(f"索引就绪：{manifest.chunk_count} 个片段，模型 {manifest.model_id}，"
           f"构建于 {manifest.built_at}（用时 {manifest.build_seconds} 秒）")
+    _print_set_aside(assistant)
     return 0
+
+
+def _print_set_aside(assistant: Assistant) -> None:
+    if names := assistant.set_aside():
+        print(f"注意：语料目录的 .rejected/ 中有 {len(names)} 个无法读取而被移出的文件：{'、'.join(names)}。"
+              "修正后可用 add 重新添加。")
 
 
 def cmd_targets(assistant: Assistant, args) -> int:

@@ -15,6 +15,12 @@ class CorpusError(AssistantError):
     metadata or a support file); the message names the file and, where it can, the line."""
 
 
+class UnreadableFile(CorpusError):
+    """A plan file no reader can read at all: not text, empty, damaged, encrypted or without
+    a text layer. A build sets it aside (corpus/.rejected/) rather than fail on it; a file
+    over a limit, or a malformed metadata file, is the user's to fix and stays where it is."""
+
+
 class IndexBuildError(AssistantError):
     """Building the index failed; the previous index (if any) is still in use."""
 

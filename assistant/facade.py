@@ -20,15 +20,20 @@ from pathlib import Path
 from .abstain import AbstentionModel
 from .answer import (
     NO_SUCH_PART,
-    REFERENCE,
     Composer,
+    answer_doc_fact,
+    answer_outline,
+    answer_table,
+    asks_amount,
     compose_mentions,
     compose_named_department,
+    compose_parts,
+    compose_sections,
     compose_targets,
     department_matches,
-    find_scope,
     plan_label,
     targets_by_doc,
+    with_text,
 )
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .grams import key as gram_key
@@ -47,12 +52,11 @@ from .retrieve import HybridRetriever
 from .segment import Segmenter
 from .settings import Settings
 from .structure import (
+    REFERENCE,
     AskCues,
     Lookup,
-    answer_doc_fact,
-    answer_outline,
-    answer_table,
     closest_heading,
+    find_scope,
     outline_subject,
     table_lookup,
 )
@@ -355,6 +359,12 @@ class Assistant:
         live = self._live
         return live.manifest if live is not None else read_manifest(self.settings)
 
+    def set_aside(self) -> list[str]:
+        """Files a build could not read, moved into the corpus folder's .rejected/ (see index._build)."""
+        from .load import rejected_files
+
+        return rejected_files(self.settings.corpus_dir)
+
     # ---- what the live build holds ---------------------------------------------------------
     @property
     def documents(self) -> dict[str, Document]:
@@ -458,22 +468,22 @@ class Assistant:
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
         heading_words = live.sectors.without_departments(question)  # a department is no heading
         if live.ask_cues.asks_outline(question) and (subject := self._outline_subject(live, heading_words, parsed)):
-            return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
+            return answer_outline(query, *subject, parsed, plans_indexed, detail=asks_amount(query))
         cells = table_lookup(question, parsed, live.ask_cues, live.lookup,
                              nouns=lambda text: live.segmenter.content_terms(text, nouns=True),
                              canonical=live.segmenter.canonical)
-        if cells and not cells.names_all(composer.places(question)):
+        if cells and not cells.names_all(composer.words.places(question)):
             cells = None  # 额敏县的…目标: a table of the whole region's does not answer for one county
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found:
-                return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
+                return with_text(composer, answer, query, retriever.search(query.search, docs=plans))
         referenced = REFERENCE.search(question)  # 专栏 2 的措施: that box, not the sector's sections
         sections = [] if referenced else self._sector_sections(live, query, plans)
         if (sections and live.ask_cues.asks_outline(question) and live.ask_cues.points_at_section(question)
                 and (section := closest_heading(question, sections))):
             # 循环经济促节能这节下设几项: the outline of the sector's section the question is closest to
-            return answer_outline(query, *section, parsed, plans_indexed, detail=composer.asks_amount(query))
+            return answer_outline(query, *section, parsed, plans_indexed, detail=asks_amount(query))
         if query.intent == "sector_tasks" and not referenced:
             return self._sector_tasks(live, query, sections, plans)
         if query.intent == "field_mentions":
@@ -486,16 +496,16 @@ class Assistant:
         if cells:
             answer = answer_table(query, cells, parsed, plans_indexed)
             if answer.found and not REFERENCE.search(question):  # the text may say more (涨了 44%)
-                return composer.with_text(answer, query, retriever.search(query.search, docs=plans))
+                return with_text(composer, answer, query, retriever.search(query.search, docs=plans))
             if answer.found or answer.sources:  # no such row: the text may still say
                 return answer
         scope = find_scope(question, parsed, live.lookup)
         if scope is None and (subject := self._outline_subject(live, heading_words, parsed)):
-            return answer_outline(query, *subject, parsed, plans_indexed, detail=composer.asks_amount(query))
+            return answer_outline(query, *subject, parsed, plans_indexed, detail=asks_amount(query))
         if scope is None:
             parts = split_parts(query.search, live.segmenter)
             if len(parts) > 1:
-                return composer.compose_parts(query, [
+                return compose_parts(composer, query, [
                     (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
             return composer.compose(query, retriever.search(query.search, docs=plans))
         kind, heading, doc_id = scope
@@ -503,7 +513,7 @@ class Assistant:
             return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
                           intent=query.intent)
         inside = _chunks_under(live, doc_id, heading.section_path)
-        inside.sort(key=lambda c: -composer.chunk_coverage(query.search, c))
+        inside.sort(key=lambda c: -composer.words.chunk_coverage(query.search, c))
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]
         return composer.compose(dataclasses.replace(query, intent="section"), hits,
                                 scope=heading, scope_doc=doc_id)
@@ -533,7 +543,7 @@ class Assistant:
                       plans: frozenset[str] | None = None) -> Answer:
         """The sector's sections, each quoted from its heading down."""
         chosen = [(block, doc_id, _chunks_under(live, doc_id, block.section_path)) for doc_id, block in sections]
-        return live.composer.within(plans, live.plan_words(plans)).compose_sections(query, chosen)
+        return compose_sections(query, chosen, live.documents)
 
     def _named_department(self, live: Live, query, department: str, plans: frozenset[str] | None) -> Answer:
         """A department the plans' own responsibility notes name: their targets and tasks."""

@@ -43,9 +43,9 @@ import numpy as np
 from .checks import check_corpus
 from .chunk import chunk
 from .embed import check_cache, make_embeddings
-from .errors import AssistantError, CorpusError, IndexBuildError
+from .errors import AssistantError, CorpusError, IndexBuildError, UnreadableFile
 from .grams import PATTERN_MAX, CountTable, patterns, text_grams
-from .load import META_SUFFIX, corpus_hash, plan_paths, read_document
+from .load import META_SUFFIX, REJECTED, corpus_hash, plan_paths, read_document, set_aside
 from .parse import parse
 from .segment import BIGRAM_MARK, Segmenter
 from .settings import Settings
@@ -393,7 +393,8 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
     previous = read_manifest(settings)
     try:
         progress(0.0, "检查语料文件")
-        check_corpus(settings)
+        set_aside_bad = None if read is not None else _setting_aside(settings, notify)  # a staged add: refused whole
+        check_corpus(settings, set_aside_bad)
         hash_before = corpus_hash(settings.corpus_dir)
         support = _copy_support(settings, staging / SUPPORT)
         base = _Base.of(settings, previous, support) if incremental else None
@@ -409,7 +410,9 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
                 document, blocks, doc_chunks, doc_tokens = base.plan(doc_id)
                 targets = base.targets.get(doc_id, [])
             else:
-                document = (read or {}).get(doc_id) or read_document(path, settings.read_limits())
+                document = (read or {}).get(doc_id) or _read_or_set_aside(settings, path, set_aside_bad)
+                if document is None:
+                    continue
                 parsed_doc = ParsedDocument(document, parse(document).blocks)
                 new_chunks = chunk(parsed_doc, settings.chunk_max_chars)
                 doc_tokens = [segmenter.tokens(c.search_text) for c in new_chunks]
@@ -425,6 +428,9 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
             registry += targets
         if not documents:
             raise CorpusError(f"语料目录 {settings.corpus_dir} 中没有规划文件，请先添加规划（pdf、docx、txt、md）。")
+        if len(documents) < len(plans):  # files set aside: the build is of the corpus as it now is
+            plans = {d["doc_id"]: plans[d["doc_id"]] for d in documents}
+            hash_before = corpus_hash(settings.corpus_dir)
         _write_json(staging / DOCUMENTS, documents)
         _write_json(staging / PARSED, parsed)
         _write_json(staging / CHUNKS, chunks)
@@ -472,6 +478,32 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
     _remove_old_builds(settings, keep={build_id, previous.build_id if previous else ""})
     progress(1.0, f"索引已就绪：{manifest.chunk_count} 个片段（新处理 {len(fresh)} 个）")
     return manifest
+
+
+def _setting_aside(settings: Settings, notify: Notify) -> Callable[[Path, UnreadableFile], None]:
+    """What a build of the corpus folder does with a plan file it cannot read: moves it (and
+    its metadata file) into corpus/.rejected/ and says so, so that the rest is built rather
+    than every later build failing on it."""
+    def set_aside_one(path: Path, exc: UnreadableFile) -> None:
+        set_aside(settings.corpus_dir, path)
+        notify(f"规划文件 {path.name} 无法读取，已移到语料目录的 {REJECTED}/ 文件夹，其余规划照常建立索引"
+               f"（{exc}）修正后可用“添加规划”重新加入。")
+
+    return set_aside_one
+
+
+def _read_or_set_aside(settings: Settings, path: Path,
+                       set_aside_bad: Callable[[Path, UnreadableFile], None] | None) -> Document | None:
+    """The plan file read, or None once `set_aside_bad` has set a file no reader can read
+    aside (without it, the error is raised). A file over a limit or a malformed metadata
+    file fails the build: it is the user's to fix, and the last good index serves meanwhile."""
+    try:
+        return read_document(path, settings.read_limits())
+    except UnreadableFile as exc:
+        if set_aside_bad is None:
+            raise
+        set_aside_bad(path, exc)
+        return None
 
 
 def _plan_files(settings: Settings) -> dict[str, tuple[Path, str]]:

@@ -11,13 +11,14 @@ import hashlib
 import tomllib
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, UnreadableFile
 from .frontmatter import front_matter, region_of
 from .readers import READERS, read_plan_text
 from .settings import Settings
 from .types import Document, DocumentMeta, ReadLimits
 
 META_SUFFIX = ".toml"
+REJECTED = ".rejected"  # corpus files a build could not read, set aside (not deleted)
 SUPPORTED = "、".join(sorted(READERS))
 
 
@@ -49,7 +50,7 @@ def read_document(path: Path, limits: ReadLimits | None = None) -> Document:
     check_file_size(path.name, path.stat().st_size, limits.max_document_bytes)
     text = read_plan_text(path, limits)
     if not text.strip():
-        raise CorpusError(f"文件 {path.name} 是空的，请放入规划全文。")
+        raise UnreadableFile(f"文件 {path.name} 是空的，请放入规划全文。")
     if len(text) > limits.max_document_chars:
         raise CorpusError(f"规划文件 {path.name} 的正文有 {len(text):,} 字，超过上限 {limits.max_document_chars:,} 字"
                           "（配置项 max_document_chars）。请拆分文件，或由管理员调高上限后再添加。")
@@ -93,3 +94,24 @@ def corpus_hash(corpus_dir: Path) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def set_aside(corpus_dir: Path, path: Path) -> Path:
+    """Move a plan file a build cannot read (and its metadata file) into corpus/.rejected/,
+    under a name not taken there yet; the folder it lands in."""
+    folder = corpus_dir / REJECTED
+    folder.mkdir(exist_ok=True)
+    stem, n = path.stem, 1
+    while any((folder / f"{stem}{suffix}").exists() for suffix in (path.suffix, META_SUFFIX)):
+        stem, n = f"{path.stem}.{n}", n + 1
+    meta = path.with_suffix(META_SUFFIX)
+    if meta.is_file() and meta != path:
+        meta.rename(folder / f"{stem}{META_SUFFIX}")
+    path.rename(folder / f"{stem}{path.suffix}")
+    return folder
+
+
+def rejected_files(corpus_dir: Path) -> list[str]:
+    """Names of the files set aside in corpus/.rejected/."""
+    folder = corpus_dir / REJECTED
+    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, UnreadableFile
 from .types import ReadLimits
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 RATIO_CHECKED_BYTES = 1_000_000  # small members (styles, settings) may compress very well
 MB = 1_000_000
 MIB = 1024 * 1024
-REFUSED, OUT_OF_MEMORY = 3, 4  # the reading child's exit codes
+REFUSED, OUT_OF_MEMORY, UNREADABLE = 3, 4, 5  # the reading child's exit codes
 MEMORY_CAP_REACHED = 0.9  # a failure with the peak address space this close to the cap is for want of memory
 
 
@@ -66,12 +66,12 @@ def read_plan_text(path: Path, limits: ReadLimits) -> str:
 def read_text(path: Path, limits: ReadLimits | None = None) -> str:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
-        raise CorpusError(f"文件 {path.name} 不是文本文件（含二进制内容），请放入 UTF-8 文本、PDF 或 Word 文件。")
+        raise UnreadableFile(f"文件 {path.name} 不是文本文件（含二进制内容），请放入 UTF-8 文本、PDF 或 Word 文件。")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise CorpusError(f"文件 {path.name} 不是 UTF-8 编码的文本（第 {line} 行），"
+        raise UnreadableFile(f"文件 {path.name} 不是 UTF-8 编码的文本（第 {line} 行），"
                           "请另存为 UTF-8 后再添加。") from exc
     if limits is not None and len(text) > limits.max_document_chars:
         raise _too_long(path.name, limits)
@@ -101,8 +101,8 @@ def read_pdf(path: Path, limits: ReadLimits) -> str:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise CorpusError(f"PDF 文件 {path.name} 已加密，请先去除密码保护再添加。") from exc
-        raise CorpusError(f"PDF 文件 {path.name} 已损坏或不是有效的 PDF（{exc}），请重新导出后再添加。") from exc
+            raise UnreadableFile(f"PDF 文件 {path.name} 已加密，请先去除密码保护再添加。") from exc
+        raise UnreadableFile(f"PDF 文件 {path.name} 已损坏或不是有效的 PDF（{exc}），请重新导出后再添加。") from exc
     try:
         count = len(pdf)  # from the page tree: nothing is extracted yet
         if count > limits.max_document_pages:
@@ -118,7 +118,7 @@ def read_pdf(path: Path, limits: ReadLimits) -> str:
     finally:
         pdf.close()
     if sum(len(re.sub(r"\s", "", p)) for p in pages) < MIN_TEXT_CHARS_PER_PAGE * max(1, len(pages)):
-        raise CorpusError(f"PDF 文件 {path.name} 没有可提取的文字层（可能是扫描件），请先做文字识别（OCR）后再添加。")
+        raise UnreadableFile(f"PDF 文件 {path.name} 没有可提取的文字层（可能是扫描件），请先做文字识别（OCR）后再添加。")
     return reflow(strip_page_furniture([p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages]))
 
 
@@ -211,9 +211,9 @@ def read_docx(path: Path, limits: ReadLimits) -> str:
             with archive.open(_main_part(archive)) as stream:
                 lines = _docx_lines(stream, path.name, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError, etree.XMLSyntaxError) as exc:
-        raise CorpusError(f"Word 文件 {path.name} 已损坏或不是 .docx 格式（旧版 .doc 请另存为 .docx），请重新导出后再添加。") from exc
+        raise UnreadableFile(f"Word 文件 {path.name} 已损坏或不是 .docx 格式（旧版 .doc 请另存为 .docx），请重新导出后再添加。") from exc
     if not lines:
-        raise CorpusError(f"Word 文件 {path.name} 没有文字内容，请检查文件。")
+        raise UnreadableFile(f"Word 文件 {path.name} 没有文字内容，请检查文件。")
     return "\n".join(lines) + "\n"
 
 
@@ -295,16 +295,18 @@ def _read_in_child(path: Path, limits: ReadLimits) -> str:
     message = err.decode("utf-8", "replace").strip()
     if child.returncode == REFUSED:
         raise CorpusError(message)
+    if child.returncode == UNREADABLE:
+        raise UnreadableFile(message)
     if child.returncode == OUT_OF_MEMORY:
         raise CorpusError(f"读取文件 {path.name} 所需内存超过 {limits.read_memory_mb:,} MB（配置项 read_memory_mb），"
                           "已停止。请检查文件，或拆分后再添加。")
     log.error("reading %s failed (exit %s): %s", path.name, child.returncode, message[-2000:])
-    raise CorpusError(f"无法读取文件 {path.name}（读取进程异常退出），请确认文件完好，或另存一份后再添加。")
+    raise UnreadableFile(f"无法读取文件 {path.name}（读取进程异常退出），请确认文件完好，或另存一份后再添加。")
 
 
 def _child_main() -> int:
     """Read one file as the parent asked on stdin; the text goes to stdout. Exit codes:
-    0 read, REFUSED (the message on stderr), OUT_OF_MEMORY; any other failure exits with
+    0 read, REFUSED or UNREADABLE (the message on stderr), OUT_OF_MEMORY; any other failure exits with
     its traceback on stderr, which the parent logs."""
     import resource
 
@@ -322,7 +324,7 @@ def _child_main() -> int:
             return OUT_OF_MEMORY
         if isinstance(exc, CorpusError):
             sys.stderr.write(str(exc))
-            return REFUSED
+            return UNREADABLE if isinstance(exc, UnreadableFile) else REFUSED
         raise
     sys.stdout.buffer.write(text.encode("utf-8"))
     return 0

@@ -1,12 +1,13 @@
-"""structure: answers read off a plan's own structure rather than retrieved passages.
+"""structure: the parts of a plan a question can name, read off the plan's own structure.
 
-- outline: “发展现状写了哪几个方面”, “第四章下面有哪些工程” — the question names a heading of
-  the plan (matched by its characters, any heading at any depth, or 第N章); the answer lists
-  that heading's sub-headings in order (or its paragraphs' opening sentences), each cited.
-- document facts: 文号, 印发单位, 日期, 规划期, 附件, 标题, 主送单位 — quoted from the front
-  matter (letterhead, notice, cover) before the plan's first heading.
+- outline subjects: “发展现状写了哪几个方面”, “第四章下面有哪些工程” — the question names a
+  heading of the plan (matched by its characters, any heading at any depth, or 第N章).
+- document facts: 文号, 印发单位, 日期, 规划期, 附件, 标题, 主送单位 — the front-matter line
+  (letterhead, notice, cover) before the plan's first heading that states each.
+- tables: the rows and columns a question asks of a table; 专栏 N / 表 N references.
 
-What counts as asking for an outline or a document fact is data: `assistant/data/ask_cues.toml`.
+The answers built on them are in `answer/` (outline, table, docfacts). What counts as asking
+for an outline or a document fact is data: `assistant/data/ask_cues.toml`.
 """
 
 from __future__ import annotations
@@ -17,28 +18,24 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import check_numbers, plan_label
 from .errors import CorpusError
 from .frontmatter import DATE, NUMBER
 from .segment import QUESTION_WORDS, bigrams
 from .text import YEAR_SPAN, collapse, other_period, squash, without_words
-from .types import SECTION_SEPARATOR, Answer, Block, Document, ParsedDocument, Query, Source
+from .types import Block, ParsedDocument
 
-OUTLINE_ITEMS = 20
 MATCH_MIN = 0.62  # share of a heading's character pairs the question must hold
 MIN_SHARED = 2
 CUE_GAP = 2  # “哪>条”: at most this many characters between the two parts (哪几条, 哪两大类)
 BARE_LIST = 0.8  # “主要任务有哪些”: the question, less list words, is nearly the heading itself
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、]|专栏\s*\d+|表\s*\d+)\s*")
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、]|专栏\s*\d+|表\s*\d+)\s*")
 _CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]+|\d{1,2})\s*(?:章|部分|大部分|篇)")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-—–~～至到]\s*(?:19|20)?\d{2,4}\s*年?")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TABLE_REF = re.compile(r"表\s*(\d+)")
 ROW_MATCH = 0.6  # share of a row label's character pairs the question must hold
 SYNONYM_FLOOR = 0.3  # … of which this much as typed, before synonyms are unified
 CAPTION_MATCH = 0.4  # share of a table title's character pairs that names the table
-TITLE_SENTENCE = 16
-FEW_PARAGRAPHS = 2  # a section of so few paragraphs is outlined sentence by sentence  # a first sentence this short is an item's title
 MIN_SERIES = 3  # a row of this many value columns has an extreme worth asking for (哪一年最低)
 SPECIFIC_ROW = 6  # a row label this long names one indicator; a short one (煤炭) names a topic
 APPROVAL_WORDS = ("同意", "批准", "审议通过", "审定")  # “已经行署同意，现印发给你们”
@@ -196,29 +193,6 @@ def cue_in(cue: str, q: str) -> bool:
 
 # ---- document facts ---------------------------------------------------------------------
 
-def answer_doc_fact(query: Query, fields: tuple[str, ...], parsed: dict[str, ParsedDocument]) -> Answer:
-    """The front-matter line that states each asked field (哪个部门发的，文号是多少: the
-    issuer and the number), for every plan in scope."""
-    sources: list[Source] = []
-    lines = []
-    for field in fields:
-        for p in parsed.values():
-            doc = p.document
-            span = field_span(p, field)
-            label = f"《{plan_label(doc, 2)[1:-1]}》" if len(parsed) > 1 else "规划"
-            if span is None:
-                lines.append(f"· {label}正文前未写明{FIELD_NAMES[field]}。")
-                continue
-            source = _span(doc, span, f"文件的{FIELD_NAMES[field]}")
-            sources.append(source)
-            lines.append(f"· {label}的{FIELD_NAMES[field]}：{source.quote}[{len(sources)}]")
-    if not sources:
-        names = "、".join(FIELD_NAMES[f] for f in fields)
-        return Answer(question=query.text, text=f"规划中未找到{names}。", found=False, intent="doc_fact")
-    text = "\n".join(["规划原文如下：", *lines])
-    check_numbers(text, [s.quote for s in sources])
-    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="doc_fact")
-
 
 def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
     doc = p.document
@@ -275,7 +249,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     """(doc_id, heading) when the question asks what a heading of the plan contains. With
     `lookup`, only the headings that share a character pair with the question are compared."""
     q = squash(question)
-    asks_outline = cues.asks_outline(q) or bool(_item_asked(q))  # 第（十一）项…建设啥 asks an item of the outline
+    asks_outline = cues.asks_outline(q) or bool(item_asked(q))  # 第（十一）项…建设啥 asks an item of the outline
     asks_list = any(w in q for w in cues.list_words)
     if not (asks_outline or asks_list):
         return None
@@ -287,7 +261,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     candidates = lookup.headings_sharing(asked, parsed) if lookup is not None else (
         (doc_id, block) for doc_id, p in parsed.items() for block in p.headings())
     for doc_id, block in candidates:
-        title = set(bigrams(_title(block)))
+        title = set(bigrams(heading_title(block)))
         shared = len(title & asked)
         if not title or shared < min(MIN_SHARED, len(title)):
             continue
@@ -296,7 +270,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
             best, best_score = (doc_id, block), score
     if best is None or best_score < MATCH_MIN:
         return _whole_plan(rest, parsed, cues) if asks_outline else None
-    title = _title(best[1])
+    title = heading_title(best[1])
     # “X这部分的重点工作有啥” asks X's contents
     subject = without_words(rest, (w for w in cues.contents_words if w not in title))
     asked_subject = set(bigrams(re.sub(r"[^\w]", "", subject)))
@@ -348,8 +322,8 @@ def _title_line(p: ParsedDocument, title: set[str]) -> Block | None:
     return lines[-1] if lines else None
 
 
-def _title(block: Block) -> str:
-    return _NUMBERING.sub("", block.section_path[-1])
+def heading_title(block: Block) -> str:
+    return NUMBERING.sub("", block.section_path[-1])
 
 
 def _chapter(ordinal: str, parsed: dict[str, ParsedDocument], lookup: Lookup | None = None) -> tuple[str, Block] | None:
@@ -366,82 +340,10 @@ def _chapter(ordinal: str, parsed: dict[str, ParsedDocument], lookup: Lookup | N
     return None
 
 
-def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, ParsedDocument],
-                   plans_indexed: int, detail: bool = False, item: int | None = None) -> Answer:
-    """A heading's sub-headings in order, each quoted; a heading without any lists the
-    opening sentence of each of its paragraphs (every sentence, when it has only one or two
-    paragraphs). With `detail` (the question also asks how much), each item is quoted with
-    its sentences that state a quantity. A question about one item by its number (第三项)
-    gets that item's outline, or is told the heading has fewer items."""
-    p = parsed[doc_id]
-    doc = p.document
-    children = _children(p, heading)
-    while len(children) == 1 and _children(p, children[0]):  # a section that only holds one 专栏: its items
-        heading, children = children[0], _children(p, children[0])
-    # 共几项？第五个是什么: the whole list answers both (the count, and the fifth in its place)
-    asked = _item_asked(query.text) if item is None and not _COUNT_ASKED.search(squash(query.text)) else 0
-    if asked and asked <= len(children):
-        return answer_outline(query, doc_id, children[asked - 1], parsed, plans_indexed, detail, item=asked)
-    depth = len(heading.section_path)
-    paragraphs = [b for b in p.blocks if b.kind in ("paragraph", "table_row") and b.section_path[:depth] == heading.section_path]
-    own = [b for b in paragraphs if b.section_path == heading.section_path]
-    if children and own and all(_INSERT.match(c.section_path[-1]) for c in children):
-        # a section written as paragraphs with a 专栏 set in: the paragraphs' points, and the box in its place
-        items = sorted([(_first_sentence(doc.text, b), b.section_path) for b in own]
-                       + [((c.start, c.end), c.section_path) for c in children])
-        children = []
-    elif children:
-        items = [(_item_span(doc.text, c, paragraphs) if detail else (c.start, c.end), c.section_path) for c in children]
-    elif len(paragraphs) <= FEW_PARAGRAPHS:
-        from .text import sentence_spans
-
-        items = [(span, b.section_path) for b in paragraphs for span in sentence_spans(doc.text, b.start, b.end)]
-    else:
-        items = [(_first_sentence(doc.text, b), b.section_path) for b in paragraphs]
-    sources = [_span(doc, (heading.start, heading.end), "问题所指的章节标题", heading.section_path)]
-    label = plan_label(doc, plans_indexed)
-    missing = bool(asked) and asked > len(items)  # 第（十一）项 of ten: what it has, not an answer
-    absent = _absent_part(query.text, p, heading, paragraphs)
-    lines = [f"“{sources[0].quote}”[1]{label}下没有问题所说的“{absent}”，它列有：" if absent
-             else f"“{sources[0].quote}”[1]{label}下没有问题所问的那一项，它列有：" if missing
-             else f"“{sources[0].quote}”[1]{label}下列有：" if children else f"“{sources[0].quote}”[1]{label}各段要点："]
-    for span, section in items[:OUTLINE_ITEMS]:
-        sources.append(_span(doc, span, "该章节下的条目", section))
-        lines.append(f"· {sources[-1].quote}[{len(sources)}]")
-    if len(items) > OUTLINE_ITEMS:
-        lines.append("  （还有更多条目，可在原文中查看。）")
-    if len(sources) == 1:
-        return Answer(question=query.text, text="规划中未找到该章节下的内容。", found=False, intent="outline")
-    text = "\n".join(lines)
-    check_numbers(text, [s.quote for s in sources])
-    return Answer(question=query.text, text=text, found=not (missing or absent), sources=tuple(sources), intent="outline")
-
-
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,40})[”\"」』]")
-
-
-def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: list[Block]) -> str:
-    """A part the question names in quotes (保障措施里“强化人才支撑”那一节) that is neither the
-    heading itself nor one of its sub-headings, and that its paragraphs do not print: a
-    premise the plan lacks. "" when every quoted part is there."""
-    depth = len(heading.section_path)
-    inside = [b for b in p.headings() if b.section_path[:depth] == heading.section_path]
-    text = squash("".join(p.document.text[b.start:b.end] for b in paragraphs))
-    for named in _QUOTED.findall(question):
-        pairs = set(bigrams(squash(named)))
-        if not pairs or squash(named) in text:
-            continue
-        if not any(len(pairs & set(bigrams(_title(b)))) / len(pairs) >= MATCH_MIN for b in inside):
-            return named
-    return ""
-
-
-_INSERT = re.compile(r"^\s*(?:专栏|表)\s*\d+")  # a box or table set into a section's text
-_COUNT_ASKED = re.compile(r"(?:几|多少)\s*大?\s*(?:项|个|条|点|节|块|部分|方面|类)")
 _ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")
 
 
-def _item_asked(question: str) -> int:
+def item_asked(question: str) -> int:
     """The ordinal of the item the question asks about (第（十一）项, 第3条), 0 when none."""
     if not (m := _ITEM_ORDINAL.search(squash(question))):
         return 0
@@ -451,21 +353,6 @@ def _item_asked(question: str) -> int:
         return int(m.group(1)) if m.group(1).isdigit() else int(cn2an.cn2an(m.group(1), "smart"))
     except ValueError:
         return 0
-
-
-def _item_span(text: str, child: Block, paragraphs: list[Block]) -> tuple[int, int]:
-    """A sub-heading with the sentences of its first paragraph up to the first that states a
-    quantity (“1.锅炉节能改造。…累计实现节能量2万吨标准煤。”)."""
-    from .text import sentence_spans
-
-    block = next((b for b in paragraphs if b.start >= child.start and b.section_path[:len(child.section_path)]
-                  == child.section_path), None)
-    if block is None:
-        return child.start, child.end
-    spans = sentence_spans(text, block.start, block.end)
-    end = next((e for s, e in spans if re.search(r"\d", _YEAR.sub("", _NUMBERING.sub("", text[s:e])))),
-               spans[0][1] if spans else block.end)
-    return min(child.start, block.start), end  # a heading on a line of its own is quoted with it
 
 
 # ---- tables -----------------------------------------------------------------------------
@@ -620,11 +507,11 @@ class Lookup:
         for doc_id, p in parsed.items():
             for block in p.blocks:
                 if block.kind in ("heading", "table_caption"):
-                    if m := _REFERENCE_START.match(collapse(p.document.text[block.start:block.end])):
+                    if m := REFERENCE.match(collapse(p.document.text[block.start:block.end])):
                         self.references.setdefault((m.group(1), m.group(2)), []).append((doc_id, block))
                 if block.kind != "heading":
                     continue
-                for pair in set(bigrams(_title(block))):
+                for pair in set(bigrams(heading_title(block))):
                     self.heading_pairs.setdefault(pair, []).append(len(self.headings))
                 self.headings.append((doc_id, block))
                 if len(block.section_path) == 1 and "、" in block.section_path[0]:
@@ -657,8 +544,36 @@ class Lookup:
         return next(((d, b) for d, b in self.references.get((kind, number), ()) if d in parsed), None)
 
 
+def find_scope(question: str, parsed: dict[str, ParsedDocument], lookup=None) -> tuple[str, Block | None, str] | None:
+    """(kind, heading block, doc_id) for a question that names 专栏 N or 表 N; the block is
+    None when no plan has it. None when the question names neither. With `lookup`
+    (`Lookup`), the numbered headings are looked up, not searched for."""
+    m = REFERENCE.search(question)
+    if not m:
+        return None
+    kind, number = m.group(1), m.group(2)
+    if lookup is not None:
+        found = lookup.reference(kind, number, parsed)
+        if found is None:
+            return kind, None, ""
+        doc_id, block = found
+        text = parsed[doc_id].document.text
+        path = block.section_path if block.kind == "heading" else block.section_path + (
+            collapse(text[block.start:block.end]),)
+        return kind, Block(block.kind, path, block.start, block.end), doc_id
+    pattern = re.compile(rf"^{kind}\s*{number}(?!\d)")
+    for p in parsed.values():
+        for block in p.blocks:
+            if block.kind in ("heading", "table_caption") and pattern.match(
+                    collapse(p.document.text[block.start:block.end])):
+                path = block.section_path if block.kind == "heading" else block.section_path + (
+                    collapse(p.document.text[block.start:block.end]),)
+                return kind, Block(block.kind, path, block.start, block.end), p.document.doc_id
+    return kind, None, ""
+
+
 SECTION_DEPTH = 2  # （一）-level sections: where a plan lays out one sector's tasks
-_REFERENCE_START = re.compile(r"(专栏|表)\s*(\d+)")
+REFERENCE = re.compile(r"(专栏|表)\s*(\d+)")
 _TABLE_NUMBER = re.compile(r"表\s*(\d+)")
 
 
@@ -698,7 +613,7 @@ MIN_COLUMN_LABEL = 2
 
 
 def _years_asked(q: str) -> list[str]:
-    years = _YEAR.findall(q)
+    years = YEAR.findall(q)
     for a, b in YEAR_SPAN.findall(q):
         years += [str(y) for y in range(int(a), int(b) + 1)] if int(a) < int(b) <= int(a) + 20 else []
     return list(dict.fromkeys(years))
@@ -719,133 +634,3 @@ def _pairs_share(q: str, label: str) -> float:
     return len(pairs & set(bigrams(q))) / len(pairs) if pairs else 0.0
 
 
-def answer_table(query: Query, ask: TableAsk, parsed: dict[str, ParsedDocument], plans_indexed: int) -> Answer:
-    """The asked cells, each line a row with its header's column names, cited with the row
-    and the header; a year or a row the table lacks is said to be missing, with what it has."""
-    table = ask.table
-    doc = parsed[table.doc_id].document
-    header = _span(doc, (table.header.start, table.header.end), "表头（列名与年份）", table.header.section_path,
-                   table_header=True)
-    sources = [header]
-    label = plan_label(doc, plans_indexed)
-    name = "该表"
-    if table.caption is not None:
-        sources.append(_span(doc, (table.caption.start, table.caption.end), "表题", table.caption.section_path))
-        name = f"“{sources[-1].quote}”[{len(sources)}]"
-    if ask.unit_asked:
-        return _units_answer(query, ask, sources, name, label, doc)
-    if ask.missing_row or (ask.missing_years and not ask.columns):
-        what = "项目（行）" if ask.missing_row else "年份（列）"
-        rows = "、".join(r.cells[0] for r in table.rows if r.cells and r.cells[0])
-        text = f"{name}{label}中没有问题所问的{what}。表头为：{header.quote}[1]；表中的项目有：{rows}。"
-        check_numbers(text, [s.quote for s in sources] + [collapse(doc.text[r.start:r.end]) for r in table.rows])
-        return Answer(question=query.text, text=text, found=False, sources=tuple(sources), intent="table")
-    rows = [(row, cells) for row in ask.rows if (cells := row_cells(table.header.cells, row.cells, ask.columns))]
-    sources = [_span(doc, (row.start, row.end), "表中的一行", row.section_path) for row, _ in rows] + sources
-    header_mark = len(rows) + 1
-    name = name.replace("[2]", f"[{header_mark + 1}]")
-    lines = [f"{name}{label}中对应的数值："]
-    for n, (row, cells) in enumerate(rows, start=1):
-        lines.append(f"· {row.cells[0]}：{'；'.join(cells)}[{n}][{header_mark}]")
-    if ask.extreme and (line := _extreme_line(ask, rows, table.header.cells)):
-        lines.append(line)
-    if ask.missing_years:
-        lines.append(f"  说明：表中没有问题所问的部分年份（列），表头见[{header_mark}]。")
-    if not rows:
-        return Answer(question=query.text, text="规划的表格中未找到问题所问的行。", found=False, intent="table")
-    text = "\n".join(lines)
-    check_numbers(text, [s.quote for s in sources])
-    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
-
-
-def _units_answer(query: Query, ask: TableAsk, sources: list[Source], name: str, label: str,
-                  doc: Document) -> Answer:
-    """The units a table's numbers are in: as its title states them (…（万吨标准煤，亿千瓦时）)
-    and, when it has a unit column, each row's, all quoted."""
-    table = ask.table
-    header = sources[0]
-    lines = [f"{name}{label}的计量单位见表题与表头：",
-             f"· 表头：{header.quote}[1]"]
-    unit_at = _unit_column(table.header.cells)
-    if unit_at is not None:
-        for row in table.rows:
-            if unit_at < len(row.cells) and row.cells[unit_at]:
-                sources.append(_span(doc, (row.start, row.end), "表中的一行", row.section_path))
-                lines.append(f"· {row.cells[0]}：{row.cells[unit_at]}[{len(sources)}]")
-    text = "\n".join(lines)
-    check_numbers(text, [s.quote for s in sources])
-    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="table")
-
-
-def _extreme_line(ask: TableAsk, rows: list, names: tuple[str, ...]) -> str:
-    """“其中最低：2019：61.9” — over one row's columns, or one column's rows; nothing when a
-    cell is not a plain number (33.2/9.07 has no order)."""
-    pick = max if ask.extreme == "highest" else min
-    word = "最高" if ask.extreme == "highest" else "最低"
-    if len(rows) == 1:
-        row = rows[0][0]
-        cells = [(i, _number(row.cells[i])) for i in ask.columns if i < len(row.cells)]
-        if len(cells) < 2 or any(v is None for _, v in cells):
-            return ""
-        i = pick(cells, key=lambda c: c[1])[0]
-        return f"  其中{word}：{row_cells(names, row.cells, (i,))[0]}[1]"
-    if len(ask.columns) == 1:
-        i = ask.columns[0]
-        cells = [(n, r, _number(r.cells[i]) if i < len(r.cells) else None) for n, (r, _) in enumerate(rows, start=1)]
-        if len(cells) < 2 or any(v is None for *_, v in cells):
-            return ""
-        n, row, _ = pick(cells, key=lambda c: c[2])
-        return f"  其中{word}：{row.cells[0]}（{row_cells(names, row.cells, (i,))[0]}）[{n}]"
-    return ""
-
-
-def _number(cell: str) -> float | None:
-    try:
-        return float(cell.strip().rstrip("%"))
-    except ValueError:
-        return None
-
-
-def row_cells(names: tuple[str, ...], cells: tuple[str, ...], columns: tuple[int, ...] = ()) -> list[str]:
-    """A table row's value cells, each read with its column's name and the row's unit
-    (“2016：74.1”, “16%（2025 年目标值）”): the columns asked, or all."""
-    unit_at = _unit_column(names)
-    unit = cells[unit_at] if unit_at is not None and unit_at < len(cells) else ""
-    return [_cell(names[i], cells[i], unit) for i in (columns or range(1, len(names)))
-            if i != unit_at and i < len(cells) and cells[i]]
-
-
-def _unit_column(names: tuple[str, ...]) -> int | None:
-    """The header's unit column (单位), if it has one."""
-    return next((i for i, h in enumerate(names) if i and "单位" in h), None)
-
-
-def _cell(column: str, value: str, unit: str) -> str:
-    """“2016：74.1”, or “5%（2025 年目标值）” when the column is not a year."""
-    if _YEAR.fullmatch(squash(column).removesuffix("年")):
-        return f"{column}：{value}{unit}"
-    return f"{value}{unit}（{column}）"
-
-
-def _children(p: ParsedDocument, heading: Block) -> list[Block]:
-    depth = len(heading.section_path)
-    return [b for b in p.headings() if len(b.section_path) == depth + 1 and b.section_path[:depth] == heading.section_path]
-
-
-def _first_sentence(text: str, block: Block) -> tuple[int, int]:
-    from .text import sentence_spans
-
-    spans = sentence_spans(text, block.start, block.end)
-    if not spans:
-        return block.start, block.end
-    if len(spans) > 1 and spans[0][1] - spans[0][0] <= TITLE_SENTENCE:  # “1.燃气项目。” heads what follows
-        return spans[0][0], spans[1][1]
-    return spans[0]
-
-
-def _span(doc: Document, span: tuple[int, int], why: str, section: tuple[str, ...] = (),
-          table_header: bool = False) -> Source:
-    start, end = span
-    return Source(doc=doc.doc_id, title=doc.meta.title, section=SECTION_SEPARATOR.join(section) or "正文前",
-                  quote=collapse(doc.text[start:end]), score=1.0, start=start, end=end, why=why,
-                  table_header=table_header)

@@ -148,6 +148,7 @@ def test_a_department_the_plan_names_gets_its_targets_and_tasks_with_the_note(tm
 
 
 def test_a_question_in_parts_that_only_relates_keeps_the_sources_of_its_numbers(real_assistant, monkeypatch):
+    from assistant.answer import compose_parts
     from assistant.types import Answer, Query, Source
 
     composer = real_assistant.composer
@@ -156,25 +157,26 @@ def test_a_question_in_parts_that_only_relates_keeps_the_sources_of_its_numbers(
                      sources=(Source("d", "t", "s", quote, 1.0, 0, 10),), state="related", confidence=0.3)
     monkeypatch.setattr(composer, "compose", lambda part, hits, **kw: related)
     query = Query(text="能耗强度降多少，规划要求吗", intent="fact", terms=())
-    answer = composer.compose_parts(query, [(query, []), (query, [])])
+    answer = compose_parts(composer, query, [(query, []), (query, [])])
     assert answer.sources and answer.answer_state == "related"
     assert not unsupported_numbers(answer.text, [s.quote for s in answer.sources])
 
 
 def test_an_answer_line_names_the_section_as_deep_as_its_source_card():
-    from assistant.answer import _where
+    from assistant.answer.quotes import where
 
-    assert _where("一、发展基础 › （一）发展现状 › 2.产业结构和能源结构获得新发展") == \
+    assert where("一、发展基础 › （一）发展现状 › 2.产业结构和能源结构获得新发展") == \
         "（一、发展基础 › （一）发展现状 › 产业结构和能源结构获得新发展）"  # the level stays, its number goes
-    assert _where("二、总体要求 › 表 2 “十四五”时期全地区节能目标") == "（二、总体要求 › “十四五”时期全地区节能目标）"
-    assert _where("三、主要任务 › 到2025年的安排") == "（三、主要任务）"  # a digit in the words: left out
+    assert where("二、总体要求 › 表 2 “十四五”时期全地区节能目标") == "（二、总体要求 › “十四五”时期全地区节能目标）"
+    assert where("三、主要任务 › 到2025年的安排") == "（三、主要任务）"  # a digit in the words: left out
 
 
 def test_a_quantity_in_words_counts_as_stated_and_which_is_no_how_much():
-    from assistant.answer import HOW_MUCH, _states_quantity
+    from assistant.answer import HOW_MUCH
+    from assistant.answer.quotes import states_quantity
 
-    assert _states_quantity("建设一至两个近零能耗建筑项目") and _states_quantity("培育三家龙头企业")
-    assert _states_quantity("降低 16%") and not _states_quantity("到 2025 年，全面推进")
+    assert states_quantity("建设一至两个近零能耗建筑项目") and states_quantity("培育三家龙头企业")
+    assert states_quantity("降低 16%") and not states_quantity("到 2025 年，全面推进")
     assert HOW_MUCH.search("要建几个项目") and not HOW_MUCH.search("依托哪几个地方的资源")
 
 
@@ -195,23 +197,23 @@ def test_targets_named_by_the_question_come_first_but_not_by_the_plans_title_wor
 
 
 def test_the_count_of_a_which_ask_is_no_word_the_evidence_must_hold(real_assistant):
-    weights = real_assistant.composer._weights("农业这块要开展哪三项试点")
+    weights = real_assistant.composer.words.weights("农业这块要开展哪三项试点")
     assert not any("三项" in t for t in weights)  # 哪三项 asks which three: the sentence lists them
     assert "试点" in weights
-    assert any("三项" in t for t in real_assistant.composer._weights("开展三项试点的内容是什么"))
+    assert any("三项" in t for t in real_assistant.composer.words.weights("开展三项试点的内容是什么"))
 
 
 def test_the_words_a_question_asks_by_and_the_departments_it_names_are_no_unknown_words(real_assistant):
     composer = real_assistant.composer
-    assert "一年" not in composer._weights("天然气消费量哪一年最少")  # a piece of the cue 哪一年
-    assert "一年" in composer._weights("一年内要建成几座充电站")  # no cue holds it here
-    assert "工信局" not in composer._unknown_words("工信局管的数据中心有什么要求")  # departments.toml names it
-    assert "工信局" not in composer._weights("工信局管的数据中心有什么要求")
-    assert composer._unknown_words("森林碳汇有什么要求") == ["森林"]  # a word no plan or data file holds
+    assert "一年" not in composer.words.weights("天然气消费量哪一年最少")  # a piece of the cue 哪一年
+    assert "一年" in composer.words.weights("一年内要建成几座充电站")  # no cue holds it here
+    assert "工信局" not in composer.words.unknown_words("工信局管的数据中心有什么要求")  # departments.toml names it
+    assert "工信局" not in composer.words.weights("工信局管的数据中心有什么要求")
+    assert composer.words.unknown_words("森林碳汇有什么要求") == ["森林"]  # a word no plan or data file holds
 
 
 def test_the_words_a_comparison_asks_by_weigh_nothing_when_no_plan_prints_them(real_assistant):
-    weights = real_assistant.composer._weights("公共建筑改造面积与新建绿色建筑面积相比，两者相差多少")
+    weights = real_assistant.composer.words.weights("公共建筑改造面积与新建绿色建筑面积相比，两者相差多少")
     assert not {"相比", "两者", "相差"} & set(weights)  # assistant/data/ask_cues.toml [compare]
     assert "面积" in weights
 
@@ -219,7 +221,8 @@ def test_the_words_a_comparison_asks_by_weigh_nothing_when_no_plan_prints_them(r
 def test_sentences_scoring_near_the_best_are_quoted_beside_it():
     from types import SimpleNamespace
 
-    from assistant.answer import Composer, Evidence
+    from assistant.answer import Evidence
+    from assistant.answer.evidence import EvidenceRanker
     from assistant.types import Chunk, Hit
 
     chunk = Chunk("d:0-90", "d", ("三、主要任务",), "", 0, 90, "paragraph")
@@ -227,6 +230,6 @@ def test_sentences_scoring_near_the_best_are_quoted_beside_it():
     best = Evidence(hit, 0, 30, "到2025年，回收利用率达50%以上。", 1.0, 1.0)
     near = Evidence(hit, 30, 60, "推进垃圾分类和再生资源回收“两网融合”。", 0.6, 0.65)
     far = Evidence(hit, 60, 90, "加强宣传。", 0.6, 0.5)
-    composer = SimpleNamespace(min_coverage=0.5)  # _choose reads only this of the composer
-    chosen = Composer._choose(composer, [best, near, far], limit=3)
+    ranker = SimpleNamespace(min_coverage=0.5)  # choose reads only this of the ranker
+    chosen = EvidenceRanker.choose(ranker, [best, near, far], limit=3)
     assert [e.start for e in chosen] == [0, 30]  # a rewording that scores 两网融合 a little lower keeps it

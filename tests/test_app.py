@@ -207,7 +207,7 @@ def test_startup_reports_progress_then_ready(tmp_path):
     assert "索引就绪" in handlers.startup_html()
 
 
-def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
+def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
     startup = ui.Startup(assistant).start()
     handlers = ui.App(assistant, tmp_path / "feedback", startup)
@@ -216,8 +216,12 @@ def test_chat_handler_streams_and_turns_bad_input_into_messages(tmp_path):
         chat, turns, notice, _, box = steps[-1]
         assert chat == [] and turns == [] and box == bad  # refused: the question stays in the box
         assert expected in notice and "input-notice" in notice
-    steps = list(handlers.respond("大宗固废综合利用率到2025年要达到多少？", [], []))
-    assert len(steps) > 3  # streamed
+    steps, shown = [], []
+    for step in handlers.respond("大宗固废综合利用率到2025年要达到多少？", [], []):
+        steps.append(step)
+        shown.append(step[0][-1]["content"])  # the chat list is updated in place: what each step showed
+    assert "正在检索" in shown[0] and all(s.startswith("⏳") for s in shown[:-1])  # searching (and the index
+    assert "40%" in shown[-1]  # starting), then the answer whole, never typed out
     chat, turns, sources, source_list, box = steps[-1]
     assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant" and box == ""
     assert turns[0]["index"] == len(chat) - 1 and turns[0]["answer"]["answer"]
@@ -305,6 +309,25 @@ def test_follow_up_uses_the_session_history(live_app):
 
 
 @pytest.mark.slow
+def test_malformed_chat_messages_are_refused_in_one_log_line(live_app, caplog, capfd):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    url, _ = live_app
+    client = Client(url, verbose=False)
+    capfd.readouterr()
+    bad = [{"rol": "user", "n": i} for i in range(1000)]  # an API client's broken history
+    with caplog.at_level("WARNING", logger="assistant.app"), pytest.raises(AppError, match="对话记录格式不正确"):
+        client.predict("数据中心PUE有什么要求", bad, api_name="/ask")
+    logged = [r for r in caplog.records if "malformed chat messages" in r.getMessage()]
+    printed = capfd.readouterr()
+    assert len(logged) == 1 and "2000 errors" in logged[0].getMessage()
+    assert "Traceback" not in printed.err and printed.err.count("\n") < 10
+    chat, _, _ = client.predict("数据中心PUE有什么要求", [], api_name="/ask")  # the next request is answered
+    assert "1.6" in last_text(chat)
+
+
+@pytest.mark.slow
 def test_empty_and_oversized_input_get_a_chinese_message(live_app):
     from gradio_client import Client
 
@@ -349,7 +372,7 @@ def test_quotes_are_shown_without_the_pdf_spaces_between_cjk_characters():
     assert page == "推进绿色数据中心示<mark>范工程</mark>建设。"  # also across the quote's edge
     source = Source("doc1", "测试规划", "一、总体要求", "数据中心示 范", 0.03, 0, 0)
     answer = Answer("问", "推进数据中心示 范。[1]", True, (source,))
-    assert "数据中心示范" in ui.chat_text(answer, answer.text, complete=True)
+    assert "数据中心示范" in ui.chat_text(answer)
     assert answer.to_json()["sources"][0]["quote"] == "数据中心示 范"  # the JSON keeps the verbatim span
 
 

@@ -474,3 +474,82 @@ def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
     session.screenshot("12_rebuilt", full_page=False)
     session.assert_all_requests_local()
     session.close()
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_hostile_uploads_are_refused_fast_while_ten_clients_are_answered(browser, plans_server, tmp_path):
+    """A 1 GB DOCX bomb and a 3,000-page PDF through the app's upload: each refused within
+    seconds, the corpus unchanged, ten API clients answered meanwhile, and the app (this
+    process) holding no more memory afterwards than 100 MB over what it held before."""
+    import gc
+    import threading
+    import time
+
+    from gradio_client import Client
+
+    from tests.test_hostile import REFUSED_WITHIN, SEED_QUESTION, ascii_pdf, docx_bomb
+
+    url, settings = plans_server
+    refused_in = {}
+    bomb = docx_bomb(tmp_path / "炸弹.docx", 1000)
+    huge = ascii_pdf(tmp_path / "三千页.pdf", 3000, chars_per_page=90)
+    corpus_before = sorted(p.name for p in Path(settings.corpus_dir).iterdir())
+    session = Session(browser, url)
+    page = session.page
+    page.get_by_role("tab", name="原文").click()
+    stop, answered, failures, lock = threading.Event(), [0], [], threading.Lock()
+    clients = [Client(url, verbose=False, httpx_kwargs={"timeout": 60}) for _ in range(10)]  # in this process too:
+    for client in clients:  # connected and warmed up before the app's memory is taken
+        client.predict(SEED_QUESTION, [], api_name="/ask")
+    gc.collect()
+    rss_before = _rss_mb()
+
+    def client_loop(client) -> None:
+        while not stop.is_set():
+            try:
+                chat, _, _ = client.predict(SEED_QUESTION, [], api_name="/ask")
+                ok = "40%" in str(chat[-1]["content"])
+            except Exception as exc:  # noqa: BLE001 - counted as a failure
+                ok = False
+                chat = repr(exc)
+            with lock:
+                answered[0] += ok
+                if not ok:
+                    failures.append(str(chat)[:200])
+
+    threads = [threading.Thread(target=client_loop, args=(client,)) for client in clients]
+    for t in threads:
+        t.start()
+    try:
+        for path, limit in ((bomb, "max_unzipped_bytes"), (huge, "max_document_pages")):
+            began = time.perf_counter()
+            page.locator("#plan-upload input[type=file]").set_input_files(str(path))
+            page.wait_for_function("(limit) => document.querySelector('#plan-notice').innerText.includes(limit)",
+                                   arg=limit, timeout=60_000)
+            refused_in[path.name] = round(time.perf_counter() - began, 1)
+            assert refused_in[path.name] < REFUSED_WITHIN, path.name
+            assert "未添加" in page.locator("#plan-notice").inner_text()
+            page.wait_for_function("(name) => !document.querySelector('#plan-upload').innerText.includes(name)",
+                                   arg=path.name, timeout=30_000)  # the box cleared: ready for the next file
+        time.sleep(2)  # answers go on after the refusals too
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(90)
+    session.screenshot("13_hostile_refused")
+    print(f"\nhostile uploads refused in {refused_in} s; {answered[0]} answers to 10 clients meanwhile, "
+          f"{len(failures)} failed; app RSS {rss_before:.0f} MB before, {_rss_mb():.0f} MB after")
+    assert not failures and answered[0] >= 10, (answered[0], failures[:3])
+    assert sorted(p.name for p in Path(settings.corpus_dir).iterdir()) == corpus_before
+    gc.collect()
+    assert _rss_mb() - rss_before < 100, (rss_before, _rss_mb())
+    for client in clients:
+        client.close()
+    session.assert_all_requests_local()
+    session.close()

@@ -111,8 +111,7 @@ def test_incremental_builds_keep_the_character_tables_and_idf_exact(fake_setting
 
 def test_lookups_find_what_the_scans_found(fake_settings):
     """The structure lookups (headings, tables, 专栏/表 numbers) give what scanning every block gave."""
-    from assistant.answer import find_scope
-    from assistant.structure import outline_subject, table_lookup
+    from assistant.structure import find_scope, outline_subject, table_lookup
 
     assistant = Assistant(fake_settings)
     live = assistant.live

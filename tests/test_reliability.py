@@ -377,19 +377,49 @@ BAD_FILES = {
     "gbk.txt": "一、总则\n到 2025 年，能耗降低 5%。\n".encode("gbk"),
     "binary.txt": b"\x00\x01\x02" + os.urandom(3000),
     "empty.txt": b"",
+}
+BAD_METADATA = {
     "broken.toml": 'title = "未闭合的标题\nissuer = \n'.encode(),
     "binary.toml": b"\x89PNG\r\n\x1a\n" + os.urandom(500),
 }
 
 
 @pytest.mark.parametrize("name", BAD_FILES)
-def test_a_bad_corpus_file_keeps_the_last_good_index_serving(base, name, monkeypatch):
+def test_a_corpus_file_that_cannot_be_read_is_set_aside_and_the_rest_is_built(base, name, monkeypatch):
+    settings = settings_in(base)
+    path = settings.corpus_dir / f"002_{name}"
+    path.write_bytes(BAD_FILES[name])
+
+    notices = []
+    manifest = build_index(settings, notify=notices.append)  # `index` and the app's rebuild go on without it
+    rejected = settings.corpus_dir / ".rejected"
+    assert not path.exists() and (rejected / path.name).read_bytes() == BAD_FILES[name]
+    assert path.stem not in manifest.documents and len(manifest.documents) == 1
+    notice = next(n for n in notices if path.name in n)
+    assert ".rejected" in notice and clean(notice.replace("UTF-8", "").replace("TOML", ""))
+
+    from assistant import index as index_module
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the corpus as set aside was built again")
+
+    monkeypatch.setattr(index_module, "_build", no_rebuild)  # the corpus is as built: asks just answer
+    assistant = Assistant(settings)
+    assert assistant.ask(PUE).found and read_manifest(settings).build_id == manifest.build_id
+    assert assistant.set_aside() == [path.name]
+    page = ui.App(assistant, base / "feedback").status_markdown()
+    assert path.name in page and ".rejected" in page
+    listed = run_cli(base, "plans")
+    assert listed.returncode == 0 and path.name in listed.stdout.decode()
+
+
+@pytest.mark.parametrize("name", BAD_METADATA)
+def test_a_malformed_metadata_file_keeps_the_last_good_index_serving(base, name, monkeypatch):
     settings = settings_in(base)
     good = read_manifest(settings).build_id
     path = settings.corpus_dir / f"002_{name}"
-    path.write_bytes(BAD_FILES[name])
-    if path.suffix == ".toml":
-        path.with_suffix(".txt").write_text("一、总则\n\n到 2025 年，能耗降低 5%。\n", encoding="utf-8")
+    path.write_bytes(BAD_METADATA[name])
+    path.with_suffix(".txt").write_text("一、总则\n\n到 2025 年，能耗降低 5%。\n", encoding="utf-8")
 
     with pytest.raises(CorpusError) as caught:  # `index` (and the app's rebuild) refuse, naming the file
         build_index(settings)
@@ -416,13 +446,14 @@ def test_a_bad_corpus_file_keeps_the_last_good_index_serving(base, name, monkeyp
     assert "索引就绪" in page and path.name in page
 
 
-def test_a_bad_file_in_a_cli_ask_is_a_warning_not_a_failure(base):
+def test_a_bad_file_in_a_cli_ask_is_set_aside_with_a_warning(base):
     (base / "corpus" / "003_bad.txt").write_bytes("规划".encode("gbk"))
     out = run_cli(base, "ask", "--json", PUE)
     assert out.returncode == 0 and json.loads(out.stdout)["found"]
     assert "003_bad.txt" in out.stderr.decode() and b"Traceback" not in out.stderr
+    assert (base / "corpus" / ".rejected" / "003_bad.txt").exists()
     index = run_cli(base, "index")
-    assert index.returncode == 2 and "003_bad.txt" in index.stderr.decode() and b"Traceback" not in index.stderr
+    assert index.returncode == 0 and "003_bad.txt" in index.stdout.decode() and b"Traceback" not in index.stderr
 
 
 @pytest.mark.parametrize("name,content,expect", [
@@ -666,9 +697,10 @@ def test_with_users_every_call_needs_a_login(settings):
 
 def test_open_index_serves_the_last_good_index_only_for_the_same_settings(base):
     settings = settings_in(base)
-    (settings.corpus_dir / "004_bad.txt").write_bytes(b"")
+    (settings.corpus_dir / "004_bad.txt").write_text("一、总则\n\n到 2025 年，能耗降低 5%。\n", encoding="utf-8")
+    (settings.corpus_dir / "004_bad.toml").write_bytes(BAD_METADATA["broken.toml"])
     other_model = settings.replace(chunk_max_chars=150)  # the old build does not fit these settings
-    with pytest.raises(CorpusError, match="004_bad.txt"):
+    with pytest.raises(CorpusError, match="004_bad.toml"):
         open_index(other_model)
     assert open_index(settings).manifest.build_id == read_manifest(settings).build_id
 

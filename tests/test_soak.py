@@ -61,10 +61,9 @@ CLI_WORKERS = 5
 APP_CLIENTS = 20
 
 
-def test_rebuild_loop_under_concurrent_asks_loses_no_answer(base, monkeypatch):
+def test_rebuild_loop_under_concurrent_asks_loses_no_answer(base):
     from gradio_client import Client
 
-    monkeypatch.setattr(ui.chat, "STREAM_DELAY", 0.0)
     config = config_file(base)
     settings = settings_in(base)
     port = free_port()
@@ -170,11 +169,6 @@ SERVER = """
 import sys
 sys.path.insert(0, {root!r})
 import app
-try:
-    import ui.chat
-    ui.chat.STREAM_DELAY = 0.0
-except ImportError:  # a checkout from before the ui package
-    app.STREAM_DELAY = 0.0
 sys.exit(app.main(["--config", {config!r}, "--port", {port!r}]))
 """
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 from types import SimpleNamespace
 
 import gradio as gr
+from gradio.components.chatbot import ChatbotDataMessages
+from pydantic import ValidationError
 
 from assistant import feedback as feedback_store
 from assistant.answer import RELATED_HEAD
@@ -17,8 +18,6 @@ EXAMPLE_SLOTS = 5  # example-question buttons; their texts come from assistant.e
 HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
 TURNS_KEPT = 100  # per session: the turns feedback can still refer to
 CONTEXT_CHARS = 120  # characters of the surrounding paragraph shown around a quote
-STREAM_STEP = 12  # characters per streamed update
-STREAM_DELAY = 0.012
 
 SOURCES_JS = """
 element.addEventListener('click', (event) => {
@@ -46,15 +45,18 @@ def cjk_tidy(*pieces: str) -> tuple[str, ...] | str:
     return out[0] if len(pieces) == 1 else out
 
 
-def chat_text(answer, shown: str, complete: bool) -> str:
+def chat_text(answer) -> str:
+    """The answer as the chat shows it, whole: it is sent the moment it is ready (an
+    extractive answer is never typed out, which only kept a worker busy)."""
     parts = []
+    shown = answer.text
     if answer.rewritten_question:
         parts.append(f"*按上下文理解为：{md_escape(answer.rewritten_question)}*")
     if answer.answer_state == "related" and shown.startswith(RELATED_HEAD):
         parts.append("> ⚠️ **规划中未找到直接回答**，以下原文可能相关（仅供参考，不是回答）：")
         shown = shown[len(RELATED_HEAD):].lstrip()
-    parts.append(md_escape(cjk_tidy(shown)) + ("" if complete else " ▌"))
-    if complete and answer.note:
+    parts.append(md_escape(cjk_tidy(shown)))
+    if answer.note:
         parts.append(f"> 说明：{md_escape(answer.note)}")
     return "\n\n".join(parts)
 
@@ -174,6 +176,23 @@ def empty_sources_html(message: str = "提问后，这里列出回答所依据�
 
 
 
+class CheckedMessages(ChatbotDataMessages):
+    """The chat history as a request sends it, checked as Gradio checks it, but a malformed
+    one (an API client's bad messages) is refused in one log line and one Chinese message,
+    not a traceback of one paragraph per message (a thousand bad messages: 6,000 lines)."""
+
+    @classmethod
+    def model_validate(cls, obj, *args, **kwargs):
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            log.warning("refused a request with malformed chat messages: %d errors, the first at %s: %s",
+                        exc.error_count(), ".".join(map(str, first["loc"])), first["msg"])
+            raise gr.Error("对话记录格式不正确：每条消息须有 role（user 或 assistant）与 content。请清空对话后重试。",
+                           print_exception=False) from None
+
+
 # ---- handlers ----------------------------------------------------------------------------
 class ChatHandlers:
     """问答 handlers (mixed into ui.handlers.App)."""
@@ -215,12 +234,7 @@ class ChatHandlers:
             yield chat, turns, empty_sources_html(), [], ""
             return
 
-        text = answer.text
-        for cut in range(STREAM_STEP, len(text), STREAM_STEP):
-            chat[-1] = {"role": "assistant", "content": chat_text(answer, text[:cut], complete=False)}
-            yield chat, turns, gr.skip(), gr.skip(), gr.skip()
-            time.sleep(STREAM_DELAY)
-        chat[-1] = {"role": "assistant", "content": chat_text(answer, text, complete=True)}
+        chat[-1] = {"role": "assistant", "content": chat_text(answer)}
         data = answer.to_json()
         turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data})
         yield (chat, turns[-TURNS_KEPT:], sources_html(answer, documents, live.manifest.model_id),
@@ -308,6 +322,7 @@ def build_tab(app) -> SimpleNamespace:
                 chatbot = gr.Chatbot(label="对话", height=460, elem_id="chatbot", buttons=["copy"],
                                      feedback_options=("Like", "Dislike"),
                                      placeholder="请输入关于规划的问题，或点击下方的示例问题。")
+                chatbot.data_model = CheckedMessages
                 with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(label="问题", show_label=False, scale=5, lines=1, max_lines=6,
                                           placeholder="输入问题，例如：大宗固废综合利用率到2025年要达到多少？",

@@ -120,7 +120,14 @@ class PlanHandlers:
         return (f'<div class="index-status"><b>索引状态</b>：构建于 {esc(m.built_at)} · 用时 {esc(m.build_seconds)} 秒 · '
                 f"{len(m.documents)} 份规划、{m.chunk_count} 个片段 · 回答方式：{esc(mode_name(self.settings))}"
                 f'<details class="tech-details"><summary>技术细节</summary><ul><li>检索模型：{esc(m.model_id)}</li>'
-                f"<li>索引版本：{esc(m.build_id)}</li></ul></details></div>")
+                f"<li>索引版本：{esc(m.build_id)}</li></ul></details>{self._set_aside_note()}</div>")
+
+    def _set_aside_note(self) -> str:
+        names = self.assistant.set_aside()
+        if not names:
+            return ""
+        return (f'<div class="set-aside">注意：有 {len(names)} 个文件无法读取，已移到语料目录的 .rejected/ 文件夹：'
+                f"{esc('、'.join(names))}。修正后可重新添加。</div>")
 
     # -- plans: add, remove, choose, examples ---------------------------------------------
     def plan_choices(self) -> list[tuple[str, str]]:

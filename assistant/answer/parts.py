@@ -1,0 +1,57 @@
+"""Answers put together from other answers: a question in several parts (each part's best
+sentences, quoted once), and a table or targets answer followed by what the plan's text says."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from ..types import Answer, Hit, Query, Source
+from .quotes import PART_MISSING, PREMISE_MISMATCH, check_numbers, cite, merged, quoted_already, renumber
+
+
+def with_text(composer, table_answer: Answer, query: Query, hits: list[Hit]) -> Answer:
+    """A table (or targets list) answer followed by what the plan's text says about the
+    same thing, when the text answers too (its sentences, not the table's own rows, nor
+    a sentence the answer already quotes)."""
+    text = composer.compose(query, [h for h in hits if h.chunk.kind != "table_row"])
+    if not text.found:
+        return table_answer
+    sources = list(table_answer.sources)
+    lines = []
+    for line in text.text.splitlines()[1:]:
+        markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+        if markers and all(quoted_already(text.sources[m - 1], table_answer.sources) for m in markers):
+            continue  # a sentence the list already quotes
+        lines.append(renumber(line, {m: cite(sources, text.sources[m - 1]) for m in markers}))
+    if not lines:
+        return table_answer
+    body = "\n".join([table_answer.text, "正文中的相关表述：", *lines])
+    check_numbers(body, [s.quote for s in sources])
+    return dataclasses.replace(table_answer, text=body, sources=tuple(sources))
+
+
+def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) -> Answer:
+    """One answer to a question in several parts: each part's best sentences, quoted
+    once; a part the plan does not answer is said to be missing."""
+    answers = [composer.compose(part, hits) for part, hits in parts]
+    found = [a for a in answers if a.found]
+    if not found:
+        # no part answered: the first part's own answer (related passages keep their sources)
+        return dataclasses.replace(answers[0], question=query.text, intent=query.intent)
+    sources: list[Source] = []
+    lines = []
+    for answer in found:
+        for line in answer.text.splitlines()[1:]:
+            markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+            renumbered = {m: cite(sources, answer.sources[m - 1]) for m in markers}
+            line = renumber(line, renumbered)
+            if line not in lines:
+                lines.append(line)
+    head = PREMISE_MISMATCH if any(a.text.startswith(PREMISE_MISMATCH) for a in found) else "规划原文如下："
+    if len(found) < len(answers):
+        lines.append(PART_MISSING)
+    text = "\n".join([head, *lines])
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True,
+                  sources=tuple(sources), intent=query.intent, hits=tuple(merged(hits for _, hits in parts)))
