@@ -174,7 +174,7 @@ class Segmenter:
         with _TOKENIZERS_LOCK:
             tagger = _TAGGERS.get(id(tokenizer))
             if tagger is None:
-                tagger = _TAGGERS[id(tokenizer)] = jieba.posseg.POSTokenizer(tokenizer)
+                tagger = _TAGGERS[id(tokenizer)] = _tagger_for(tokenizer)
         return tagger
 
     def is_function_phrase(self, word: str) -> bool:
@@ -263,6 +263,21 @@ class Segmenter:
         """The words of `query_tokens`, without their bigrams."""
         return [w for w, tag in self.tagged_terms(text) if len(w) > 1 and not tag.startswith(FUNCTION_TAGS)] or [
             w for w in self.terms(text) if len(w) > 1]
+
+
+def _tagger_for(tokenizer):
+    """A part-of-speech tagger on `tokenizer`. On jieba's own dictionary it starts from the tags
+    jieba.posseg read from that file when it was imported, rather than reading the file again
+    (most of a second: an `ask` process would pay it twice)."""
+    import jieba
+    import jieba.posseg
+
+    if tokenizer.dictionary != jieba.dt.dictionary:
+        return jieba.posseg.POSTokenizer(tokenizer)
+    tagger = object.__new__(jieba.posseg.POSTokenizer)
+    tagger.tokenizer = tokenizer
+    tagger.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)  # a copy: the user dictionary's tags join it
+    return tagger
 
 
 def _kept(memo: dict, text: str, make, most: int = TEXTS_KEPT):

@@ -564,9 +564,9 @@ _NUMERAL_REFERENCE = re.compile(r"(专栏|表|图)\s*([一二两三四五六七�
 def arabic_references(question: str) -> str:
     """A box, table or figure numbered in Chinese (专栏五, 表二) numbered as the plans print
     them (专栏5, 表2), so that it finds its number."""
-    import cn2an
-
     def arabic(m: re.Match) -> str:
+        import cn2an  # only for a question that numbers a box in Chinese: it takes a third of a second to load
+
         try:
             return f"{m.group(1)}{int(cn2an.cn2an(m.group(2).replace('两', '二'), 'strict'))}"
         except ValueError:

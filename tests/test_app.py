@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,17 +18,13 @@ from assistant import Assistant, Settings, feedback
 from assistant.errors import EvalSetError, InvalidQuestion
 from assistant.evaluate import load_eval_set
 from assistant.types import Answer, Block, Document, DocumentMeta, ParsedDocument, Source
+from benchmarks.appserver import answer_text as last_text
+from benchmarks.appserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 # ---- fixtures (kept in this file on purpose) ----------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def shared_index_dir(tmp_path_factory) -> Path:
     """One index for the app tests of a session (test_app and test_app_browser share it):
     seeded from the project's index/ when it has been built (then ensure() only checks it,
@@ -67,13 +62,6 @@ def hash_settings(tmp_path: Path) -> Settings:
     corpus = shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
     return Settings.load(env={}, corpus_dir=corpus, index_dir=tmp_path / "index", embedding_backend="hash",
                          feedback_dir=tmp_path / "feedback")
-
-
-def last_text(chat: list[dict]) -> str:
-    content = chat[-1]["content"]
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
 
 
 # ---- feedback -------------------------------------------------------------------------------

@@ -83,3 +83,14 @@ def test_a_space_between_chinese_characters_splits_no_word():
     segmenter = Segmenter()
     assert "节能" in segmenter.words("等形式的节 能宣传宣讲活动")  # a PDF line break inside 节能
     assert segmenter.canonical("控制在 1.5 以下") == "控制在 1.5 以下"  # a space beside a number stays
+
+
+def test_a_tagger_on_jiebas_dictionary_starts_from_the_tags_it_would_read_from_it():
+    import jieba
+    import jieba.posseg
+
+    from assistant.segment import _tagger_for
+
+    tokenizer = jieba.Tokenizer()
+    assert _tagger_for(tokenizer).word_tag_tab == jieba.posseg.POSTokenizer(tokenizer).word_tag_tab
+    assert _tagger_for(tokenizer).word_tag_tab is not jieba.posseg.dt.word_tag_tab  # its own, for the user words
