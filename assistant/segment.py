@@ -168,7 +168,6 @@ class Segmenter:
         """One part-of-speech tagger per shared tokenizer: jieba's tagger takes the user
         dictionary's tags over from its tokenizer (and clears them there), so a second tagger
         on the same tokenizer would tag the domain words as unknown."""
-        import jieba.posseg
 
         tokenizer = self._jieba
         with _TOKENIZERS_LOCK:

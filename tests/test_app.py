@@ -25,22 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # ---- fixtures (kept in this file on purpose) ----------------------------------------------
-def shared_index_dir(tmp_path_factory) -> Path:
-    """One index for the app tests of a session (test_app and test_app_browser share it):
-    seeded from the project's index/ when it has been built (then ensure() only checks it,
-    or rebuilds from the copied embedding cache), built from scratch otherwise."""
+def shared_index_dir(tmp_path_factory, real_assistant) -> Path:
+    """One index for the app tests of a session (test_app and test_app_browser share it): a
+    copy of the session's real index (conftest.real_assistant), so ensure() only checks it."""
     target = tmp_path_factory.getbasetemp() / "app-index"
-    source = ROOT / "index"
-    if not target.exists() and (source / "manifest.json").exists():
-        try:
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock"))
-        except (OSError, shutil.Error):  # a build running meanwhile: start clean instead
-            shutil.rmtree(target, ignore_errors=True)
+    if not target.exists():
+        shutil.copytree(real_assistant.settings.index_dir, target, ignore=shutil.ignore_patterns(".lock"))
     return target
 
 
-def start_app(tmp_path_factory, name: str):
-    settings = Settings.load(env={}, index_dir=shared_index_dir(tmp_path_factory))
+def start_app(tmp_path_factory, real_assistant, name: str):
+    settings = Settings.load(env={}, index_dir=shared_index_dir(tmp_path_factory, real_assistant))
     feedback_dir = tmp_path_factory.mktemp(f"{name}-feedback")
     port = free_port()
     demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=feedback_dir, block=False)
@@ -51,8 +46,8 @@ def start_app(tmp_path_factory, name: str):
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory):
-    demo, url, feedback_dir = start_app(tmp_path_factory, "app")
+def live_app(tmp_path_factory, real_assistant):
+    demo, url, feedback_dir = start_app(tmp_path_factory, real_assistant, "app")
     yield url, feedback_dir
     demo.close()
 

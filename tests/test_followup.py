@@ -1,6 +1,5 @@
 import pytest
 
-from assistant import Assistant, Settings
 from assistant.understand import SectorMap, rewrite_follow_up
 
 from .conftest import ROOT
@@ -26,9 +25,8 @@ def test_standalone_questions_are_not_rewritten(question):
     assert rewrite_follow_up(question, [], SECTORS) is None
 
 
-def test_facade_answers_the_follow_up_and_shows_the_rewrite():
-    assistant = Assistant(Settings.load(env={}))
-    answer = assistant.ask("那建筑呢？", history=[("交通领域有哪些目标？", "…")])
+def test_facade_answers_the_follow_up_and_shows_the_rewrite(real_assistant):
+    answer = real_assistant.ask("那建筑呢？", history=[("交通领域有哪些目标？", "…")])
     assert answer.rewritten_question == "建筑领域有哪些目标？"
     assert answer.found and "城镇新建建筑中绿色建筑面积占比" in answer.text
     assert answer.to_json()["rewritten_question"] == "建筑领域有哪些目标？"

@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-from assistant import Assistant, Settings
 from assistant.targets import to_csv
 from assistant.text import number_occurs, squash
 
@@ -52,8 +51,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def assistant():
-    return Assistant(Settings.load(env={}))
+def assistant(real_assistant):
+    return real_assistant
 
 
 def test_registry_is_exactly_the_plans_targets(assistant):

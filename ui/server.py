@@ -30,14 +30,14 @@ def app_kwargs() -> dict:
 
 
 def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None = None,
-           block: bool = True, concurrency: int = 4, users: dict[str, str] | None = None) -> gr.Blocks:
+           block: bool = True, users: dict[str, str] | None = None) -> gr.Blocks:
     """Start the background index build and serve the app (used by main() and the tests).
     With users (from load_users by default) every page and API call needs a login."""
     settings = assistant.settings
     users = load_users(settings) if users is None else users
     startup = Startup(assistant).start()
     demo = build_app(assistant, feedback_dir=feedback_dir, startup=startup, host=host, users=users)
-    demo.queue(default_concurrency_limit=concurrency)
+    demo.queue(default_concurrency_limit=settings.app_workers)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
                 auth=password_check(users) if users else None, auth_message="请登录规划问答助手。",
                 state_session_capacity=settings.app_max_sessions,
