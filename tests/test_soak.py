@@ -16,8 +16,8 @@ REBUILD_SECONDS = 15
 CLI_WORKERS = 3
 APP_CLIENTS = 10
 SOAK_WARMUP = 100
-SOAK_QUESTIONS = 600
-LEVEL_MB = 4.0  # growth allowed over the second half (before the fix: ~23 MB per 1,000 questions, 7 MB per 300)
+SOAK_QUESTIONS = 400
+LEVEL_MB = 3.0  # growth allowed over the second half (before the fix: ~23 MB per 1,000 questions, 4.6 MB per 200)
 
 
 def test_rebuild_loop_under_concurrent_asks_loses_no_answer(tmp_path):
