@@ -8,7 +8,7 @@ import json
 import sys
 from contextlib import contextmanager
 
-from .errors import AssistantError
+from .errors import AssistantError, EvalSetError
 from .facade import Assistant
 from .settings import Settings
 
@@ -177,30 +177,52 @@ def cmd_targets(assistant: Assistant, args) -> int:
     return 0
 
 
+def _eval_settings(settings: Settings, args) -> Settings:
+    """For a folder of plans with their eval sets: settings over that split's plans, and its sets."""
+    from pathlib import Path
+
+    from .plan_evals import is_plan_folder, load_split, split_settings
+
+    args.split_run = None
+    folders = [Path(f) for f in args.file if is_plan_folder(Path(f))]
+    if not folders:
+        return settings
+    if len(args.file) > 1:
+        raise EvalSetError("规划文件夹（含 plans.toml）须单独评测，不能与其他评测集同时给出。")
+    args.split_run = load_split(folders[0], args.split, Path(args.plans) if args.plans else None)
+    return split_settings(settings, args.split_run)
+
+
 def cmd_eval(assistant: Assistant, args) -> int:
     from pathlib import Path
 
     from tqdm import tqdm
 
     from .evaluate import load_eval_set, metrics, paraphrase_agreement, run_eval
+    from .plan_evals import split_items
     from .report import compare, llm_summary, metrics_table, report_data, splits_table, write_report
 
     s = assistant.settings
-    sets = {Path(f).name: load_eval_set(Path(f), s.max_eval_items, s.max_eval_bytes) for f in args.file}
+    if args.split_run is not None:
+        sets = split_items(args.split_run, s)
+    else:
+        sets = {Path(f).name: load_eval_set(Path(f), s.max_eval_items, s.max_eval_bytes) for f in args.file}
     previous = _read_report(Path(args.compare)) if args.compare else None
     results = {}
     for name, items in sets.items():
         with tqdm(total=len(items), desc=f"评测 {name}", file=sys.stderr, leave=False) as bar:
             results[name] = run_eval(assistant, items, progress=lambda done, total: bar.update(1), docs=args.doc)
-    splits = {name: metrics(rows) for name, rows in results.items()}
-    first = next(iter(results))
     everything = [r for rows in results.values() for r in rows]
-    data = report_data(everything, splits[first], " + ".join(results), assistant.mode)
-    for name, summary in splits.items():
-        print(f"## {name}\n{metrics_table(summary)}\n")
-    if len(splits) > 1:
-        data["splits"] = splits
-        print("## 各评测集对照\n" + splits_table(splits) + "\n")
+    if args.split_run is not None:
+        data = _split_report(args.split_run, everything, assistant.mode)
+    else:
+        splits = {name: metrics(rows) for name, rows in results.items()}
+        data = report_data(everything, splits[next(iter(results))], " + ".join(results), assistant.mode)
+        for name, summary in splits.items():
+            print(f"## {name}\n{metrics_table(summary)}\n")
+        if len(splits) > 1:
+            data["splits"] = splits
+            print("## 各评测集对照\n" + splits_table(splits) + "\n")
     originals = [r for r in everything if not r.item.paraphrase_of]
     rewordings = [r for r in everything if r.item.paraphrase_of]
     if rewordings:
@@ -219,6 +241,25 @@ def cmd_eval(assistant: Assistant, args) -> int:
         paths = write_report(data, Path(args.report), comparison)
         print("\n报告已写入：" + "、".join(str(p) for p in paths.values()))
     return 0
+
+
+def _split_report(split, results: list, mode: str) -> dict:
+    """A split of plans: its questions and their rewordings overall, then plan by plan."""
+    from .evaluate import metrics
+    from .plan_evals import by_plan
+    from .report import metrics_table, plans_table, report_data, splits_table
+
+    originals = [r for r in results if not r.item.paraphrase_of]
+    rewordings = [r for r in results if r.item.paraphrase_of]
+    data = report_data(results, metrics(originals), f"{split.name} plans ({len(split.plans)})", mode)
+    data["plans"] = by_plan(originals, metrics)
+    print(f"## {split.name} 组 {len(split.plans)} 份规划：原题\n{metrics_table(data['metrics'])}\n")
+    if rewordings:
+        data["splits"] = {"原题": data["metrics"], "改写": metrics(rewordings)}
+        data["plans_rewordings"] = by_plan(rewordings, metrics)
+        print("## 原题与改写\n" + splits_table(data["splits"]) + "\n")
+    print("## 各规划（原题）\n" + plans_table(data["plans"]) + "\n")
+    return data
 
 
 def cmd_fit_abstention(assistant: Assistant, args) -> int:
@@ -264,7 +305,6 @@ def cmd_draft_eval(assistant: Assistant, args) -> int:
 
 
 def _read_report(path) -> dict:
-    from .errors import EvalSetError
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -307,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", help="报告目录：写入 report.json / report.md / report.html")
     evaluate.add_argument("--compare", help="上一次的 report.json，显示变好与变差")
     evaluate.add_argument("--doc", action="append", help="评测集针对的规划（规划编号，可重复）：题目只在其中回答")
+    evaluate.add_argument("--split", default="dev", help="FILE 为规划文件夹（含 plans.toml）时：评测哪一组规划（dev 或 test）")
+    evaluate.add_argument("--plans", help="FILE 为规划文件夹时：规划 PDF 所在的文件夹（默认按 plans.toml）")
     evaluate.set_defaults(func=cmd_eval)
 
     fit = sub.add_parser("fit-abstention", help="在标注了可否回答的评测集上拟合拒答模型，输出 k 折交叉验证准确率")
@@ -350,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         args.question = None
     try:
         settings = Settings.load(args.config)
+        if args.command == "eval":
+            settings = _eval_settings(settings, args)
         assistant = Assistant(settings, notify=_notice)
         if args.command in ("ask", "eval", "targets", "fit-abstention", "draft-eval", "plans"):
             with _progress_bar() as update:

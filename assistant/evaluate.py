@@ -114,9 +114,13 @@ def _item(name: str, line: int, row: dict) -> EvalItem:
         fail("可回答的题目至少需要一个 key_facts。")
     if not answerable and (key_facts or evidence):
         fail("不可回答（answerable=false）的题目不应有 key_facts 或 evidence。")
+    plans = row.get("plans") or []
+    if not isinstance(plans, list) or not all(isinstance(v, str) for v in plans):
+        fail("plans 应为规划编号（文件名去掉扩展名）的列表。")
     return EvalItem(id=str(row["id"]).strip(), question=str(row["question"]).strip(), type=kind,
                     answerable=answerable, key_facts=tuple(key_facts), evidence=tuple(evidence),
-                    section=str(row.get("section") or ""), paraphrase_of=str(row.get("paraphrase_of") or ""))
+                    section=str(row.get("section") or ""), paraphrase_of=str(row.get("paraphrase_of") or ""),
+                    plans=tuple(plans))
 
 
 def _boolean(value, fail) -> bool:
@@ -158,9 +162,12 @@ def iter_eval(assistant, items: list[EvalItem], docs: list[str] | None = None) -
 def _judge(item: EvalItem, answer: Answer, latency: float, documents) -> EvalResult:
     facts_found = tuple(f for f in item.key_facts if contains_fact(answer.text, f))
     quotes = [s.quote for s in answer.sources]
+    spans = _gold_spans(item, documents)
+    cited = [(i, s.doc, s.start, s.end) for i, s in enumerate(answer.sources, start=1)]
     return EvalResult(
         item=item, answer=answer, latency_ms=latency,
-        gold_rank=_gold_rank(item, answer, documents),
+        gold_rank=_gold_rank(item, answer, spans),
+        source_right=_first_gold(cited, spans) is not None if item.answerable and item.evidence else None,
         facts_found=facts_found,
         facts_missing=tuple(f for f in item.key_facts if f not in facts_found),
         citations_valid=all(s.doc in documents and is_verbatim(s.quote, documents[s.doc].text)
@@ -168,19 +175,30 @@ def _judge(item: EvalItem, answer: Answer, latency: float, documents) -> EvalRes
         numbers_faithful=not unsupported_numbers(answer.text, quotes))
 
 
-def _gold_rank(item: EvalItem, answer: Answer, documents) -> int | None:
-    """Rank of the first retrieved chunk that holds at least half of a gold evidence span,
-    or is itself at least half gold (a span may run over several table rows or chunks)."""
-    spans = []  # every place a gold span stands: a sentence printed twice is gold in both
+def _gold_spans(item: EvalItem, documents) -> list[tuple[str, int, int]]:
+    """Every place a gold span stands (a sentence printed twice is gold in both), in the
+    item's own plans when it names them: the same sentence in another plan is not its source."""
+    spans = []
     for quote in item.evidence:
         for doc_id, doc in documents.items():
-            spans += [(doc_id, *span) for span in find_spans(doc.text, quote)]
+            if not item.plans or doc_id in item.plans:
+                spans += [(doc_id, *span) for span in find_spans(doc.text, quote)]
+    return spans
+
+
+def _gold_rank(item: EvalItem, answer: Answer, spans: list[tuple[str, int, int]]) -> int | None:
+    """Rank of the first retrieved chunk that holds at least half of a gold evidence span,
+    or is itself at least half gold (a span may run over several table rows or chunks)."""
     # Answers from the targets registry or from a named 专栏/表 are found by structure, not
     # by search: their ranked passages are their sources, in order.
     if answer.intent in STRUCTURAL_INTENTS or not answer.hits:
         ranked = [(i, s.doc, s.start, s.end) for i, s in enumerate(answer.sources, start=1)]
     else:
         ranked = [(h.rank, h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in answer.hits]
+    return _first_gold(ranked, spans)
+
+
+def _first_gold(ranked: list[tuple[int, str, int, int]], spans: list[tuple[str, int, int]]) -> int | None:
     for rank, doc, c_start, c_end in ranked:
         for doc_id, start, end in spans:
             overlap = min(end, c_end) - max(start, c_start)
@@ -238,12 +256,14 @@ def _metrics(results: list[EvalResult]) -> dict:
         if retrieval else None,
         "key_fact_recall": round(sum(len(r.facts_found) for r in answerable) / facts_total, 4)
         if facts_total else None,
+        "right_source": share(retrieval, lambda r: r.source_right),
         "answered": share(answerable, lambda r: r.answer.found),
         "answerable_not_found": share(answerable, lambda r: r.answer.answer_state == "not_found"),
         "state_answered": share(results, lambda r: r.answer.answer_state == "answered"),
         "state_related": share(results, lambda r: r.answer.answer_state == "related"),
         "state_not_found": share(results, lambda r: r.answer.answer_state == "not_found"),
         "abstention_accuracy": share(abstention, lambda r: r.abstained_correctly),
+        "confident_wrong": share(results, lambda r: r.confident_wrong),
         "citation_validity": share(results, lambda r: r.citations_valid),
         "number_faithfulness": share(results, lambda r: r.numbers_faithful),
         "passed": share(results, lambda r: r.passed),

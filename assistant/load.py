@@ -77,7 +77,7 @@ def _load_meta(path: Path, text: str) -> DocumentMeta:
     fields = {**printed, **{k: str(v) for k, v in given.items()}}
     fields.setdefault("title", path.stem)
     if "region" not in given:
-        fields["region"] = region_of(fields["title"], fields.get("issuer", "")) or printed.get("region", "")
+        fields["region"] = region_of(fields["title"], fields.get("issuer", ""), text) or printed.get("region", "")
     return DocumentMeta(**{k: v for k, v in fields.items() if k in DocumentMeta.__dataclass_fields__})
 
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from .types import EvalResult
 
 CHART_METRICS = ("hit@5", "mrr", "key_fact_recall", "abstention_accuracy", "passed")
-TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall", "answered",
-                 "answerable_not_found", "abstention_accuracy", "citation_validity", "number_faithfulness",
+TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall", "right_source", "answered",
+                 "answerable_not_found", "abstention_accuracy", "confident_wrong", "citation_validity", "number_faithfulness",
                  "passed", "state_answered", "state_related", "state_not_found", "latency_p50_ms", "latency_p95_ms")
-SPLIT_METRICS = ("questions", "key_fact_recall", "hit@5", "abstention_accuracy", "answerable_not_found", "passed")
+SPLIT_METRICS = ("questions", "key_fact_recall", "right_source", "hit@5", "abstention_accuracy", "answerable_not_found",
+                 "confident_wrong", "passed")
 
 
 REASONS = {"number": "数字与原文不符", "unsupported": "原文中找不到依据", "uncited": "未标注出处",
@@ -36,6 +37,8 @@ def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: s
         "items": [{
             "id": r.item.id, "type": r.item.type, "question": r.item.question,
             "answerable": r.item.answerable, "found": r.answer.found, "passed": r.passed,
+            "state": r.answer.answer_state, "confidence": r.answer.confidence, "plans": list(r.item.plans),
+            "source_right": r.source_right, "confident_wrong": r.confident_wrong,
             "gold_rank": r.gold_rank, "key_facts": list(r.item.key_facts),
             "facts_missing": list(r.facts_missing), "citations_valid": r.citations_valid,
             "numbers_faithful": r.numbers_faithful, "latency_ms": round(r.latency_ms, 1),
@@ -64,6 +67,21 @@ def splits_table(splits: dict[str, dict]) -> str:
     rows = [f"| {kind} | " + " | ".join(_fmt(splits[n].get(kind, {}).get(m)) for m in SPLIT_METRICS for n in names)
             + " |" for kind in kinds]
     return "\n".join([head, rule, *rows])
+
+
+PLAN_METRICS = ("questions", "key_fact_recall", "right_source", "abstention_accuracy", "answerable_not_found",
+                "confident_wrong", "passed")
+
+
+def plans_table(plans: dict[str, dict]) -> str:
+    """One row per plan: the figures that say whether the assistant serves that plan."""
+    head = "| 规划 | " + " | ".join(PLAN_METRICS) + " |"
+    rule = "|" + "---|" * (len(PLAN_METRICS) + 1)
+    rows = [f"| {plan} | " + " | ".join(_fmt(values.get(m)) for m in PLAN_METRICS) + " |"
+            for plan, values in plans.items()]
+    return "\n".join([head, rule, *rows])
+
+
 def llm_summary(llm: dict | None) -> str:
     """One line on LLM mode: how many answers the model gave, trimmed, or fell back, and why
     (empty when no question went to a model)."""

@@ -27,6 +27,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "index"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     feedback_dir: Path = PROJECT_ROOT / "feedback"
+    plan_eval_dir: Path = PROJECT_ROOT / "index-evals"  # a split's plans and their index, for `eval evals/plans`
     # support files: the defaults ship in assistant/data/; a file of the same name in
     # corpus_dir overrides one (support_file() says which is used)
     user_dict: str = "userdict.txt"  # jieba user dictionary
@@ -154,7 +155,8 @@ class Settings:
 
 # The modules whose code decides what an index holds: a change to any of them (a better
 # parser, another chunking rule) makes every index built before it stale.
-PIPELINE_MODULES = ("readers.py", "frontmatter.py", "load.py", "parse.py", "chunk.py", "segment.py")
+PIPELINE_MODULES = ("readers.py", "frontmatter.py", "load.py", "parse.py", "chunk.py", "segment.py",
+                    "data/regions.toml")
 
 
 def pipeline_version() -> str:

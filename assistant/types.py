@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 SECTION_SEPARATOR = " › "
 
@@ -236,6 +237,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class PlanSplit:
+    """Real plans of one split (dev or test) and the eval sets written for them."""
+    name: str
+    plans: tuple[Path, ...]
+    also_indexed: tuple[Path, ...]  # indexed beside the plans, asked nothing
+    sets: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
 class EvalItem:
     id: str
     question: str
@@ -245,6 +255,7 @@ class EvalItem:
     evidence: tuple[str, ...] = ()
     section: str = ""
     paraphrase_of: str = ""  # in a paraphrase set: the id of the test question it rewords
+    plans: tuple[str, ...] = ()  # the plans (document ids) whose text holds the gold evidence; () any
 
 
 @dataclass(frozen=True)
@@ -257,6 +268,13 @@ class EvalResult:
     facts_missing: tuple[str, ...]
     citations_valid: bool
     numbers_faithful: bool
+    source_right: bool | None = None  # a cited source holds a gold span of the right plan; None: no evidence
+
+    @property
+    def confident_wrong(self) -> bool:
+        """Shown as answered with confidence >= 0.8, yet the plan does not say so or a key fact is missing."""
+        return (self.answer.found and self.answer.answer_confidence >= 0.8
+                and (not self.item.answerable or bool(self.facts_missing)))
 
     @property
     def abstained_correctly(self) -> bool:
