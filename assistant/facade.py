@@ -25,6 +25,7 @@ from .answer import (
     answer_outline,
     answer_table,
     asks_amount,
+    compose_across_plans,
     compose_mentions,
     compose_named_department,
     compose_parts,
@@ -61,12 +62,14 @@ from .structure import (
     table_lookup,
 )
 from .targets import TargetCues, responsibilities, select
+from .text import squash
 from .types import Answer, Block, Document, Hit, ParsedDocument, Responsibility, Target
 from .understand import (
     Abbreviations,
     CharShapes,
     FuzzySounds,
     HomophoneCorrector,
+    PlanNames,
     SectorMap,
     analyze,
     arabic_references,
@@ -74,8 +77,8 @@ from .understand import (
     expand_short_years,
     find_named_department,
     part_query,
+    places_not_indexed,
     plan_names,
-    plans_named,
     rewrite_follow_up,
     split_parts,
     title_words,
@@ -225,6 +228,18 @@ class Live:
         """The departments the responsibility notes of the plans in `plans` (all when None) name."""
         return list(dict.fromkeys(d for n in self.responsibilities if plans is None or n.doc_id in plans
                                   for d in n.departments))
+
+    @cached_property
+    def _flat_texts(self) -> dict[str, str]:
+        return {d: squash(doc.text) for d, doc in self.documents.items()}
+
+    def printed(self, term: str, plans: frozenset[str] | None) -> int:
+        """How often the plans in `plans` (all when None) print `term`, spaces aside."""
+        return sum(text.count(term) for d, text in self._flat_texts.items() if plans is None or d in plans)
+
+    @cached_property
+    def plan_names(self) -> PlanNames:
+        return PlanNames(self.documents, self.segmenter)
 
     def plan_words(self, plans: frozenset[str] | None) -> frozenset[str]:
         """The question tokens of the names by which a question chooses these plans (安徽省,
@@ -415,7 +430,7 @@ class Assistant:
             rewritten = (self.llm.rewrite_follow_up(original, history) if self.llm and history else None) \
                 or rewrite_follow_up(original, history, live.sectors)
             asked = rewritten or original
-            answer = self._answer(live, asked, self._plans(live, docs, asked))
+            answer = self._answer(live, asked, self._plans(live, docs, asked), across=not docs)
         except InternalCheckError as exc:
             log.error("internal check failed for question %r: %s", original, exc)
             reason = getattr(exc, "reason", "内部校验未通过")
@@ -445,22 +460,45 @@ class Assistant:
                 known = "、".join(f"{d}（{doc.meta.title}）" for d, doc in live.documents.items())
                 raise PlanNotFound(f"没有编号为“{'、'.join(unknown)}”的规划。可选：{known}")
             return frozenset(docs)
-        return frozenset(plans_named(question, live.documents)) or None
+        return frozenset(live.plan_names.named(question)) or None
 
-    def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None) -> Answer:
+    def _answer(self, live: Live, question: str, plans: frozenset[str] | None = None, across: bool = False) -> Answer:
+        """`across`: the question itself named the plans; several named are answered plan by plan."""
+        if not plans and (elsewhere := places_not_indexed(question, live.documents, live.segmenter)):
+            return self._plan_not_indexed(live, question, elsewhere)
         asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
         asked = arabic_references(expand_short_years(asked, live.years_printed))  # 19年 → 2019年, 专栏五 → 专栏5
+        if across and plans and len(plans) > 1:
+            parts = [(plan_label(live.documents[p], 2)[1:-1],
+                      self._named_plans(live, self._answer_within(live, asked, frozenset({p}), plans), frozenset({p})))
+                     for p in sorted(plans)]
+            return compose_across_plans(question, parts)
         answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
+        return self._named_plans(live, answer, plans)
+
+    @staticmethod
+    def _named_plans(live: Live, answer: Answer, plans: frozenset[str] | None) -> Answer:
+        """未找到 says in which plans, when the question chose some of several."""
         if plans and not answer.found and len(live.documents) > 1 and answer.text.startswith(NOT_FOUND_PREFIX):
             titles = "、".join(f"《{plan_label(live.documents[d], 2)[1:-1]}》" for d in sorted(plans))
             answer = dataclasses.replace(answer, text=answer.text.replace(NOT_FOUND_PREFIX, f"{titles}中未找到", 1))
         return answer
 
-    def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None) -> Answer:
+    @staticmethod
+    def _plan_not_indexed(live: Live, question: str, places: list[str]) -> Answer:
+        titles = "、".join(f"《{plan_label(d, 2)[1:-1]}》" for d in live.documents.values())
+        text = (f"{NOT_FOUND_PREFIX}：已添加的规划中没有关于{'、'.join(places)}的规划，正文也未提到{'、'.join(places)}。"
+                f"已添加的规划：{titles}。如需查询，请先添加该规划。")
+        return Answer(question=question, text=text, found=False, intent="plan_not_indexed")
+
+    def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None,
+                       named: frozenset[str] | None = None) -> Answer:
+        """`named`: all the plans the question names, when it is answered in one of them."""
+        question = live.target_cues.respelled(question, lambda term: live.printed(term, plans))
         specific = live.index.statistics(plans).is_specific
         titles = live.title_words  # 十四五 of a 十四五 plan names no subject in it
         query = analyze(question, live.segmenter, live.sectors, lambda w: w not in titles and specific(w))
-        composer = live.composer.within(plans, live.plan_words(plans))
+        composer = live.composer.within(plans, live.plan_words(named or plans))
         retriever, plans_indexed = live.retriever, len(live.documents)
         named = find_named_department(question, live.departments_named_by(plans))
         if named and asks_assignment(question):

@@ -19,19 +19,28 @@ LEVEL2 = re.compile(rf"^[（(]([{_CN_NUM}]+)[）)]\s*(\S.*)$")
 LEVEL3 = re.compile(r"^(\d{1,2})\s*[.．、](?!\d)\s*(\S.*)$")
 LEVEL4 = re.compile(r"^[（(](\d{1,2})[）)]\s*(\S.*)$")
 BOX = re.compile(r"^专栏\s*\d+")
+CHAPTER = re.compile(rf"^第[{_CN_NUM}]+章\s*\S")
+CELL_NUMBERS = re.compile(r"(?:^|\s)[\d.%/]+(?=\s|$)")  # “… % 43.3 …”: the cells of a row printed without tabs
 TABLE = re.compile(r"^表\s*\d+\s*\S")
 FIGURE = re.compile(r"^图\s*\d+\s*\S")
 ANNEX = re.compile(r"^附件\s*\d*\s*[:：]?\s*(\S.{0,40})?$")
-TOC_LINE = re.compile(r"\.{3,}.*-\s*\d+\s*-\s*$|…{2,}")
+TOC_LINE = re.compile(r"\.{3,}.*-\s*\d+\s*-\s*$|…{2,}|[.．·]{6,}")  # a contents line: dotted leaders to its page
 TERMINAL = set("。！？；：”」）)…!?;:")
 TITLE_END = "。：:"  # a run-in heading ends here and its paragraph begins
 TITLE_BREAKS = "，,；;！？!?"  # a title never holds these; a sentence does
+TWO_CLAUSE_TITLE = 30  # …unless a whole short line is one: “（一）构建资源循环型产业体系，提高资源利用效率。”
 FRONT_SECTION = "正文前"
+# A plan's own title at the head of a part of the document (“福建省冶金行业“十四五”节能降碳实施方案”,
+# perhaps run into its first sentence “…实施方案为贯彻落实…”): when a document holds two or more
+# plans, each with its own 一、二、三, each plan is a part of the outline.
+PART_TITLE = re.compile(r"^([^，。；：:,]{4,50}?(?:方案|规划|意见|计划|纲要|办法|指引)(?:[（(][^）)]{1,12}[）)])?)(?=为|根据|按照|依据|$)")
+PART_LOOKAHEAD = 6  # lines from a part's title to its first heading, 一、
+ANNEX_TITLE_LINES = 2  # lines after a bare “附件 1” that may hold the annex's title
 # Heading kinds and their depth in the outline. A 专栏 box sits between （一） and 1.: it
 # closes at the next 一、/（一） or box, and the numbered items printed inside it belong to it.
-LEVELS = {"annex": 0, "h1": 1, "h2": 2, "box": 2.5, "h3": 3, "h4": 4}
-TITLE_LIMITS = {"h1": 30, "h2": 40, "box": 40, "h3": 30, "h4": 30, "annex": 40}
-PATTERNS = (("h1", LEVEL1), ("h2", LEVEL2), ("box", BOX), ("h4", LEVEL4), ("h3", LEVEL3))
+LEVELS = {"annex": 0, "chapter": 0.5, "h1": 1, "h2": 2, "box": 2.5, "h3": 3, "h4": 4}
+TITLE_LIMITS = {"chapter": 30, "h1": 30, "h2": 40, "box": 40, "h3": 30, "h4": 30, "annex": 40}
+PATTERNS = (("chapter", CHAPTER), ("h1", LEVEL1), ("h2", LEVEL2), ("box", BOX), ("h4", LEVEL4), ("h3", LEVEL3))
 
 
 def heading_title(line: str, kind: str) -> int:
@@ -40,10 +49,15 @@ def heading_title(line: str, kind: str) -> int:
     (“（一）发展基础。正文……”); 0 when the line is a numbered sentence instead."""
     limit = TITLE_LIMITS[kind]
     body = line.rstrip(TITLE_END)
+    if len(CELL_NUMBERS.findall(body)) >= 2:
+        return 0
     closed = body != line  # ends with 。: a comma inside makes it a sentence, not a title
     breaks = TITLE_BREAKS if closed else "；;"
     if len(body) <= limit and not any(ch in body for ch in TITLE_END + breaks):
         return len(body)
+    if kind in ("h1", "h2") and closed and len(body) <= TWO_CLAUSE_TITLE and body.count("，") == 1 \
+            and not any(ch in body for ch in TITLE_END + "；;！？!?"):
+        return len(body)  # a title in two clauses on a line of its own: “（一）构建…体系，提高…效率。”
     cut = min((i for i in (line.find(ch) for ch in TITLE_END) if i > 0), default=-1)
     if 0 < cut <= limit and not any(ch in line[:cut] for ch in TITLE_BREAKS):
         return cut
@@ -126,14 +140,34 @@ def parse(document: Document) -> ParsedDocument:
             blocks.append(Block(kind, path, *state.para))
             state.para = None
 
-    for start, end, line in _lines(text):
-        kind, title = classify_heading(line)
+    lines = list(_lines(text))
+    kinds = [classify_heading(line) for _, _, line in lines]
+    parts = _part_titles(lines, kinds)
+    annex_title = 0  # lines left in which a bare “附件 1” may still get its title
+    for i, (start, end, line) in enumerate(lines):
+        kind, title = kinds[i]
         if kind == "annex" and not state.seen_body:
             kind = "text"  # “附件：…” in the cover letter names the plan that follows
+        if i in parts:
+            kind, title = "part", parts[i]
+        if annex_title and kind == "text" and _is_title_line(line):
+            state.path[-1] = (state.path[-1][0], f"{state.path[-1][1]} {collapse(line)}")
+            blocks[-1] = Block("heading", state.section_path, blocks[-1].start, end)
+            annex_title -= 1
+            continue
+        annex_title = ANNEX_TITLE_LINES if kind == "annex" and _bare_annex(line) and state.seen_body else 0
+        if kind == "part":
+            close_paragraph()
+            state.table, state.seen_body = None, True
+            state.enter(LEVELS["annex"], collapse(line[:title]))
+            blocks.append(Block("heading", state.section_path, start, start + title))
+            if title < len(line):
+                state.para = (start, end)
+            continue
         if kind in LEVELS:
             close_paragraph()
             state.table = None
-            if kind == "h1" and not state.seen_body:
+            if kind in ("h1", "chapter") and not state.seen_body:
                 state.seen_body = True
             if not state.seen_body:
                 state.para = (start, end)
@@ -170,6 +204,30 @@ def parse(document: Document) -> ParsedDocument:
                 state.para = (start, end)
     close_paragraph()
     return ParsedDocument(document=document, blocks=tuple(blocks))
+
+
+def _part_titles(lines: list, kinds: list) -> dict[int, int]:
+    """Line index -> title length of each part's title, when there are two parts or more; a
+    title just after an annex heading is that annex's (see ANNEX_TITLE_LINES)."""
+    found = {}
+    for i, (_, _, line) in enumerate(lines):
+        if kinds[i][0] != "text" or not (m := PART_TITLE.match(line)):
+            continue
+        if any(kinds[j][0] == "annex" and _bare_annex(lines[j][2]) for j in range(max(0, i - ANNEX_TITLE_LINES - 1), i)):
+            continue
+        ahead = next((j for j in range(i + 1, min(len(lines), i + 1 + PART_LOOKAHEAD)) if kinds[j][0] in LEVELS), None)
+        if ahead is not None and kinds[ahead][0] == "h1" and lines[ahead][2].startswith("一、"):
+            found[i] = len(m.group(1))
+    return found if len(found) >= 2 else {}
+
+
+def _bare_annex(line: str) -> bool:
+    """“附件 1” or “附件2：” with nothing after: its title is printed on the next line."""
+    return bool(re.fullmatch(r"附件\s*\d*\s*[:：]?", line))
+
+
+def _is_title_line(line: str) -> bool:
+    return len(line) <= 40 and not any(ch in line for ch in "。，；：:,;")
 
 
 def _table_row(state: _State, start: int, end: int, line: str) -> Block:

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # a box or table caption, an annex.
 PARAGRAPH_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[.．、](?!\d)|"
-    r"[（(]\d{1,2}[）)]|专栏\s*\d|表\s*\d|图\s*\d|附件)")
+    r"[（(]\d{1,2}[）)]|专栏\s*\d|表\s*\d|图\s*\d|附件|第[一二三四五六七八九十]+章)")
 PAGE_NUMBER = re.compile(r"^[\s\-—–－_·•]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–－_·•]*$")
 PARAGRAPH_END = "。！？；：”」）)!?;:"
 EDGE_LINES = 2  # page numbers and running headers sit in a page's first or last lines

@@ -137,6 +137,16 @@ class Settings:
         """Files in corpus_dir that configure the assistant rather than being plans."""
         return (self.user_dict, self.synonyms, self.departments_file, self.target_cues, self.ask_cues)
 
+    def support_digest(self) -> str:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for name in self.support_files:
+            path = self.support_file(name)
+            digest.update(name.encode())
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        return digest.hexdigest()[:16]
+
     def support_file(self, name: str) -> Path:
         """The support file a build uses: the user's override in corpus_dir, else the default."""
         override = self.corpus_dir / name
@@ -149,6 +159,7 @@ class Settings:
             "embedding_model": self.embedding_model,
             "chunk_max_chars": self.chunk_max_chars,
             "support_files": list(self.support_files),
+            "support": self.support_digest(),  # the program's default data too: a new cue word rebuilds
             "pipeline": pipeline_version(),
         }
 

@@ -335,9 +335,21 @@ def _chapter(ordinal: str, parsed: dict[str, ParsedDocument], lookup: Lookup | N
         return next(((d, b) for d, b in lookup.chapters.get(ordinal, ()) if d in parsed), None)
     for doc_id, p in parsed.items():
         for block in p.headings():
-            if len(block.section_path) == 1 and block.section_path[0].startswith(f"{ordinal}、"):
+            if chapter_ordinal(block.section_path) == ordinal:
                 return doc_id, block
     return None
+
+
+_PRINTED_CHAPTER = re.compile(r"^第([一二三四五六七八九十]+)章")
+
+
+def chapter_ordinal(path: tuple[str, ...]) -> str:
+    """The ordinal a question's 第N章 means of this heading: a printed 第三章, else a top-level
+    三、 (also inside one of the document's parts or annexes); “” for any other heading."""
+    if m := _PRINTED_CHAPTER.match(path[-1]):
+        return m.group(1)
+    top = len(path) == 1 or (len(path) == 2 and "、" not in path[0].split(" ")[0] and not _PRINTED_CHAPTER.match(path[0]))
+    return path[-1].split("、", 1)[0] if top and re.match(r"^[一二三四五六七八九十]+、", path[-1]) else ""
 
 
 _ITEM_ORDINAL = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百]+|\d{1,3})\s*[)）]?\s*(?:项|个|条|点|节|方面|块)")
@@ -514,8 +526,8 @@ class Lookup:
                 for pair in set(bigrams(heading_title(block))):
                     self.heading_pairs.setdefault(pair, []).append(len(self.headings))
                 self.headings.append((doc_id, block))
-                if len(block.section_path) == 1 and "、" in block.section_path[0]:
-                    self.chapters.setdefault(block.section_path[0].split("、", 1)[0], []).append((doc_id, block))
+                if ordinal := chapter_ordinal(block.section_path):
+                    self.chapters.setdefault(ordinal, []).append((doc_id, block))
                 if len(block.section_path) == SECTION_DEPTH:
                     self.sections.append((doc_id, block))
         self.tables = tables_of(parsed)

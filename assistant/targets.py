@@ -14,7 +14,8 @@ import io
 import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .errors import CorpusError
@@ -35,6 +36,7 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 MAX_VERB_GAP = 10
 MAX_INDICATOR = 40
 RATE_ENDINGS = ("率", "比例", "占比", "比重")
+LEAD_MARK = re.compile(r"(?:分别|共同)?牵头")
 NOTE = re.compile(r"[（(]([^（）()]{4,300})[）)]")
 ENUMERATION = re.compile(r"[、和及与]")
 
@@ -52,6 +54,7 @@ class TargetCues:
     history_headings: tuple[str, ...]
     responsibility: tuple[str, ...]
     department_suffixes: tuple[str, ...]
+    indicators: dict = field(default_factory=dict)  # indicator -> its spellings (see the cue file)
 
     @classmethod
     def load(cls, path: Path) -> TargetCues:
@@ -59,9 +62,29 @@ class TargetCues:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             cues = data["cues"]
             return cls(units=tuple(sorted(data["units"], key=len, reverse=True)), suffixes=data["suffixes"],
-                       verbs=data["verbs"], **{k: tuple(v) for k, v in cues.items()})
+                       verbs=data["verbs"], indicators={k: tuple(v) for k, v in data.get("indicators", {}).items()},
+                       **{k: tuple(v) for k, v in cues.items()})
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"目标提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
+
+    def indicators_named(self, text: str, canonical) -> list[str]:
+        """The indicators a text names, in any of their spellings; `canonical` unifies
+        spellings (synonyms) the same way for the text and the spellings."""
+        flat = re.sub(r"[（(][^（）()]{1,12}[）)]", "", squash(canonical(text)))  # 单位国内生产总值（GDP）能耗
+        return [name for name, terms in self.indicators.items() if any(squash(canonical(t)) in flat for t in terms)]
+
+    def respelled(self, question: str, printed: Callable[[str], int]) -> str:
+        """The question with each indicator it names written as the plans asked print it, when
+        they never print the question's own spelling (单位GDP能耗, asked of a plan that writes
+        单位地区生产总值能源消耗); `printed(term)` counts a spelling in those plans."""
+        for terms in self.indicators.values():
+            asked = next((t for t in sorted(terms, key=len, reverse=True) if t in question), None)
+            if asked is None or printed(asked):
+                continue
+            best = max(terms, key=lambda t: (bool(printed(t)), len(set(t) & set(asked)), printed(t)))  # the closest printed
+            if printed(best):
+                question = question.replace(asked, best)
+        return question
 
     def quantity(self) -> re.Pattern:
         units = "|".join(re.escape(u) for u in self.units)
@@ -330,22 +353,27 @@ def responsibilities(parsed: ParsedDocument, cues: TargetCues) -> list[Responsib
 
 
 def _departments(body: str, cues: TargetCues) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(lead departments, cooperating departments) named in a note, as written."""
+    """(lead departments, departments sharing the work) named in a note, as written. Only a
+    note's own words make a lead: “X牵头” / “X、Y分别牵头”, or “责任单位：X，配合单位：Y”. Several
+    units “按职责分工负责” share a task and none leads it; a unit named alone is responsible."""
     body = squash(body).split("。")[0]
     if "配合单位" in body:
         lead_part, partner_part = body.split("配合单位", 1)
-    elif "牵头" in body:
-        lead_part, partner_part = body.split("牵头", 1)
+    elif m := LEAD_MARK.search(body):
+        lead_part, partner_part = body[:m.start()], body[m.end():]
     else:
-        lead_part, partner_part = body, ""
+        names = _names(body, cues)
+        return (names, ()) if len(names) == 1 else ((), names)
     return _names(lead_part, cues), _names(partner_part, cues)
 
 
 def _names(part: str, cues: TargetCues) -> tuple[str, ...]:
     names = []
     for piece in re.split(r"[、，,；;：:]", part):
-        piece = re.sub(r"^(责任单位|配合单位|由|各)", "", piece)
-        piece = re.sub(r"(等)?(按职责分工负责|分工负责|负责落实|负责|落实)$", "", piece).removesuffix("等")
+        piece = re.sub(r"^(责任单位|配合单位|由)", "", piece)
+        if not piece.endswith("政府"):  # 各区人民政府 are named so; 各有关部门 is no one in particular
+            piece = piece.removeprefix("各")
+        piece = re.sub(r"(等)?(按职责分工负责|分工负责|负责落实|负责|落实|配合|参与|协助)$", "", piece).removesuffix("等")
         if 2 <= len(piece) <= 24 and piece.endswith(cues.department_suffixes):
             names.append(piece)
     return tuple(dict.fromkeys(names))

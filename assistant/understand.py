@@ -591,20 +591,97 @@ def title_words(documents: dict, segmenter: Segmenter) -> frozenset[str]:
     return frozenset(w for d in documents.values() for w in segmenter.query_tokens(d.meta.title))
 
 
+def _common_run(a: str, b: str) -> int:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+
+
 def plan_names(meta) -> list[str]:
     """The words by which a question can name a plan: its region with or without the
-    suffix (安徽省 / 安徽, 塔城地区 / 塔城), its 文号, its issuer and its full title."""
+    suffix (安徽省 / 安徽, 塔城地区 / 塔城, 广西壮族自治区 / 广西), its 文号, its issuer and its full title."""
+    from .frontmatter import provinces
+
     names = [meta.number, meta.issuer, squash(meta.title)]
     if meta.region and meta.region != "全国":
-        names += [meta.region, _REGION_SUFFIX.sub("", meta.region)]
+        names += [meta.region, _REGION_SUFFIX.sub("", meta.region), *provinces().get(meta.region, ())]
     return [n for n in dict.fromkeys(names) if len(n) >= PLAN_NAME_MIN_CHARS]
 
 
-def plans_named(question: str, documents: dict) -> tuple[str, ...]:
-    """The plans (doc ids) a question names; () when it names none (or every plan)."""
+TITLE_NAME_MIN_CHARS = 4  # of a plan's distinctive title words, to name it (“土壤地下水规划”, “循环经济规划”)
+
+
+class PlanNames:
+    """Which plans a question names: by region, 文号, issuer or full title, or by the words of
+    a title that set it apart from the other plans' titles (“土壤地下水那个规划”); a region
+    naming several plans is narrowed by their titles' words (“福建的冶金建材方案”)."""
+
+    def __init__(self, documents: dict, segmenter: Segmenter):
+        self.documents = documents
+        titles = {d: set(segmenter.query_words(doc.meta.title)) for d, doc in documents.items()}
+        shared = {w for w in set().union(*titles.values()) if sum(w in t for t in titles.values()) > len(titles) / 2}
+        self._title_words = {d: {w for w in t - shared if len(w) >= 2 and not w.isdigit()} for d, t in titles.items()}
+        self._names = {d: plan_names(doc.meta) for d, doc in documents.items()}
+        self._titles = {d: squash(doc.meta.title) for d, doc in documents.items()}
+
+    def named(self, question: str) -> tuple[str, ...]:
+        """The plans (doc ids) a question names; () when it names none (or every plan). Plans
+        sharing the name the question uses (two plans of one province) are told apart by their
+        titles' words; a plan named by title words alone counts when the words are not those of a
+        plan named already (“福建节能减排方案和国家循环经济规划”: 节能减排 is Fujian's, 循环经济 another's)."""
+        q = squash(question)
+        groups: dict[str, list[str]] = {}
+        for d, names in self._names.items():
+            for name in names:
+                if name in q:
+                    groups.setdefault(name, []).append(d)
+        chosen: set[str] = set()
+        for plans in groups.values():
+            chosen |= set(self._by_title(q, plans) or plans) if len(plans) > 1 else set(plans)
+        explained = {w for d in chosen for w in self._title_words[d] if w in q}
+        chosen |= set(self._by_title(q, [d for d in self.documents if d not in chosen], explained))
+        named = tuple(d for d in self.documents if d in chosen)
+        return () if len(named) == len(self.documents) else named
+
+    def _by_title(self, q: str, among: list[str], explained: frozenset[str] | set[str] = frozenset()) -> list[str]:
+        """The plans whose distinctive title words the question holds most (at least
+        TITLE_NAME_MIN_CHARS characters of them, other than `explained`), ties broken by the
+        longest stretch of the title written as printed (“循环经济” names 循环经济发展规划, not
+        …循环发展经济体系…)."""
+        words = {d: sum(len(w) for w in self._title_words[d] if w in q and w not in explained) for d in among}
+        if max(words.values(), default=0) < TITLE_NAME_MIN_CHARS:
+            return []
+        scores = {d: (words[d], _common_run(q, self._titles[d])) for d in among if words[d]}
+        best = max(scores.values())
+        return [d for d, score in scores.items() if score == best]
+
+
+PLACE_ENDINGS = ("省", "自治区", "市", "县", "州", "盟", "旗", "地区")
+# Admin units and words for “every/this” place: 各县市, 本市, 全省 name no place (宁夏自治区 is 宁夏: see below)
+_ADMIN_UNITS = re.compile(r"^[各全本我该每]|省|自治区|市|县|州|盟|旗|地区|区")
+
+
+def places_not_indexed(question: str, documents: dict, segmenter: Segmenter) -> list[str]:
+    """Provinces and cities the question names (a province's full or short name, or a place
+    jieba tags ns and written with a region's suffix) that no indexed plan is for and no
+    plan's text so much as mentions: a question about them is about a plan not indexed."""
+    from .frontmatter import provinces
+
     q = squash(question)
-    named = tuple(doc_id for doc_id, doc in documents.items() if any(n in q for n in plan_names(doc.meta)))
-    return () if len(named) == len(documents) else named
+    named = [full for full, short in provinces().items() if full in q or any(len(s) >= 2 and s in q for s in short)]
+    known = [form for full in named for form in (full, *provinces()[full]) if len(form) >= 2]
+    named += [w for w, tag in segmenter.tagged_terms(question) if tag == "ns" and w.endswith(PLACE_ENDINGS)
+              and len(_ADMIN_UNITS.sub("", w)) >= 2 and not any(form in w or w in form for form in known)]
+    regions = [squash(d.meta.region) for d in documents.values() if d.meta.region]
+    out = []
+    for place in dict.fromkeys(named):
+        forms = (place, *provinces().get(place, ()))
+        if any(f in r or r in f for f in forms if len(f) >= 2 for r in regions):
+            continue
+        if any(f in d.text for f in forms if len(f) >= 2 for d in documents.values()):
+            continue
+        out.append(place)
+    return out
 
 
 _ASSIGNMENT = re.compile(r"负责|牵头|承担|落实|配合|分工|目标|指标|任务|工作|干什么|干啥|做什么|要做|抓什么|考核|职责")

@@ -95,3 +95,38 @@ def test_support_files_are_not_plans(tmp_path):
     assert [d.doc_id for d in documents] == ["000_8a2f0d3686d36b01"]
     assert documents[0].meta.title == "塔城地区“十四五”节能规划（2021-2025年）"
     assert documents[0].meta.number == "塔地发改基础〔2023〕17号"
+
+
+def _parsed(text: str):
+    return parse(Document(doc_id="x", path="x.txt", text=text, meta=DocumentMeta(title="x")))
+
+
+def test_a_document_of_several_plans_has_each_plan_as_a_part():
+    text = ("甲省工业和信息化厅关于印发冶金、建材行业节能降碳实施方案的通知\n各设区市：现印发给你们。\n"
+            "甲省冶金行业节能降碳实施方案为贯彻落实节能要求，制定本方案。\n一、总体要求\n（一）主要目标。到2025年冶金能效提升。\n"
+            "二、重点任务\n（一）严格项目建设管理。新建项目达到标杆水平。\n"
+            "甲省建材行业节能降碳实施方案\n为贯彻落实节能要求，制定本方案。\n一、总体要求\n（一）主要目标。到2025年建材能效提升。\n"
+            "二、重点任务\n（一）推进产业结构优化。严控水泥产能。\n")
+    paths = [b.section_path for b in _parsed(text).blocks if b.kind == "heading"]
+    assert ("甲省冶金行业节能降碳实施方案", "二、重点任务") in paths
+    assert ("甲省建材行业节能降碳实施方案", "二、重点任务", "（一）推进产业结构优化") in paths
+    one = "甲省节能规划\n为贯彻落实节能要求，制定本规划。\n一、总体要求\n（一）主要目标。能效提升。\n"
+    assert ("一、总体要求",) in [b.section_path for b in _parsed(one).blocks]  # one plan: no parts
+
+
+def test_an_annex_heading_takes_its_title_from_the_next_line():
+    text = ("一、总体要求\n（一）目标。到2025年建成试点。\n附件 1\n深圳市近零碳排放区试点建设指引\n（试行）\n"
+            "根据实施方案制定本指引。\n一、定义\n近零碳排放区是指……。\n")
+    paths = [b.section_path for b in _parsed(text).blocks if b.kind == "heading"]
+    assert ("附件 1 深圳市近零碳排放区试点建设指引 （试行）", "一、定义") in paths
+
+
+def test_a_short_heading_in_two_clauses_is_a_heading():
+    text = "三、重点任务\n（一）构建资源循环型产业体系，提高资源利用效率。\n1.推行重点产品绿色设计。健全产品设计标准。\n"
+    paths = [b.section_path for b in _parsed(text).blocks if b.kind == "heading"]
+    assert ("三、重点任务", "（一）构建资源循环型产业体系，提高资源利用效率", "1.推行重点产品绿色设计") in paths
+
+
+def test_a_contents_line_with_dotted_leaders_is_no_paragraph():
+    text = "目录\n重点任务.............................. 15 （一）提高电源供应能力.......15\n一、总体要求\n正文。\n"
+    assert [b.kind for b in _parsed(text).blocks][:2] == ["toc", "toc"]

@@ -451,3 +451,54 @@ def test_an_amount_asked_of_a_box_that_states_none_is_not_answered_by_its_list(a
 def test_words_saying_what_a_question_is_about_weigh_nothing(ask):
     answer = ask(QUESTIONS["about_words"][0])  # 有关 (assistant/data/ask_cues.toml [filler]) is no word to find
     assert answer.found and "健全能源统计制度" in answer.text
+
+
+def test_a_place_no_indexed_plan_is_for_or_mentions_is_a_plan_not_indexed(real_assistant):
+    from assistant.understand import places_not_indexed
+
+    documents, segmenter = real_assistant.documents, real_assistant.segmenter
+    assert places_not_indexed("四川的秸秆综合利用率要到多少？", documents, segmenter) == ["四川省"]
+    assert places_not_indexed("成都市的光伏目标是多少", documents, segmenter) == ["成都市"]
+    assert places_not_indexed("塔城地区的能耗强度目标？", documents, segmenter) == []  # the plan's own region
+    assert places_not_indexed("新疆的规划有哪些目标", documents, segmenter) == []  # the plan mentions it
+    assert places_not_indexed("城市公交要怎么节能？", documents, segmenter) == []
+    answer = real_assistant.ask("四川的农业农村生态环境规划里秸秆利用率要到多少？")
+    assert not answer.found and "没有关于四川省的规划" in answer.text and "塔城地区“十四五”节能规划" in answer.text
+
+
+def _plans(**titles):
+    from assistant.frontmatter import region_of
+    from assistant.types import Document, DocumentMeta
+
+    return {d: Document(doc_id=d, path=f"{d}.txt", text=t, meta=DocumentMeta(title=t, region=region_of(t)))
+            for d, t in titles.items()}
+
+
+def test_a_plan_is_named_by_its_region_or_by_the_words_that_set_its_title_apart():
+    from assistant.segment import Segmenter
+    from assistant.understand import PlanNames
+
+    names = PlanNames(_plans(fj="福建省“十四五”节能减排综合工作实施方案", fjh="福建省冶金、建材、石化化工行业“十四五”节能降碳实施方案",
+                             ah="安徽省“十四五”节能减排实施方案", ce="“十四五”循环经济发展规划",
+                             soil="“十四五”土壤、地下水和农村生态环境保护规划", gx="广西可再生能源发展“十四五”规划"),
+                      Segmenter())
+    assert names.named("这个土壤地下水农村规划是哪天印发的") == ("soil",)
+    assert names.named("广西的规划里装机目标") == ("gx",)  # the province's short name
+    assert names.named("福建冶金建材那个方案里吨钢能耗") == ("fjh",)  # one of the region's two plans
+    assert names.named("福建节能减排方案和国家循环经济规划里能耗降幅分别是多少") == ("fj", "ce")
+    assert names.named("福建的节能减排方案目标") == ("fj",)  # 节能减排 is Anhui's too, but 福建 chose
+    assert names.named("能耗强度要降多少") == ()
+
+
+def test_a_question_naming_two_plans_is_answered_plan_by_plan():
+    from assistant.answer import compose_across_plans
+    from assistant.types import Answer, Source
+
+    cited = Source(doc="a", title="甲", section="一", quote="甲市能耗下降14%", score=1.0, start=0, end=9)
+    answers = [("甲市节能方案", Answer(question="q", text="规划原文如下：\n· 甲市能耗下降14%[1]", found=True,
+                                      sources=(cited,), confidence=0.9)),
+               ("乙省节能方案", Answer(question="q", text="《乙省节能方案》中未找到与该问题直接相关的内容。", found=False))]
+    answer = compose_across_plans("甲市和乙省能耗分别降多少", answers)
+    assert answer.found and answer.answer_state == "answered" and answer.confidence == 0.9
+    assert answer.text.splitlines() == ["《甲市节能方案》：", "规划原文如下：", "· 甲市能耗下降14%[1]",
+                                        "《乙省节能方案》：", "《乙省节能方案》中未找到与该问题直接相关的内容。"]

@@ -17,7 +17,7 @@ Source, and states no number its quotes lack (`check_numbers`). One module per k
 from .docfacts import answer_doc_fact
 from .evidence import HOW_MUCH, asks_amount
 from .outline import answer_outline
-from .parts import compose_parts, with_text
+from .parts import compose_across_plans, compose_parts, with_text
 from .passages import Composer
 from .quotes import (
     NO_SUCH_PART,
@@ -45,7 +45,7 @@ from .targets import (
 __all__ = [
     "HOW_MUCH", "NO_SUCH_PART", "NOT_FOUND", "RELATED_HEAD", "Composer", "Evidence", "NumberFaithfulnessError",
     "answer_doc_fact", "answer_outline", "answer_table", "asks_amount", "by_question", "check_numbers",
-    "compose_mentions", "compose_named_department", "compose_parts", "compose_sections", "compose_targets",
+    "compose_across_plans", "compose_mentions", "compose_named_department", "compose_parts", "compose_sections", "compose_targets",
     "department_matches", "plan_label", "row_cells", "span_source", "strip_region", "targets_by_doc", "why",
     "with_text",
 ]

@@ -31,6 +31,9 @@ def asks_amount(query: Query) -> bool:
     return bool(AMOUNT_ASK.search(query.text))
 
 
+INDICATOR_CANDIDATES = 5  # best sentences searched for the indicator a question asks
+
+
 class EvidenceRanker:
     """Scores sentences against a question, with the words of the plans asked (`words`)."""
 
@@ -100,7 +103,25 @@ class EvidenceRanker:
             return evidence
         for word in self.words.focus_words(query.search):
             evidence = [e for e in evidence if word in self.layout.paragraph_of(e.hit.chunk)]
+        canonical = self.words.segmenter.canonical
+        for indicator in self.cues.indicators_named(query.search, canonical) if self.cues is not None else ():
+            # 单位GDP能耗 is not answered by 单位GDP二氧化碳排放, however alike the sentences
+            evidence = [e for e in evidence
+                        if indicator in self.cues.indicators_named(f"{e.hit.chunk.context}{e.quote}", canonical)]
         return [e for e in evidence if states_quantity(e.quote)]
+
+    def other_indicator(self, query: Query, ranked: list[Evidence]) -> bool:
+        """An amount is asked of an indicator (能耗强度) that none of the best sentences names,
+        while they name another (碳排放强度): the plan states another indicator, not this one."""
+        if self.cues is None or not self.asks_how_much(query):
+            return False
+        canonical = self.words.segmenter.canonical
+        asked = set(self.cues.indicators_named(query.search, canonical))
+        if not asked:
+            return False
+        named = [set(self.cues.indicators_named(f"{e.hit.chunk.context}{e.quote}", canonical))
+                 for e in ranked[:INDICATOR_CANDIDATES]]
+        return not any(n & asked for n in named) and any(n - asked for n in named)
 
     def choose(self, evidence: list[Evidence], limit: int) -> list[Evidence]:
         best = evidence[0]

@@ -55,3 +55,26 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True,
                   sources=tuple(sources), intent=query.intent, hits=tuple(merged(hits for _, hits in parts)))
+
+
+def compose_across_plans(question: str, answers: list[tuple[str, Answer]]) -> Answer:
+    """A question about several plans (“甲地和乙地的…分别是多少”), answered plan by plan: each
+    plan's own answer under its title, so that a plan that does not say is named as such."""
+    sources: list[Source] = []
+    lines = []
+    for title, answer in answers:
+        lines.append(f"《{title}》：")
+        for line in answer.text.splitlines():
+            markers = [int(m) for m in re.findall(r"\[(\d+)\]", line) if 0 < int(m) <= len(answer.sources)]
+            lines.append(renumber(line, {m: cite(sources, answer.sources[m - 1]) for m in markers}))
+    text = "\n".join(lines)
+    check_numbers(text, [s.quote for s in sources])
+    found = [a for _, a in answers if a.found]
+    if found:
+        confidence = min((a.confidence for a in found if a.confidence is not None), default=None)
+        state = "answered"
+    else:
+        confidence = max((a.confidence for _, a in answers if a.confidence is not None), default=None)
+        state = "related" if any(a.answer_state == "related" for _, a in answers) else "not_found"
+    return Answer(question=question, text=text, found=bool(found), sources=tuple(sources), intent="across_plans",
+                  hits=tuple(merged(a.hits for _, a in answers)), state=state, confidence=confidence)

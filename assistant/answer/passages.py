@@ -68,6 +68,8 @@ class Composer:
         it is quoted; if it may only relate, it is shown as related; else 规划中未找到."""
         ranked = self.ranker.rank_evidence(query, hits)
         evidence = self.ranker.answering(query, ranked)
+        if scope is None and not evidence and self.ranker.other_indicator(query, ranked):
+            return self.not_found(query, hits, NOT_FOUND)
         confidence, state, features = 1.0, ANSWERED, None
         overview = scope is not None and self._asks_overview(query.text)
         if scope is not None and not overview and not evidence and ranked and self.ranker.asks_how_much(query):

@@ -65,7 +65,9 @@ def merged(rankings) -> list[Hit]:
 
 
 def renumber(line: str, mapping: dict[int, int]) -> str:
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping[int(m.group(1))]}]", line)
+    """Markers renumbered; a bracketed number that is no marker (a PDF's footnote “[1]” in a
+    quote) stays as printed."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", line)
 
 
 def with_titles(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -127,7 +127,11 @@ def compose_named_department(query: Query, department: str, targets: list, notes
 
 
 def _role(department: str, note) -> str:
-    return "牵头" if any(department_matches(department, d) for d in note.leads) else "配合"
+    """The department's part as the note words it: it leads, it works with the lead, or
+    several units share the task with none leading."""
+    if any(department_matches(department, d) for d in note.leads):
+        return "牵头"
+    return "配合" if note.leads else "分工负责"
 
 
 def department_matches(asked: str, named: str) -> bool:
