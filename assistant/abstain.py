@@ -104,26 +104,29 @@ class AbstentionModel:
         return RELATED if probability >= self.related_threshold else NOT_FOUND
 
 
-def collect_rows(assistant, items) -> list[tuple[EvidenceFeatures, bool, str]]:
+def collect_rows(assistant, items, group=None) -> list[tuple[EvidenceFeatures, bool, str]]:
     """(features, answerable, group) for every labelled question the retrieval path answers;
     the structural answers (targets, outlines, tables, document facts) need no abstention.
     The group is the question a rewording rewords (else its own id): rewordings of one
-    question are held out together, so cross-validation does not grade a question by its twin."""
+    question are held out together, so cross-validation does not grade a question by its twin.
+    `group(item)` may name another group: the plan, to hold out one plan at a time."""
     rows = []
     for item in items:
         answer = assistant.ask(item.question)
         if isinstance(answer.features, EvidenceFeatures):
-            rows.append((answer.features, item.answerable, item.paraphrase_of or item.id))
+            rows.append((answer.features, item.answerable, group(item) if group else item.paraphrase_of or item.id))
     return rows
 
 
-def fit(rows: list[tuple], folds: int = 5, seed: int = 0, embedder: str = "") -> tuple[AbstentionModel, dict]:
+def fit(rows: list[tuple], folds: int = 5, seed: int = 0, embedder: str = "",
+        by_plan: bool = False, current: AbstentionModel | None = None) -> tuple[AbstentionModel, dict]:
     """Fit on (features, answerable) rows; choose the answer threshold that maximises
     cross-validated accuracy, and the related threshold below it. Returns the model and
-    the cross-validated figures."""
+    the cross-validated figures. `by_plan`: the groups are plans, each held out in turn
+    (leave one plan out), so the figures say how the decision fares on a plan it never saw."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -131,7 +134,8 @@ def fit(rows: list[tuple], folds: int = 5, seed: int = 0, embedder: str = "") ->
     y = np.array([1 if row[1] else 0 for row in rows])
     groups = [row[2] if len(row) > 2 else str(i) for i, row in enumerate(rows)]
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000))
-    splitter = StratifiedGroupKFold(n_splits=min(folds, int(min(np.bincount(y)))), shuffle=True, random_state=seed)
+    splitter = LeaveOneGroupOut() if by_plan else StratifiedGroupKFold(
+        n_splits=min(folds, int(min(np.bincount(y)))), shuffle=True, random_state=seed)
     held_out = cross_val_predict(pipeline, x, y, groups=groups, cv=splitter, method="predict_proba")[:, 1]
     grid = [i / 100 for i in range(5, 96)]
     accuracy = {t: float(np.mean((held_out >= t) == (y == 1))) for t in grid}
@@ -149,11 +153,19 @@ def fit(rows: list[tuple], folds: int = 5, seed: int = 0, embedder: str = "") ->
                              answer_threshold=answer_t, related_threshold=related_t, embedder=embedder)
     predicted = held_out >= answer_t
     rule = np.array([bool(row[0].rule) for row in rows])
-    figures = {"rule_accuracy": round(float(np.mean(rule == (y == 1))), 3),"items": len(rows), "answerable": int(y.sum()), "folds": splitter.get_n_splits(),
+    figures = {"rule_accuracy": round(float(np.mean(rule == (y == 1))), 3), "items": len(rows),
+               "answerable": int(y.sum()), "folds": splitter.get_n_splits(groups=groups),
+               "cross_validation": "leave one plan out" if by_plan else f"{folds}-fold, rewordings held out together",
                "cv_accuracy": round(accuracy[answer_t], 3),
                "cv_answerable_kept": round(float(np.mean(predicted[y == 1])), 3),
                "cv_unanswerable_refused": round(float(np.mean(~predicted[y == 0])), 3) if (y == 0).any() else None,
                "answer_threshold": answer_t, "related_threshold": related_t}
+    if current is not None:  # the model in use, scored on the same rows (those it was fitted on flatter it)
+        in_use = np.array([current.probability(row[0]) >= current.answer_threshold for row in rows])
+        figures["current_accuracy"] = round(float(np.mean(in_use == (y == 1))), 3)
+    if by_plan:  # the decision on each plan held out, answer threshold as fitted
+        figures["by_plan"] = {g: round(float(np.mean((held_out[mask] >= answer_t) == (y[mask] == 1))), 3)
+                              for g in sorted(set(groups)) if (mask := np.array([x == g for x in groups])).any()}
     return fitted, figures
 
 

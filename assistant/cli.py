@@ -267,11 +267,25 @@ def cmd_fit_abstention(assistant: Assistant, args) -> int:
 
     from . import abstain
     from .evaluate import load_eval_set
+    from .plan_evals import is_plan_folder, load_split, split_items, split_settings
 
-    items = [item for f in args.files for item in load_eval_set(Path(f))]
-    plain = Assistant(assistant.settings.replace(abstention_model=Path("/nonexistent")))  # features, no decision
-    rows = abstain.collect_rows(plain, items)
-    model, figures = abstain.fit(rows, folds=args.folds, embedder=plain.live.manifest.model_id)
+    folders = [Path(f) for f in args.files if is_plan_folder(Path(f))]
+    files = [Path(f) for f in args.files if Path(f) not in folders]
+    by_plan = bool(folders)  # plans are the groups: seed questions one plan, each real plan another
+    items = [item for f in files for item in load_eval_set(f)]
+    no_model = Path("/nonexistent")  # features, no decision
+    plain = Assistant(assistant.settings.replace(abstention_model=no_model))
+    seed_plan = "+".join(sorted(plain.documents))
+    rows = abstain.collect_rows(plain, items, (lambda item: seed_plan) if by_plan else None)
+    for folder in folders:
+        split = load_split(folder, args.split)
+        on_split = Assistant(split_settings(assistant.settings, split).replace(abstention_model=no_model))
+        for split_set in split_items(split, on_split.settings).values():
+            rows += abstain.collect_rows(on_split, split_set, lambda item: item.plans[0])
+    current = abstain.AbstentionModel.load(assistant.settings.abstention_model) \
+        if assistant.settings.abstention_model.is_file() else None
+    model, figures = abstain.fit(rows, folds=args.folds, embedder=plain.live.manifest.model_id, by_plan=by_plan,
+                                 current=current)
     out = Path(args.out) if args.out else assistant.settings.abstention_model
     abstain.save(model, figures, out)
     print(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -354,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit-abstention", help="在标注了可否回答的评测集上拟合拒答模型，输出 k 折交叉验证准确率")
     fit.add_argument("files", nargs="+", help="评测集（只用来拟合的 dev 集，不要用 test 集）")
     fit.add_argument("--folds", type=int, default=5)
+    fit.add_argument("--split", default="dev", help="规划文件夹（含 plans.toml）用哪一组规划拟合，只用 dev")
     fit.add_argument("--out", help="权重文件，默认 assistant/data/abstention.json")
     fit.set_defaults(func=cmd_fit_abstention)
 

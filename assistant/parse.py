@@ -47,10 +47,13 @@ def heading_title(line: str, kind: str) -> int:
     """How many characters of `line` are the heading: all of a title line (“（一）发展基础”,
     also when it ends with 。), or the part before the first 。/： of a run-in heading
     (“（一）发展基础。正文……”); 0 when the line is a numbered sentence instead."""
+    title = _title_length(line, kind)
+    return 0 if len(CELL_NUMBERS.findall(line[:title])) >= 2 else title
+
+
+def _title_length(line: str, kind: str) -> int:
     limit = TITLE_LIMITS[kind]
     body = line.rstrip(TITLE_END)
-    if len(CELL_NUMBERS.findall(body)) >= 2:
-        return 0
     closed = body != line  # ends with 。: a comma inside makes it a sentence, not a title
     breaks = TITLE_BREAKS if closed else "；;"
     if len(body) <= limit and not any(ch in body for ch in TITLE_END + breaks):

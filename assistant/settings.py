@@ -137,12 +137,14 @@ class Settings:
         """Files in corpus_dir that configure the assistant rather than being plans."""
         return (self.user_dict, self.synonyms, self.departments_file, self.target_cues, self.ask_cues)
 
-    def support_digest(self) -> str:
+    def default_data_digest(self) -> str:
+        """The program's own support files (assistant/data/), whatever the corpus overrides:
+        they change with the program, as the pipeline's code does."""
         import hashlib
 
         digest = hashlib.sha256()
         for name in self.support_files:
-            path = self.support_file(name)
+            path = DATA_DIR / name
             digest.update(name.encode())
             digest.update(path.read_bytes() if path.is_file() else b"")
         return digest.hexdigest()[:16]
@@ -159,7 +161,7 @@ class Settings:
             "embedding_model": self.embedding_model,
             "chunk_max_chars": self.chunk_max_chars,
             "support_files": list(self.support_files),
-            "support": self.support_digest(),  # the program's default data too: a new cue word rebuilds
+            "support": self.default_data_digest(),  # a new default cue word rebuilds (overrides: corpus hash)
             "pipeline": pipeline_version(),
         }
 

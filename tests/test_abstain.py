@@ -31,6 +31,17 @@ def test_fit_separates_answerable_from_not_and_holds_twins_out_together():
     assert model.decide(_features(False, rng))[1] == "not_found"
 
 
+def test_fit_by_plan_holds_each_plan_out_in_turn_and_scores_the_model_in_use():
+    rng = random.Random(11)
+    rows = [(_features(n % 3 != 0, rng), n % 3 != 0, f"plan{n % 4}") for n in range(80)]
+    model, figures = fit(rows, by_plan=True)
+    assert figures["folds"] == 4 and figures["cross_validation"] == "leave one plan out"
+    assert set(figures["by_plan"]) == {"plan0", "plan1", "plan2", "plan3"}
+    assert min(figures["by_plan"].values()) >= 0.9
+    _, again = fit(rows, by_plan=True, current=model)
+    assert again["current_accuracy"] >= 0.95  # fitted on these rows: it scores them well
+
+
 def test_a_model_fitted_on_another_embedders_similarities_is_not_used(fake_settings):
     from assistant import Assistant
     from assistant.abstain import AbstentionModel

@@ -39,6 +39,23 @@ def test_rebuild_when_settings_change(fake_settings):
     assert second.build_id != first.build_id and second.settings["chunk_max_chars"] == 150
 
 
+def test_rebuild_when_the_programs_default_data_changes(fake_settings, monkeypatch, tmp_path):
+    """A new default cue word or synonym (assistant/data/) changes what an index holds, as
+    new code does; a user's override in corpus/ is part of the corpus hash already."""
+    import shutil
+
+    from assistant import settings as settings_module
+
+    first = ensure_index(fake_settings)
+    data = tmp_path / "data"
+    shutil.copytree(settings_module.DATA_DIR, data)
+    monkeypatch.setattr(settings_module, "DATA_DIR", data)
+    assert ensure_index(fake_settings).build_id == first.build_id  # the same files: reused
+    with (data / "synonyms.txt").open("a", encoding="utf-8") as fh:
+        fh.write("综合能耗 总能耗\n")
+    assert ensure_index(fake_settings).build_id != first.build_id
+
+
 def test_failed_rebuild_keeps_previous_index(fake_settings, monkeypatch):
     assistant = Assistant(fake_settings)
     before = assistant.ensure()

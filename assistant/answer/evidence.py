@@ -105,9 +105,10 @@ class EvidenceRanker:
             evidence = [e for e in evidence if word in self.layout.paragraph_of(e.hit.chunk)]
         canonical = self.words.segmenter.canonical
         for indicator in self.cues.indicators_named(query.search, canonical) if self.cues is not None else ():
-            # 单位GDP能耗 is not answered by 单位GDP二氧化碳排放, however alike the sentences
-            evidence = [e for e in evidence
-                        if indicator in self.cues.indicators_named(f"{e.hit.chunk.context}{e.quote}", canonical)]
+            # 单位GDP能耗 is not answered by 单位GDP二氧化碳排放, however alike the sentences; a
+            # sentence naming no listed indicator may spell this one in words the list lacks
+            evidence = [e for e in evidence if indicator in (named := self.cues.indicators_named(
+                f"{e.hit.chunk.context}{e.quote}", canonical)) or not named]
         return [e for e in evidence if states_quantity(e.quote)]
 
     def other_indicator(self, query: Query, ranked: list[Evidence]) -> bool:
