@@ -31,6 +31,7 @@ from .answer import (
     compose_parts,
     compose_sections,
     compose_targets,
+    confirmed,
     department_matches,
     plan_label,
     targets_by_doc,
@@ -81,6 +82,7 @@ from .understand import (
     plan_names,
     rewrite_follow_up,
     split_parts,
+    stated_numbers,
     title_words,
 )
 
@@ -474,6 +476,8 @@ class Assistant:
                      for p in sorted(plans)]
             return compose_across_plans(question, parts)
         answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
+        if live.ask_cues.asks_confirmation(question):
+            answer = confirmed(answer, stated_numbers(question))
         return self._named_plans(live, answer, plans)
 
     @staticmethod

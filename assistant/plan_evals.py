@@ -36,7 +36,11 @@ def load_split(folder: Path, split: str, plans_dir: Path | None = None) -> PlanS
     splits = data.get("split") or {}
     if split not in splits:
         raise EvalSetError(f"规划清单 {listing.name} 中没有 “{split}” 组，可选：{'、'.join(splits) or '无'}。")
-    plans_dir = plans_dir or (folder / str(data.get("plans_dir", "."))).resolve()
+    own_dir = (data.get("split_dirs") or {}).get(split)  # a split whose plans ship beside its eval sets
+    if own_dir is not None:
+        plans_dir = (folder / str(own_dir)).resolve()
+    else:
+        plans_dir = plans_dir or (folder / str(data.get("plans_dir", "."))).resolve()
     plans = tuple(plans_dir / name for name in splits[split])
     extra = tuple((folder / name).resolve() for name in data.get("also_indexed", []))
     missing = [p.name for p in plans + extra if not p.is_file()]

@@ -97,6 +97,7 @@ class AskCues:
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
     extremes: dict = dataclasses.field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
+    confirm_words: tuple[str, ...] = ()  # 对吧, 是吗: the question asks to confirm what it states
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -109,6 +110,7 @@ class AskCues:
                        unit_words=tuple(data.get("table", {}).get("unit_words", [])),
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
+                       confirm_words=tuple(data.get("confirm", {}).get("words", [])),
                        contents_words=tuple(data["outline"].get("contents_words", [])),
                        plan_itself=tuple(data["outline"].get("plan_itself", [])),
                        section_pointers=tuple(data["outline"].get("section_pointers", [])),
@@ -118,6 +120,12 @@ class AskCues:
                                    for name, k in data.get("answer_kind", {}).items()))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"问法提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
+
+    def asks_confirmation(self, question: str) -> bool:
+        """The question ends by asking to confirm what it states (“…要降20%，对吧？”), and asks
+        no amount of its own (“…是多少吗” asks one)."""
+        q = squash(question).rstrip("？?。！!，, ")
+        return q.endswith(self.confirm_words) and not re.search(r"多少|几[个项年倍成]|哪", q)
 
     def kind_held(self, question: str, evidence: str, named_units: bool = True) -> tuple[bool, bool]:
         """(the question asks for a kind of answer, the evidence states every kind it asks).

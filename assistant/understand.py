@@ -783,6 +783,11 @@ def _asking_clauses(clauses: list[str]) -> list[str]:
     return out
 
 
+def stated_numbers(question: str) -> tuple[str, ...]:
+    """The numbers a question states that are neither years nor the numbers of what it names."""
+    return _stated(question)[2]
+
+
 def _stated(question: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
     """The years the question names, the year it asks an amount for, and its other numbers."""
     unreferenced = _REFERENCE_NUMBER.sub("", question)  # 专栏 9, 表 1: names, not values

@@ -233,3 +233,29 @@ def test_sentences_scoring_near_the_best_are_quoted_beside_it():
     ranker = SimpleNamespace(min_coverage=0.5)  # choose reads only this of the ranker
     chosen = EvidenceRanker.choose(ranker, [best, near, far], limit=3)
     assert [e.start for e in chosen] == [0, 30]  # a rewording that scores 两网融合 a little lower keeps it
+
+
+def test_a_premise_asked_to_be_confirmed_gets_a_verdict_first():
+    import dataclasses
+
+    from assistant.answer import confirmed
+    from assistant.answer.quotes import PREMISE_MISMATCH
+    from assistant.settings import DATA_DIR
+    from assistant.structure import AskCues
+    from assistant.types import Answer, Source
+
+    cues = AskCues.load(DATA_DIR / "ask_cues.toml")
+    assert cues.asks_confirmation("规划说单位GDP能耗要降20%，对吧？")
+    assert cues.asks_confirmation("到2025年下降14%是吗")
+    assert not cues.asks_confirmation("单位GDP能耗下降多少吗？")  # asks an amount of its own
+    quote = Source(doc="p", title="甲", section="二", quote="全省单位生产总值能耗比2020年下降14%", score=1.0, start=0, end=10)
+    right = Answer(question="q", text="规划原文如下：\n· 全省单位生产总值能耗比2020年下降14%[1]", found=True, sources=(quote,))
+    assert confirmed(right, ("14",)).text.startswith("是的，与规划一致。规划原文如下：\n· 全省")
+    wrong = Answer(question="q", text=f"{PREMISE_MISMATCH}\n· 全省单位生产总值能耗比2020年下降14%[1]", found=True,
+                   sources=(quote,))
+    assert confirmed(wrong, ("20",)).text.startswith("不对：问题所说的数值与规划不一致。规划原文如下：\n· 全省")
+    wordy = dataclasses.replace(quote, quote="到2025年，全面推行清洁生产")
+    no_figure = Answer(question="q", text="规划原文如下：\n· 到2025年，全面推行清洁生产[1]", found=True, sources=(wordy,))
+    assert confirmed(no_figure, ("20",)) == no_figure  # a quote without a figure cannot refute one
+    missing = Answer(question="q", text="规划中未找到与该问题直接相关的内容。", found=False)
+    assert confirmed(missing, ("20",)) == missing

@@ -57,6 +57,19 @@ def test_a_split_lists_its_plans_and_sets(plan_folder):
     assert [i.plans for i in sets["cross-x.test.jsonl"]] == [("south",)]  # as the item names them
 
 
+def test_a_split_with_its_own_folder_finds_its_plans_there(plan_folder):
+    shipped = plan_folder / "last"
+    shipped.mkdir()
+    (shipped / "east.txt").write_text(NORTH.replace("甲市", "丙市"), encoding="utf-8")
+    listing = plan_folder / "plans.toml"
+    listing.write_text(listing.read_text(encoding="utf-8").replace("[split]", '[split_dirs]\nlast = "last"\n[split]')
+                       + 'last = ["east.txt"]\n', encoding="utf-8")
+    (plan_folder / "east.last.jsonl").write_text(_item(question="丙市能耗强度降多少？") + "\n", encoding="utf-8")
+    last = load_split(plan_folder, "last", plans_dir=plan_folder / "elsewhere")  # --plans is for the other splits
+    assert last.plans == ((shipped / "east.txt").resolve(),)
+    assert [p.name for p in load_split(plan_folder, "dev").plans] == ["north.txt"]
+
+
 def test_split_errors_say_what_is_missing(plan_folder, tmp_path):
     with pytest.raises(EvalSetError, match="没有 “final” 组"):
         load_split(plan_folder, "final")

@@ -26,6 +26,7 @@ from .quotes import (
     Evidence,
     NumberFaithfulnessError,
     check_numbers,
+    confirmed,
     plan_label,
     span_source,
     why,
@@ -44,7 +45,7 @@ from .targets import (
 
 __all__ = [
     "HOW_MUCH", "NO_SUCH_PART", "NOT_FOUND", "RELATED_HEAD", "Composer", "Evidence", "NumberFaithfulnessError",
-    "answer_doc_fact", "answer_outline", "answer_table", "asks_amount", "by_question", "check_numbers",
+    "answer_doc_fact", "answer_outline", "answer_table", "asks_amount", "by_question", "check_numbers", "confirmed",
     "compose_across_plans", "compose_mentions", "compose_named_department", "compose_parts", "compose_sections", "compose_targets",
     "department_matches", "plan_label", "row_cells", "span_source", "strip_region", "targets_by_doc", "why",
     "with_text",

@@ -7,7 +7,16 @@ import dataclasses
 import re
 
 from ..types import Answer, Hit, Query, Source
-from .quotes import PART_MISSING, PREMISE_MISMATCH, check_numbers, cite, merged, quoted_already, renumber
+from .quotes import (
+    PART_MISSING,
+    PREMISE_MISMATCH,
+    PREMISE_WRONG,
+    check_numbers,
+    cite,
+    merged,
+    quoted_already,
+    renumber,
+)
 
 
 def with_text(composer, table_answer: Answer, query: Query, hits: list[Hit]) -> Answer:
@@ -48,7 +57,8 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
             line = renumber(line, renumbered)
             if line not in lines:
                 lines.append(line)
-    head = PREMISE_MISMATCH if any(a.text.startswith(PREMISE_MISMATCH) for a in found) else "规划原文如下："
+    verdicts = [h for h in (PREMISE_WRONG, PREMISE_MISMATCH) if any(a.text.startswith(h) for a in found)]
+    head = verdicts[0] if verdicts else "规划原文如下："
     if len(found) < len(answers):
         lines.append(PART_MISSING)
     text = "\n".join([head, *lines])

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from ..errors import InternalCheckError
 from ..text import collapse, number_occurs, squash, unsupported_numbers
-from ..types import SECTION_SEPARATOR, Document, Hit, Query, Source
+from ..types import SECTION_SEPARATOR, Answer, Document, Hit, Query, Source
 
 NOT_FOUND = "规划中未找到与该问题直接相关的内容。"
 RELATED_HEAD = "规划中未找到直接回答，以下原文可能相关："
 NOT_FOUND_YEAR = "规划中未找到该年份的相关目标或表述。"
 PREMISE_MISMATCH = "注意：问题中的数值与规划不一致，规划原文如下："
+PREMISE_WRONG = "不对：问题所说的数值与规划不一致。"
+PREMISE_RIGHT = "是的，与规划一致。"
 PART_MISSING = "问题的其余部分，规划中未找到相关内容。"
 NO_SUCH_PART = "规划中未找到问题所说的{kind}，请核对编号。"
 ASCII_DIGIT = re.compile(r"\d")
@@ -154,3 +156,23 @@ def front_source(doc: Document, span: tuple[int, int], why: str, section: tuple[
     """A Source for a span read off the plan's structure; a span before the first heading is “正文前”."""
     source = span_source(doc, section, span[0], span[1], why, table_header=table_header)
     return source if source.section else dataclasses.replace(source, section="正文前")
+
+
+def confirmed(answer: Answer, numbers: tuple[str, ...]) -> Answer:
+    """A premise the question asks to confirm (“规划说要降20%，对吧？”) gets a verdict first:
+    不对 when the quotes hold none of the numbers it states, 是的 when they hold them all.
+    Quotes with no figure at all give no verdict: they cannot refute a number."""
+    if not answer.found or not numbers:
+        return answer
+    quoted = " ".join(s.quote for s in answer.sources)
+    if not ASCII_DIGIT.search(_YEAR_NUMBER.sub("", quoted)):
+        return answer
+    first, _, rest = answer.text.partition("\n")
+    if first == PREMISE_MISMATCH or not any(number_occurs(n, quoted) for n in numbers):
+        verdict = PREMISE_WRONG
+    elif all(number_occurs(n, quoted) for n in numbers):
+        verdict = PREMISE_RIGHT
+    else:
+        return answer
+    body = f"规划原文如下：\n{rest}" if first in (PREMISE_MISMATCH, "规划原文如下：") else answer.text
+    return dataclasses.replace(answer, text=f"{verdict}{body}")
