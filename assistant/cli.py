@@ -293,6 +293,36 @@ def cmd_fit_abstention(assistant: Assistant, args) -> int:
     return 0
 
 
+def cmd_fit_chooser(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    from . import choose
+    from .evaluate import load_eval_set
+    from .plan_evals import is_plan_folder, load_split, split_items, split_settings
+
+    folders = [Path(f) for f in args.files if is_plan_folder(Path(f))]
+    items = [item for f in args.files if Path(f) not in folders for item in load_eval_set(Path(f))]
+    seed_plan = "+".join(sorted(assistant.documents))  # the seed questions' plans: one group
+    rows = choose.collect_rows(assistant, tqdm_items(items, "拟合数据"), lambda item: seed_plan)
+    for folder in folders:
+        split = load_split(folder, args.split)
+        on_split = Assistant(split_settings(assistant.settings, split))
+        for name, split_set in split_items(split, on_split.settings).items():
+            rows += choose.collect_rows(on_split, tqdm_items(split_set, name), lambda item: item.plans[0])
+    model, figures = choose.fit(rows)
+    out = Path(args.out) if args.out else assistant.settings.chooser_model
+    choose.save(model, figures, out)
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+    print(f"选择模型已写入：{out}")
+    return 0
+
+
+def tqdm_items(items: list, what: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, leave=False)
+
+
 def cmd_fit_support(assistant: Assistant, args) -> int:
     from pathlib import Path
 
@@ -372,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", help="权重文件，默认 assistant/data/abstention.json")
     fit.set_defaults(func=cmd_fit_abstention)
 
+    fit = sub.add_parser("fit-chooser", help="拟合“从各策略的候选回答中选一个”的模型，逐份规划留出交叉验证（需要 scikit-learn）")
+    fit.add_argument("files", nargs="+", help="dev 评测集与规划文件夹（含 plans.toml；只用 dev 组，不要用 test 组）")
+    fit.add_argument("--split", default="dev", help="规划文件夹用哪一组规划拟合，只用 dev")
+    fit.add_argument("--out", help="权重文件，默认 assistant/data/chooser.json")
+    fit.set_defaults(func=cmd_fit_chooser)
+
     fit = sub.add_parser("fit-support", help="拟合 LLM 回答的句子支持度模型，并输出交叉验证结果（需要 scikit-learn）")
     fit.add_argument("file", nargs="?", default="evals/llm_support.jsonl", help="标注好的句子（JSONL，格式见 evals/README.md）")
     fit.add_argument("--out", help="模型文件，默认 assistant/data/support_model.json")
@@ -410,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "eval":
             settings = _eval_settings(settings, args)
         assistant = Assistant(settings, notify=_notice)
-        if args.command in ("ask", "eval", "targets", "fit-abstention", "draft-eval", "plans"):
+        if args.command in ("ask", "eval", "targets", "fit-abstention", "fit-chooser", "draft-eval", "plans"):
             with _progress_bar() as update:
                 assistant.ensure(update)
         return args.func(assistant, args)

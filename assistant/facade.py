@@ -37,6 +37,7 @@ from .answer import (
     targets_by_doc,
     with_text,
 )
+from .choose import ChooserModel, ProposalFeatures, choose, describe
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .grams import key as gram_key
 from .index import (
@@ -64,7 +65,7 @@ from .structure import (
 )
 from .targets import TargetCues, responsibilities, select
 from .text import squash
-from .types import Answer, Block, Document, Hit, ParsedDocument, Responsibility, Target
+from .types import Answer, Block, Document, Hit, ParsedDocument, Proposal, Responsibility, Target
 from .understand import (
     Abbreviations,
     CharShapes,
@@ -162,6 +163,12 @@ class Live:
                      model.embedder, self.manifest.model_id)
             return None
         return model
+
+    @cached_property
+    def chooser(self) -> ChooserModel | None:
+        """The fitted chooser among the strategies' proposals; None (the fixed order) without a weights file."""
+        path = self.settings.chooser_model
+        return ChooserModel.load(path) if path.exists() else None
 
     @cached_property
     def title_words(self) -> frozenset[str]:
@@ -468,8 +475,7 @@ class Assistant:
         """`across`: the question itself named the plans; several named are answered plan by plan."""
         if not plans and (elsewhere := places_not_indexed(question, live.documents, live.segmenter)):
             return self._plan_not_indexed(live, question, elsewhere)
-        asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
-        asked = arabic_references(expand_short_years(asked, live.years_printed))  # 19年 → 2019年, 专栏五 → 专栏5
+        asked = self._prepared(live, question)
         if across and plans and len(plans) > 1:
             parts = [(plan_label(live.documents[p], 2)[1:-1],
                       self._named_plans(live, self._answer_within(live, asked, frozenset({p}), plans), frozenset({p})))
@@ -479,6 +485,11 @@ class Assistant:
         if live.ask_cues.asks_confirmation(question):
             answer = confirmed(answer, stated_numbers(question))
         return self._named_plans(live, answer, plans)
+
+    @staticmethod
+    def _prepared(live: Live, question: str) -> str:
+        asked = live.spell(live.segmenter.without(question, live.ask_cues.filler))  # “麻烦问下…呀”
+        return arabic_references(expand_short_years(asked, live.years_printed))  # 19年 → 2019年, 专栏五 → 专栏5
 
     @staticmethod
     def _named_plans(live: Live, answer: Answer, plans: frozenset[str] | None) -> Answer:
@@ -497,63 +508,104 @@ class Assistant:
 
     def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None,
                        named: frozenset[str] | None = None) -> Answer:
-        """`named`: all the plans the question names, when it is answered in one of them."""
+        """`named`: all the plans the question names, when it is answered in one of them.
+        Every strategy proposes; the fitted chooser picks (choose.py)."""
+        proposals, described = self._proposed(live, question, plans, named)
+        return choose(live.chooser, proposals, described)
+
+    def proposals(self, question: str) -> tuple[list[Proposal], list[ProposalFeatures]]:
+        """Every strategy's answer to a question, as the chooser weighs them (fit-chooser)."""
+        live = self.live
+        original = self.validate(question)
+        return self._proposed(live, self._prepared(live, original), self._plans(live, None, original))
+
+    def _proposed(self, live: Live, question: str, plans: frozenset[str] | None,
+                  named: frozenset[str] | None = None) -> tuple[list[Proposal], list[ProposalFeatures]]:
         question = live.target_cues.respelled(question, lambda term: live.printed(term, plans))
         specific = live.index.statistics(plans).is_specific
         titles = live.title_words  # 十四五 of a 十四五 plan names no subject in it
         query = analyze(question, live.segmenter, live.sectors, lambda w: w not in titles and specific(w))
+        proposals: list[Proposal] = []
+        failed: list[InternalCheckError] = []
+        for strategy, propose in self._strategies(live, question, query, plans, named):
+            try:
+                answer = propose()
+            except InternalCheckError as exc:  # a proposal whose numbers fail the check is not offered
+                failed.append(exc)
+                continue
+            if answer is not None:
+                proposals.append(Proposal(strategy, answer))
+        if not proposals:
+            raise failed[0]
+        terms = live.segmenter.content_terms(query.search)
+        described = [describe(p, i == 0, terms, asks_amount(query)) for i, p in enumerate(proposals)]
+        return proposals, described
+
+    def _strategies(self, live: Live, question: str, query, plans: frozenset[str] | None,
+                    named: frozenset[str] | None):
+        """(strategy, a call that proposes an answer or None), in the order the fixed cascade tried them."""
         composer = live.composer.within(plans, live.plan_words(named or plans))
         retriever, plans_indexed = live.retriever, len(live.documents)
-        named = find_named_department(question, live.departments_named_by(plans))
-        if named and asks_assignment(question):
-            return self._named_department(live, query, named, plans)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
+        department = find_named_department(question, live.departments_named_by(plans))
+        if department and asks_assignment(question):
+            yield "department", lambda: self._named_department(live, query, department, plans)
         heading_words = live.sectors.without_departments(question)  # a department is no heading
-        if live.ask_cues.asks_outline(question) and (subject := self._outline_subject(live, heading_words, parsed)):
-            return answer_outline(query, *subject, parsed, plans_indexed, detail=asks_amount(query))
+        subject = self._outline_subject(live, heading_words, parsed)
+        if live.ask_cues.asks_outline(question) and subject:
+            yield "outline", lambda: answer_outline(query, *subject, parsed, plans_indexed, detail=asks_amount(query))
         cells = table_lookup(question, parsed, live.ask_cues, live.lookup,
                              nouns=lambda text: live.segmenter.content_terms(text, nouns=True),
                              canonical=live.segmenter.canonical)
         if cells and not cells.names_all(composer.words.places(question)):
             cells = None  # 额敏县的…目标: a table of the whole region's does not answer for one county
         if cells and cells.rows_named and cells.columns:  # a row the question names: its cells first
-            answer = answer_table(query, cells, parsed, plans_indexed)
-            if answer.found:
-                return with_text(composer, answer, query, retriever.search(query.search, docs=plans))
+            def row_cells() -> Answer | None:
+                answer = answer_table(query, cells, parsed, plans_indexed)
+                return with_text(composer, answer, query, retriever.search(query.search, docs=plans)) \
+                    if answer.found else None
+            yield "table_row", row_cells
         referenced = REFERENCE.search(question)  # 专栏 2 的措施: that box, not the sector's sections
         sections = [] if referenced else self._sector_sections(live, query, plans)
         if (sections and live.ask_cues.asks_outline(question) and live.ask_cues.points_at_section(question)
                 and (section := closest_heading(question, sections))):
             # 循环经济促节能这节下设几项: the outline of the sector's section the question is closest to
-            return answer_outline(query, *section, parsed, plans_indexed, detail=asks_amount(query))
+            yield "section_outline", lambda: answer_outline(query, *section, parsed, plans_indexed,
+                                                            detail=asks_amount(query))
         if query.intent == "sector_tasks" and not referenced:
-            return self._sector_tasks(live, query, sections, plans)
+            yield "sector_tasks", lambda: self._sector_tasks(live, query, sections, plans)
         if query.intent == "field_mentions":
-            return compose_mentions(query, parsed, plans_indexed)
+            yield "mentions", lambda: compose_mentions(query, parsed, plans_indexed)
         if query.intent in ("sector_targets", "department_unknown"):
             chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
-            return compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)
+            yield "targets", lambda: compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)
         if fields := live.ask_cues.doc_fields_asked(question):
-            return answer_doc_fact(query, fields, parsed)
+            yield "doc_fact", lambda: answer_doc_fact(query, fields, parsed)
         if cells:
-            answer = answer_table(query, cells, parsed, plans_indexed)
-            if answer.found and not REFERENCE.search(question):  # the text may say more (涨了 44%)
-                return with_text(composer, answer, query, retriever.search(query.search, docs=plans))
-            if answer.found or answer.sources:  # no such row: the text may still say
-                return answer
+            def table() -> Answer | None:
+                answer = answer_table(query, cells, parsed, plans_indexed)
+                if answer.found and not REFERENCE.search(question):  # the text may say more (涨了 44%)
+                    return with_text(composer, answer, query, retriever.search(query.search, docs=plans))
+                return answer if answer.found or answer.sources else None  # no such row: the text may still say
+            yield "table", table
         scope = find_scope(question, parsed, live.lookup)
-        if scope is None and (subject := self._outline_subject(live, heading_words, parsed)):
-            return answer_outline(query, *subject, parsed, plans_indexed, detail=asks_amount(query))
-        if scope is None:
-            parts = split_parts(query.search, live.segmenter)
-            if len(parts) > 1:
-                return compose_parts(composer, query, [
-                    (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
-            return composer.compose(query, retriever.search(query.search, docs=plans))
-        kind, heading, doc_id = scope
+        if scope is None and subject:
+            yield "scope_outline", lambda: answer_outline(query, *subject, parsed, plans_indexed,
+                                                          detail=asks_amount(query))
+        if scope is not None:
+            kind, heading, doc_id = scope
+            yield "section", lambda: self._scoped(live, composer, query, kind, heading, doc_id)
+        parts = split_parts(query.search, live.segmenter)
+        if len(parts) > 1 and scope is None:
+            yield "parts", lambda: compose_parts(composer, query, [
+                (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
+        yield "passages", lambda: composer.compose(query, retriever.search(query.search, docs=plans))
+
+    @staticmethod
+    def _scoped(live: Live, composer, query, kind: str, heading: Block | None, doc_id: str) -> Answer:
+        """The passages under the part the question points at (第三章, 专栏 2), or that there is no such part."""
         if heading is None:
-            return Answer(question=question, text=NO_SUCH_PART.format(kind=kind), found=False,
-                          intent=query.intent)
+            return Answer(question=query.text, text=NO_SUCH_PART.format(kind=kind), found=False, intent=query.intent)
         inside = _chunks_under(live, doc_id, heading.section_path)
         inside.sort(key=lambda c: -composer.words.chunk_coverage(query.search, c))
         hits = [Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(inside, start=1)]

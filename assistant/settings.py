@@ -59,6 +59,7 @@ class Settings:
     answer_max_sentences: int = 3
     min_coverage: float = 0.5  # share of the question's weighted terms the evidence must hold
     abstention_model: Path = Path(__file__).resolve().parent / "data" / "abstention.json"  # fitted weights
+    chooser_model: Path = Path(__file__).resolve().parent / "data" / "chooser.json"  # fitted: which proposal answers
     max_question_chars: int = 1000
 
     # Chroma server (optional): when set, the same code talks to chromadb.HttpClient

@@ -246,6 +246,14 @@ class PlanSplit:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """One strategy's answer to a question (see choose.py: one fitted model picks among them)."""
+
+    strategy: str  # department, outline, table, targets, doc_fact, section, passages … (choose.STRATEGIES)
+    answer: Answer
+
+
+@dataclass(frozen=True)
 class EvalItem:
     id: str
     question: str

@@ -1,0 +1,184 @@
+"""choose: every answering strategy proposes, one fitted model chooses.
+
+The facade's strategies (a department's assignments, an outline, a table's cells, the
+targets registry, document facts, a section, the passages retrieval finds …) each propose an
+answer, in the order the fixed cascade this replaced tried them. `Chooser` scores every
+proposal with a small logistic regression — P(this proposal answers the question right) —
+and keeps the best, leaving the first proposal only for one that scores a fitted margin
+higher. For an answer read off the plan's structure, that probability is its confidence (the
+passages keep the abstention model's).
+
+The weights are a versioned data file (`assistant/data/chooser.json`), applied with plain
+arithmetic; scikit-learn is needed only to fit them again, on the dev plans, each plan held
+out in turn:
+
+    python -m assistant fit-chooser evals/tacheng_plan_qa.dev.jsonl evals/plans --split dev
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from .text import contains_fact
+from .types import Answer, Proposal
+
+MODEL_FILE = Path(__file__).parent / "data" / "chooser.json"
+# The strategies, in the order the facade proposes them.
+STRATEGIES = ("department", "outline", "table_row", "section_outline", "sector_tasks", "mentions", "targets",
+              "doc_fact", "table", "scope_outline", "section", "parts", "passages")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class ProposalFeatures:
+    """What a proposal offers for the question, each in a small numeric range."""
+
+    first: float  # the fixed cascade would have answered with it
+    found: float  # it answers (not 未找到 / 可能相关)
+    confidence: float  # its own confidence (the abstention model's for passages; 1 or 0 for the rest)
+    coverage: float  # share of the question's content words its quoted text holds
+    asks_amount: float  # the question asks for an amount (多少, 几)
+    states_amount: float  # its quoted text states a number that is not a year
+    sources: float  # how many quotes it cites (tenths, capped at 1)
+    strategy: str = "passages"
+
+    def vector(self) -> list[float]:
+        numeric = [float(getattr(self, f.name)) for f in fields(self) if f.name != "strategy"]
+        return numeric + [1.0 if self.strategy == s else 0.0 for s in STRATEGIES]
+
+
+FEATURE_NAMES = tuple(f.name for f in fields(ProposalFeatures) if f.name != "strategy") + \
+    tuple(f"is_{s}" for s in STRATEGIES)
+
+
+def describe(proposal: Proposal, first: bool, terms: list[str], asks_amount: bool) -> ProposalFeatures:
+    answer = proposal.answer
+    quoted = " ".join(s.quote for s in answer.sources) or answer.text
+    covered = sum(1 for t in terms if t in quoted) / len(terms) if terms else 0.0
+    numbers = [n for n in _NUMBER.findall(quoted) if not _YEAR.match(n)]
+    return ProposalFeatures(first=float(first), found=float(answer.found), confidence=answer.answer_confidence,
+                            coverage=covered, asks_amount=float(asks_amount), states_amount=float(bool(numbers)),
+                            sources=min(len(answer.sources), 10) / 10, strategy=proposal.strategy)
+
+
+@dataclass(frozen=True)
+class ChooserModel:
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    margin: float  # another proposal replaces the first only when it scores this much higher
+    names: tuple[str, ...] = FEATURE_NAMES
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> ChooserModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["names"]) != FEATURE_NAMES:
+            from .errors import ConfigError
+
+            raise ConfigError(f"选择模型 {path.name} 的特征与代码不一致，请运行 python -m assistant fit-chooser 重新拟合。")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "cv"})
+
+    def probability(self, features: ProposalFeatures) -> float:
+        z = self.intercept + sum(c * (x - m) / s for c, x, m, s in
+                                 zip(self.coef, features.vector(), self.mean, self.scale, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def pick(scores: list[float], margin: float) -> int:
+    """The first proposal, unless another scores `margin` higher (then the best of those)."""
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best if scores[best] > scores[0] + margin else 0
+
+
+def choose(model: ChooserModel | None, proposals: list[Proposal], described: list[ProposalFeatures]) -> Answer:
+    """The chosen proposal's answer; a structural answer carries the model's probability as
+    its confidence. Without a model, the first proposal (the fixed order) answers."""
+    if model is None or len(proposals) == 1 and proposals[0].answer.confidence is not None:
+        return proposals[0].answer
+    scores = [model.probability(f) for f in described]
+    chosen = pick(scores, model.margin)
+    answer = proposals[chosen].answer
+    if answer.confidence is None and answer.found:
+        answer = dataclasses.replace(answer, confidence=round(scores[chosen], 3))
+    return answer
+
+
+# ---- fitting -----------------------------------------------------------------------------
+def right(answer: Answer, item) -> bool:
+    """The proposal answers the labelled question right: every key fact, or 未找到 for one the plans do not answer."""
+    if not item.answerable:
+        return not answer.found
+    return answer.found and all(contains_fact(answer.text, f) for f in item.key_facts)
+
+
+def collect_rows(assistant, items, group: Callable) -> list[tuple[list[ProposalFeatures], list[bool], str, str]]:
+    """(features of each proposal, which are right, the question's group, its plan) per question."""
+    rows = []
+    for item in items:
+        proposals, described = assistant.proposals(item.question)
+        rows.append((described, [right(p.answer, item) for p in proposals], item.paraphrase_of or item.id,
+                     group(item)))
+    return rows
+
+
+def fit(rows: list[tuple]) -> tuple[ChooserModel, dict]:
+    """Fit P(right) on every proposal of every question; choose the margin that maximises the
+    share of questions answered right, each plan held out in turn (leave one plan out)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([f.vector() for described, *_ in rows for f in described])
+    y = np.array([int(ok) for _, labels, *_ in rows for ok in labels])
+    plans = [plan for described, _, _, plan in rows for _ in described]
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    held_out = cross_val_predict(pipeline, x, y, groups=plans, cv=LeaveOneGroupOut(), method="predict_proba")[:, 1]
+    spans, at = [], 0
+    for described, *_ in rows:
+        spans.append((at, at + len(described)))
+        at += len(described)
+
+    def right_share(margin: float) -> float:
+        return float(np.mean([labels[pick(list(held_out[a:b]), margin)] for (a, b), (_, labels, *_) in
+                              zip(spans, rows, strict=True)]))
+
+    grid = [round(m, 2) for m in np.arange(0.0, 0.51, 0.05)] + [1.0]
+    scored = {m: right_share(m) for m in grid}
+    margin = max(grid, key=lambda m: (scored[m], m))  # ties: the larger margin, nearer the fixed order
+    pipeline.fit(x, y)
+    scaler, model = pipeline.named_steps["standardscaler"], pipeline.named_steps["logisticregression"]
+    fitted = ChooserModel(mean=tuple(scaler.mean_.tolist()), scale=tuple(float(s) or 1.0 for s in scaler.scale_),
+                          coef=tuple(model.coef_[0].tolist()), intercept=float(model.intercept_[0]), margin=margin)
+    chosen = [pick(list(held_out[a:b]), margin) for a, b in spans]
+    picked_p = np.array([held_out[a + c] for (a, _), c in zip(spans, chosen, strict=True)])
+    picked_ok = np.array([labels[c] for (_, labels, *_), c in zip(rows, chosen, strict=True)])
+    sure = picked_p >= 0.8
+    figures = {
+        "questions": len(rows), "proposals": int(len(y)),
+        "questions_with_choice": sum(1 for d, *_ in rows if len(d) > 1),
+        "cross_validation": "leave one plan out", "plans": len(set(plans)), "margin": margin,
+        "cv_right_chosen": round(scored[margin], 3),
+        "cv_right_first": round(float(np.mean([labels[0] for _, labels, *_ in rows])), 3),
+        "cv_right_any": round(float(np.mean([any(labels) for _, labels, *_ in rows])), 3),
+        "cv_sure_share": round(float(np.mean(sure)), 3),
+        "cv_sure_right": round(float(np.mean(picked_ok[sure])), 3) if sure.any() else None,
+        "by_plan": {p: round(float(np.mean([picked_ok[i] for i, r in enumerate(rows) if r[3] == p])), 3)
+                    for p in sorted(set(plans))},
+    }
+    return fitted, figures
+
+
+def save(model: ChooserModel, figures: dict, path: Path = MODEL_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**asdict(model), "names": list(model.names), "cv": figures}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
