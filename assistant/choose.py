@@ -171,6 +171,9 @@ def fit(rows: list[tuple]) -> tuple[ChooserModel, dict]:
         "cv_right_first": round(float(np.mean([labels[0] for _, labels, *_ in rows])), 3),
         "cv_right_any": round(float(np.mean([any(labels) for _, labels, *_ in rows])), 3),
         "cv_sure_share": round(float(np.mean(sure)), 3),
+        # the same for the confidence each answer carried before (structural answers: always 1.0)
+        "first_sure_share": round(float(np.mean([d[0].confidence >= 0.8 for d, *_ in rows])), 3),
+        "first_sure_right": round(float(np.mean([labels[0] for d, labels, *_ in rows if d[0].confidence >= 0.8])), 3),
         "cv_sure_right": round(float(np.mean(picked_ok[sure])), 3) if sure.any() else None,
         "by_plan": {p: round(float(np.mean([picked_ok[i] for i, r in enumerate(rows) if r[3] == p])), 3)
                     for p in sorted(set(plans))},

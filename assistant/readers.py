@@ -157,8 +157,15 @@ def _furniture_key(line: str) -> str:
     return re.sub(r"[\d\s]", "", line)
 
 
+# A numbered heading the PDF's text layer put on the line of the sentence before it
+# (“…万人。 三、重点任务”): a sentence's end, a gap, then a heading marker.
+RUN_ON_HEADING = re.compile(
+    r"(?<=[。！？；])\s+(?=[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+章)")
+
+
 def reflow(lines: list[str]) -> str:
     """Printed lines joined back into paragraphs, one per line."""
+    lines = [part for line in lines for part in RUN_ON_HEADING.split(line)]
     widths = [_width(line) for line in lines if line.strip()]
     full = statistics.quantiles(widths, n=10)[7] if len(widths) >= 10 else max(widths, default=0)
     paragraphs: list[str] = []

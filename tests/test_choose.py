@@ -81,3 +81,16 @@ def test_fit_holds_each_plan_out_and_beats_the_fixed_order():
     assert figures["cv_right_chosen"] >= 0.95 and figures["cv_right_any"] == 1.0
     assert set(figures["by_plan"]) == {"plan0", "plan1", "plan2", "plan3"}
     assert 0.0 <= model.margin <= 1.0 and len(model.coef) == len(FEATURE_NAMES)
+
+
+@pytest.mark.slow
+def test_every_strategy_proposes_and_the_answer_is_the_chosen_proposal(real_assistant):
+    question = "发展现状部分写了哪几方面"  # an outline, and passages that mention 发展现状
+    proposals, described = real_assistant.proposals(question)
+    strategies = [p.strategy for p in proposals]
+    assert strategies[0] == "outline" and strategies[-1] == "passages"
+    assert described[0].first == 1.0 and all(d.first == 0.0 for d in described[1:])
+    answer = real_assistant.ask(question)
+    assert answer.text in {p.answer.text for p in proposals}
+    if real_assistant.live.chooser is not None:  # a structural answer's confidence is the chooser's, not 1.0
+        assert answer.confidence is not None and answer.confidence < 1.0

@@ -3,6 +3,7 @@
 import json
 import random
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,29 @@ def test_page_furniture_needs_repetition():
     pages = [["第 1 页", "正文一", "正文二"], ["第 2 页", "正文三", "正文四"], ["- 3 -", "正文五", "抄送：某局"]]
     assert strip_page_furniture(pages) == ["正文一", "正文二", "正文三", "正文四", "正文五", "抄送：某局"]
     assert re.search("正文", "".join(strip_page_furniture(pages)))
+
+
+HAND_LISTED = tomllib.loads((ROOT / "tests" / "fixtures" / "plan_headings.toml").read_text(encoding="utf-8"))
+
+
+def _heading_key(text: str) -> str:
+    return squash(text).rstrip("。：:")  # a run-in heading is listed with or without its full stop
+
+
+@needs_plans
+@pytest.mark.parametrize("name", sorted(HAND_LISTED))
+def test_headings_of_shared_plans_match_the_hand_listed_outline(name):
+    """Outlines written by hand (by helper sessions, from the plans' text): recall and precision ≥ 0.95."""
+    parsed = parse(read_document(PLANS / f"{name}.pdf"))
+    got = [_heading_key(parsed.document.text[b.start:b.end]) for b in parsed.headings()]
+    gold = [_heading_key(h) for h in HAND_LISTED[name]]
+    recall = sum(1 for h in gold if h in got) / len(gold)
+    precision = sum(1 for h in got if h in gold) / len(got)
+    assert recall >= 0.95 and precision >= 0.9, (recall, precision, [h for h in gold if h not in got][:5])
+
+
+def test_a_heading_the_text_layer_put_after_a_sentence_starts_its_own_paragraph():
+    lines = [FULL, "2026 年常住人口为 1100 万人。 三、重点任务", "（一）提高电源供应能力。", FULL, "项目。 （二）加强电网支撑能力。",
+             FULL, "全省 1.5 万人。 2.其次"]  # an Arabic-numbered item after a sentence may be running text: kept
+    assert reflow(lines).splitlines() == [FULL + "2026 年常住人口为 1100 万人。", "三、重点任务", "（一）提高电源供应能力。",
+                                          FULL + "项目。", "（二）加强电网支撑能力。", FULL + "全省 1.5 万人。 2.其次"]
