@@ -25,13 +25,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from .segment import bigrams
 from .text import contains_fact
-from .types import Answer, Proposal
+from .types import SECTION_SEPARATOR, Answer, Proposal
 
 MODEL_FILE = Path(__file__).parent / "data" / "chooser.json"
 # The strategies, in the order the facade proposes them.
 STRATEGIES = ("department", "outline", "table_row", "section_outline", "sector_tasks", "mentions", "targets",
-              "doc_fact", "table", "scope_outline", "section", "parts", "passages")
+              "doc_fact", "table", "scope_outline", "section", "parts", "passages", "heading_outline")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
@@ -47,6 +48,7 @@ class ProposalFeatures:
     asks_amount: float  # the question asks for an amount (多少, 几)
     states_amount: float  # its quoted text states a number that is not a year
     sources: float  # how many quotes it cites (tenths, capped at 1)
+    section_named: float  # share of its first quote's heading (character pairs) the question names
     strategy: str = "passages"
 
     def vector(self) -> list[float]:
@@ -58,14 +60,19 @@ FEATURE_NAMES = tuple(f.name for f in fields(ProposalFeatures) if f.name != "str
     tuple(f"is_{s}" for s in STRATEGIES)
 
 
-def describe(proposal: Proposal, first: bool, terms: list[str], asks_amount: bool) -> ProposalFeatures:
+def describe(proposal: Proposal, first: bool, terms: list[str], asks_amount: bool,
+             asked_pairs: frozenset[str] = frozenset()) -> ProposalFeatures:
     answer = proposal.answer
     quoted = " ".join(s.quote for s in answer.sources) or answer.text
     covered = sum(1 for t in terms if t in quoted) / len(terms) if terms else 0.0
     numbers = [n for n in _NUMBER.findall(quoted) if not _YEAR.match(n)]
+    heading = answer.sources[0].section.split(SECTION_SEPARATOR)[-1] if answer.sources else ""
+    pairs = set(bigrams(re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?", "", heading)))
+    named = len(pairs & asked_pairs) / len(pairs) if pairs else 0.0
     return ProposalFeatures(first=float(first), found=float(answer.found), confidence=answer.answer_confidence,
                             coverage=covered, asks_amount=float(asks_amount), states_amount=float(bool(numbers)),
-                            sources=min(len(answer.sources), 10) / 10, strategy=proposal.strategy)
+                            sources=min(len(answer.sources), 10) / 10, section_named=named,
+                            strategy=proposal.strategy)
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,7 @@ def fit(rows: list[tuple]) -> tuple[ChooserModel, dict]:
         "questions_with_choice": sum(1 for d, *_ in rows if len(d) > 1),
         "cross_validation": "leave one plan out", "plans": len(set(plans)), "margin": margin,
         "cv_right_chosen": round(scored[margin], 3),
+        "cv_right_by_margin": {str(m): round(v, 3) for m, v in scored.items()},
         "cv_right_first": round(float(np.mean([labels[0] for _, labels, *_ in rows])), 3),
         "cv_right_any": round(float(np.mean([any(labels) for _, labels, *_ in rows])), 3),
         "cv_sure_share": round(float(np.mean(sure)), 3),

@@ -52,7 +52,7 @@ from .index import (
     read_manifest,
 )
 from .retrieve import HybridRetriever
-from .segment import Segmenter
+from .segment import Segmenter, bigrams
 from .settings import Settings
 from .structure import (
     REFERENCE,
@@ -538,7 +538,8 @@ class Assistant:
         if not proposals:
             raise failed[0]
         terms = live.segmenter.content_terms(query.search)
-        described = [describe(p, i == 0, terms, asks_amount(query)) for i, p in enumerate(proposals)]
+        asked_pairs = frozenset(bigrams(query.search))
+        described = [describe(p, i == 0, terms, asks_amount(query), asked_pairs) for i, p in enumerate(proposals)]
         return proposals, described
 
     def _strategies(self, live: Live, question: str, query, plans: frozenset[str] | None,
@@ -589,7 +590,7 @@ class Assistant:
                 return answer if answer.found or answer.sources else None  # no such row: the text may still say
             yield "table", table
         scope = find_scope(question, parsed, live.lookup)
-        if scope is None and subject:
+        if scope is None and subject and not live.ask_cues.asks_outline(question):  # else proposed above
             yield "scope_outline", lambda: answer_outline(query, *subject, parsed, plans_indexed,
                                                           detail=asks_amount(query))
         if scope is not None:
@@ -600,6 +601,10 @@ class Assistant:
             yield "parts", lambda: compose_parts(composer, query, [
                 (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
         yield "passages", lambda: composer.compose(query, retriever.search(query.search, docs=plans))
+        listed = self._outline_subject(live, heading_words, parsed, strict=False)
+        if listed is not None and listed != subject:  # “X有哪些Y”: X's outline, beside the passages about Y
+            yield "heading_outline", lambda: answer_outline(query, *listed, parsed, plans_indexed,
+                                                            detail=asks_amount(query))
 
     @staticmethod
     def _scoped(live: Live, composer, query, kind: str, heading: Block | None, doc_id: str) -> Answer:
@@ -612,15 +617,15 @@ class Assistant:
         return composer.compose(dataclasses.replace(query, intent="section"), hits,
                                 scope=heading, scope_doc=doc_id)
 
-    def _outline_subject(self, live: Live, question: str, parsed: dict) -> tuple[str, Block] | None:
+    def _outline_subject(self, live: Live, question: str, parsed: dict, strict: bool = True) -> tuple[str, Block] | None:
         """The heading whose outline the question asks, unless it asks of two things that are
         two headings (锅炉节能改造与照明灯具改造哪一项节能量更多): each is answered as a part."""
-        subject = outline_subject(question, parsed, live.ask_cues, live.lookup)
+        subject = outline_subject(question, parsed, live.ask_cues, live.lookup, strict=strict)
         if subject is None:
             return None
         parts = split_parts(question, live.segmenter)
         if len(parts) > 1:
-            subjects = {outline_subject(p, parsed, live.ask_cues, live.lookup) for p in parts}
+            subjects = {outline_subject(p, parsed, live.ask_cues, live.lookup, strict=strict) for p in parts}
             if len(subjects - {None}) > 1:
                 return None
         return subject

@@ -28,7 +28,8 @@ MATCH_MIN = 0.62  # share of a heading's character pairs the question must hold
 MIN_SHARED = 2
 CUE_GAP = 2  # “哪>条”: at most this many characters between the two parts (哪几条, 哪两大类)
 BARE_LIST = 0.8  # “主要任务有哪些”: the question, less list words, is nearly the heading itself
-NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、]|专栏\s*\d+|表\s*\d+)\s*")
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}\s*[.．、]|专栏\s*\d+|表\s*\d+|"
+                       r"第[一二三四五六七八九十]+(?:章|部分|篇))\s*")
 _CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]+|\d{1,2})\s*(?:章|部分|大部分|篇)")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-—–~～至到]\s*(?:19|20)?\d{2,4}\s*年?")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -253,9 +254,11 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # ---- outlines ---------------------------------------------------------------------------
 
 def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskCues,
-                    lookup: Lookup | None = None) -> tuple[str, Block] | None:
+                    lookup: Lookup | None = None, strict: bool = True) -> tuple[str, Block] | None:
     """(doc_id, heading) when the question asks what a heading of the plan contains. With
-    `lookup`, only the headings that share a character pair with the question are compared."""
+    `lookup`, only the headings that share a character pair with the question are compared.
+    Not `strict`: also the heading a list question names (“X有哪些Y”), which may ask X's
+    outline or a list inside its text (the chooser weighs both)."""
     q = squash(question)
     asks_outline = cues.asks_outline(q) or bool(item_asked(q))  # 第（十一）项…建设啥 asks an item of the outline
     asks_list = any(w in q for w in cues.list_words)
@@ -282,7 +285,7 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     # “X这部分的重点工作有啥” asks X's contents
     subject = without_words(rest, (w for w in cues.contents_words if w not in title))
     asked_subject = set(bigrams(re.sub(r"[^\w]", "", subject)))
-    if not asks_outline and len(set(bigrams(title)) & asked_subject) / max(1, len(asked_subject)) < BARE_LIST:
+    if strict and not asks_outline and len(set(bigrams(title)) & asked_subject) / max(1, len(asked_subject)) < BARE_LIST:
         return None  # “X有哪些Y”: a list question about X, not X's outline
     return best
 

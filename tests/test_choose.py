@@ -31,7 +31,7 @@ def test_describe_measures_what_a_proposal_offers():
     features = describe(Proposal("passages", PASSAGE), first=False, terms=["工业", "能耗", "碳排放"], asks_amount=True)
     assert features.coverage == pytest.approx(2 / 3) and features.states_amount == 1.0  # 14, not the year 2025
     assert features.confidence == 0.9 and features.first == 0.0
-    assert features.vector()[-1] == 1.0  # is_passages
+    assert features.vector()[len(FEATURE_NAMES) - 2] == 1.0  # is_passages (heading_outline comes last)
     outline = describe(Proposal("outline", OUTLINE), first=True, terms=["工业"], asks_amount=True)
     assert outline.states_amount == 0.0 and outline.confidence == 1.0
 
@@ -64,10 +64,10 @@ def _rows(n: int, rng: random.Random) -> list[tuple]:
         described = [
             ProposalFeatures(first=1.0, found=1.0, confidence=1.0, coverage=rng.uniform(0.6, 1.0) if outline_right
                              else rng.uniform(0.0, 0.4), asks_amount=0.0, states_amount=0.0, sources=0.5,
-                             strategy="outline"),
+                             section_named=0.5, strategy="outline"),
             ProposalFeatures(first=0.0, found=1.0, confidence=0.8, coverage=rng.uniform(0.0, 0.4) if outline_right
                              else rng.uniform(0.6, 1.0), asks_amount=0.0, states_amount=1.0, sources=0.2,
-                             strategy="passages"),
+                             section_named=0.5, strategy="passages"),
         ]
         rows.append((described, [outline_right, not outline_right], f"q{q}", f"plan{q % 4}"))
     return rows

@@ -216,6 +216,7 @@ def test_page_furniture_needs_repetition():
     assert re.search("正文", "".join(strip_page_furniture(pages)))
 
 
+BOX = re.compile(r"\s*(?:专栏|表)\s*\d")
 HAND_LISTED = tomllib.loads((ROOT / "tests" / "fixtures" / "plan_headings.toml").read_text(encoding="utf-8"))
 
 
@@ -228,7 +229,8 @@ def _heading_key(text: str) -> str:
 def test_headings_of_shared_plans_match_the_hand_listed_outline(name):
     """Outlines written by hand (by helper sessions, from the plans' text): recall and precision ≥ 0.95."""
     parsed = parse(read_document(PLANS / f"{name}.pdf"))
-    got = [_heading_key(parsed.document.text[b.start:b.end]) for b in parsed.headings()]
+    got = [_heading_key(parsed.document.text[b.start:b.end]) for b in parsed.headings()
+           if not any(BOX.match(label) for label in b.section_path)]  # the lists leave 专栏 and 表 out
     gold = [_heading_key(h) for h in HAND_LISTED[name]]
     recall = sum(1 for h in gold if h in got) / len(gold)
     precision = sum(1 for h in got if h in gold) / len(got)

@@ -79,3 +79,15 @@ def test_a_person_asked_for_is_answered_only_by_a_named_office_holder():
     assert asked and not held  # the plan names the group, no person
     assert cues.kind_held("节能工作领导小组的组长是谁", "由行署专员担任组长。") == (True, True)
     assert cues.kind_held("园区循环化改造由谁负责", "发展改革委牵头。")[0] is False  # an office, not a person
+
+
+def test_a_chapter_named_by_its_title_is_found_without_its_chapter_number():
+    from assistant.parse import parse
+    from assistant.structure import outline_subject
+    from assistant.types import Document, DocumentMeta
+
+    text = ("第一章 发展基础\n一、发展成效\n成效显著。\n第二章 保障措施\n一、加强组织领导\n建立机制。\n"
+            "二、强化资金保障\n加大投入。\n")
+    parsed = {"x": parse(Document(doc_id="x", path="x.txt", text=text, meta=DocumentMeta(title="某规划")))}
+    subject = outline_subject("保障措施一章讲了哪些方面", parsed, _cues())
+    assert subject is not None and subject[1].section_path == ("第二章 保障措施",)
