@@ -49,6 +49,8 @@ class ProposalFeatures:
     states_amount: float  # its quoted text states a number that is not a year
     sources: float  # how many quotes it cites (tenths, capped at 1)
     section_named: float  # share of its first quote's heading (character pairs) the question names
+    coverage_gain: float = 0.0  # its coverage less the first proposal's (0 for the first)
+    named_gain: float = 0.0  # its section_named less the first proposal's
     strategy: str = "passages"
 
     def vector(self) -> list[float]:
@@ -73,6 +75,13 @@ def describe(proposal: Proposal, first: bool, terms: list[str], asks_amount: boo
                             coverage=covered, asks_amount=float(asks_amount), states_amount=float(bool(numbers)),
                             sources=min(len(answer.sources), 10) / 10, section_named=named,
                             strategy=proposal.strategy)
+
+
+def relative(described: list[ProposalFeatures]) -> list[ProposalFeatures]:
+    """Each proposal measured against the first too: what it offers that the first does not."""
+    first = described[0]
+    return [dataclasses.replace(f, coverage_gain=f.coverage - first.coverage,
+                                named_gain=f.section_named - first.section_named) for f in described]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from .answer import (
     targets_by_doc,
     with_text,
 )
-from .choose import ChooserModel, ProposalFeatures, choose, describe
+from .choose import ChooserModel, ProposalFeatures, choose, describe, relative
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .grams import key as gram_key
 from .index import (
@@ -539,7 +539,8 @@ class Assistant:
             raise failed[0]
         terms = live.segmenter.content_terms(query.search)
         asked_pairs = frozenset(bigrams(query.search))
-        described = [describe(p, i == 0, terms, asks_amount(query), asked_pairs) for i, p in enumerate(proposals)]
+        described = relative([describe(p, i == 0, terms, asks_amount(query), asked_pairs)
+                              for i, p in enumerate(proposals)])
         return proposals, described
 
     def _strategies(self, live: Live, question: str, query, plans: frozenset[str] | None,

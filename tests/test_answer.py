@@ -259,3 +259,18 @@ def test_a_premise_asked_to_be_confirmed_gets_a_verdict_first():
     assert confirmed(no_figure, ("20",)) == no_figure  # a quote without a figure cannot refute one
     missing = Answer(question="q", text="规划中未找到与该问题直接相关的内容。", found=False)
     assert confirmed(missing, ("20",)) == missing
+
+
+def test_a_footnote_number_in_a_quote_is_no_citation_when_parts_are_joined():
+    from types import SimpleNamespace
+
+    from assistant.answer import compose_parts
+    from assistant.types import Answer, Query, Source
+
+    quote = Source(doc="p", title="甲", section="二", quote="主要资源产出率[12]提高约20%", score=1.0, start=0, end=14)
+    other = Source(doc="p", title="甲", section="三", quote="废钢利用量达到3.2亿吨", score=1.0, start=20, end=32)
+    first = Answer(question="a", text="规划原文如下：\n· 主要资源产出率[12]提高约20%[1]", found=True, sources=(quote,))
+    second = Answer(question="b", text="规划原文如下：\n· 废钢利用量达到3.2亿吨[1]", found=True, sources=(other,))
+    composer = SimpleNamespace(compose=lambda part, hits: first if part.text == "a" else second)
+    joined = compose_parts(composer, Query(text="a和b", intent="fact", terms=()), [(Query(text="a", intent="fact", terms=()), []), (Query(text="b", intent="fact", terms=()), [])])
+    assert joined.text.splitlines()[1:] == ["· 主要资源产出率[12]提高约20%[1]", "· 废钢利用量达到3.2亿吨[2]"]

@@ -4,7 +4,17 @@ import random
 
 import pytest
 
-from assistant.choose import FEATURE_NAMES, ChooserModel, ProposalFeatures, choose, describe, fit, pick, right
+from assistant.choose import (
+    FEATURE_NAMES,
+    ChooserModel,
+    ProposalFeatures,
+    choose,
+    describe,
+    fit,
+    pick,
+    relative,
+    right,
+)
 from assistant.types import Answer, EvalItem, Proposal, Source
 
 OUTLINE = Answer(question="q", text="‘三、主要任务’下列有：（一）推进工业节能[1]", found=True, intent="outline",
@@ -34,6 +44,8 @@ def test_describe_measures_what_a_proposal_offers():
     assert features.vector()[len(FEATURE_NAMES) - 2] == 1.0  # is_passages (heading_outline comes last)
     outline = describe(Proposal("outline", OUTLINE), first=True, terms=["工业"], asks_amount=True)
     assert outline.states_amount == 0.0 and outline.confidence == 1.0
+    gains = relative([outline, features])  # each measured against the first proposal too
+    assert gains[0].coverage_gain == 0.0 and gains[1].coverage_gain == pytest.approx(features.coverage - outline.coverage)
 
 
 def test_choose_takes_the_better_proposal_and_gives_a_structural_answer_the_model_s_confidence():

@@ -4,7 +4,6 @@ sentences, quoted once), and a table or targets answer followed by what the plan
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from ..types import Answer, Hit, Query, Source
 from .quotes import (
@@ -13,6 +12,7 @@ from .quotes import (
     PREMISE_WRONG,
     check_numbers,
     cite,
+    markers_in,
     merged,
     quoted_already,
     renumber,
@@ -29,7 +29,7 @@ def with_text(composer, table_answer: Answer, query: Query, hits: list[Hit]) -> 
     sources = list(table_answer.sources)
     lines = []
     for line in text.text.splitlines()[1:]:
-        markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+        markers = markers_in(line, text.sources)
         if markers and all(quoted_already(text.sources[m - 1], table_answer.sources) for m in markers):
             continue  # a sentence the list already quotes
         lines.append(renumber(line, {m: cite(sources, text.sources[m - 1]) for m in markers}))
@@ -52,8 +52,7 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
     lines = []
     for answer in found:
         for line in answer.text.splitlines()[1:]:
-            markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
-            renumbered = {m: cite(sources, answer.sources[m - 1]) for m in markers}
+            renumbered = {m: cite(sources, answer.sources[m - 1]) for m in markers_in(line, answer.sources)}
             line = renumber(line, renumbered)
             if line not in lines:
                 lines.append(line)
@@ -75,8 +74,7 @@ def compose_across_plans(question: str, answers: list[tuple[str, Answer]]) -> An
     for title, answer in answers:
         lines.append(f"《{title}》：")
         for line in answer.text.splitlines():
-            markers = [int(m) for m in re.findall(r"\[(\d+)\]", line) if 0 < int(m) <= len(answer.sources)]
-            lines.append(renumber(line, {m: cite(sources, answer.sources[m - 1]) for m in markers}))
+            lines.append(renumber(line, {m: cite(sources, answer.sources[m - 1]) for m in markers_in(line, answer.sources)}))
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     found = [a for _, a in answers if a.found]

@@ -66,6 +66,12 @@ def merged(rankings) -> list[Hit]:
     return [dataclasses.replace(h, rank=i) for i, h in enumerate(ranked, start=1)]
 
 
+def markers_in(line: str, sources) -> list[int]:
+    """The citation markers of a line, [n] for n within its answer's sources; a bracketed
+    number beyond them is printed text (a PDF's footnote “[12]” in a quote), no marker."""
+    return [int(m) for m in re.findall(r"\[(\d+)\]", line) if 0 < int(m) <= len(sources)]
+
+
 def renumber(line: str, mapping: dict[int, int]) -> str:
     """Markers renumbered; a bracketed number that is no marker (a PDF's footnote “[1]” in a
     quote) stays as printed."""
