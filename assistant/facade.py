@@ -510,8 +510,12 @@ class Assistant:
                        named: frozenset[str] | None = None) -> Answer:
         """`named`: all the plans the question names, when it is answered in one of them.
         Every strategy proposes; the fitted chooser picks (choose.py)."""
-        proposals, described = self._proposed(live, question, plans, named)
-        return choose(live.chooser, proposals, described)
+        model = live.chooser
+        # a margin of 1 or more cannot be beaten (scores are probabilities): the first proposal answers,
+        # and the others are not worth computing
+        proposals, described = self._proposed(live, question, plans, named,
+                                              first_only=model is None or model.margin >= 1.0)
+        return choose(model, proposals, described)
 
     def proposals(self, question: str) -> tuple[list[Proposal], list[ProposalFeatures]]:
         """Every strategy's answer to a question, as the chooser weighs them (fit-chooser)."""
@@ -520,7 +524,8 @@ class Assistant:
         return self._proposed(live, self._prepared(live, original), self._plans(live, None, original))
 
     def _proposed(self, live: Live, question: str, plans: frozenset[str] | None,
-                  named: frozenset[str] | None = None) -> tuple[list[Proposal], list[ProposalFeatures]]:
+                  named: frozenset[str] | None = None,
+                  first_only: bool = False) -> tuple[list[Proposal], list[ProposalFeatures]]:
         question = live.target_cues.respelled(question, lambda term: live.printed(term, plans))
         specific = live.index.statistics(plans).is_specific
         titles = live.title_words  # 十四五 of a 十四五 plan names no subject in it
@@ -535,6 +540,8 @@ class Assistant:
                 continue
             if answer is not None:
                 proposals.append(Proposal(strategy, answer))
+                if first_only:
+                    break
         if not proposals:
             raise failed[0]
         terms = live.segmenter.content_terms(query.search)

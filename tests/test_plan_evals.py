@@ -161,11 +161,11 @@ def test_eval_cli_runs_a_split_and_reports_by_plan(plan_folder, tmp_path):
 
 PLANS = ROOT.parent / "shared" / "plans"
 # The CI gate on the held-out test plans (their questions only; rewordings are reported, not gated):
-# a little below what was measured (stop 35: key facts .897, right source .892, abstention .886,
-# answerable 未找到 .059, confident wrong .086), so that a regression fails the build.
+# a little below what was measured (stop 36: key facts .897, right source .892, abstention .886,
+# answerable 未找到 .059, confident wrong .068), so that a regression fails the build.
 TEST_PLANS_GATE = {"key_fact_recall": 0.87, "right_source": 0.86, "abstention_accuracy": 0.85,
                    "citation_validity": 1.0, "number_faithfulness": 1.0}
-TEST_PLANS_CEILING = {"answerable_not_found": 0.08, "confident_wrong": 0.11}
+TEST_PLANS_CEILING = {"answerable_not_found": 0.08, "confident_wrong": 0.09}
 
 
 @pytest.mark.slow
