@@ -71,17 +71,10 @@ class AbstentionModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> AbstentionModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["names"]) != FEATURE_NAMES:
-            from .errors import ConfigError
-
-            raise ConfigError(f"拒答模型 {path.name} 的特征与代码不一致，请运行 python -m assistant fit-abstention 重新拟合。")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "cv"})
+        return cls(**read_weights(path, FEATURE_NAMES, "拒答模型", "fit-abstention"))
 
     def probability(self, features: EvidenceFeatures) -> float:
-        z = self.intercept + sum(c * (x - m) / s for c, x, m, s in
-                                 zip(self.coef, features.vector(), self.mean, self.scale, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        return logistic(self, features.vector())
 
     def decide(self, features: EvidenceFeatures) -> tuple[float, str]:
         """(probability, state). One hard fact overrides the fit: a how-much question about a
@@ -170,6 +163,29 @@ def fit(rows: list[tuple], folds: int = 5, seed: int = 0, embedder: str = "",
 
 
 def save(model: AbstentionModel, figures: dict, path: Path = MODEL_FILE) -> None:
+    write_weights(model, figures, path)
+
+
+# ---- the fitted logistic regressions' weights files (this model's and the chooser's) --------
+def read_weights(path: Path, names: tuple[str, ...], what: str, command: str) -> dict:
+    """A weights file's fields (lists as tuples, the figures left out); ConfigError when it
+    was fitted on other features than the code computes."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["names"]) != names:
+        from .errors import ConfigError
+
+        raise ConfigError(f"{what} {path.name} 的特征与代码不一致，请运行 python -m assistant {command} 重新拟合。")
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "cv"}
+
+
+def logistic(model, vector: list[float]) -> float:
+    """P from a model's standardisation (mean, scale), coefficients and intercept."""
+    z = model.intercept + sum(c * (x - m) / s for c, x, m, s in
+                              zip(model.coef, vector, model.mean, model.scale, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def write_weights(model, figures: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**asdict(model), "names": list(model.names), "cv": figures}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

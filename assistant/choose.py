@@ -18,13 +18,12 @@ out in turn:
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .abstain import logistic, read_weights, write_weights
 from .segment import bigrams
 from .text import contains_fact
 from .types import SECTION_SEPARATOR, Answer, Proposal
@@ -95,17 +94,10 @@ class ChooserModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> ChooserModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["names"]) != FEATURE_NAMES:
-            from .errors import ConfigError
-
-            raise ConfigError(f"选择模型 {path.name} 的特征与代码不一致，请运行 python -m assistant fit-chooser 重新拟合。")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "cv"})
+        return cls(**read_weights(path, FEATURE_NAMES, "选择模型", "fit-chooser"))
 
     def probability(self, features: ProposalFeatures) -> float:
-        z = self.intercept + sum(c * (x - m) / s for c, x, m, s in
-                                 zip(self.coef, features.vector(), self.mean, self.scale, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return logistic(self, features.vector())
 
 
 def pick(scores: list[float], margin: float) -> int:
@@ -199,6 +191,4 @@ def fit(rows: list[tuple]) -> tuple[ChooserModel, dict]:
 
 
 def save(model: ChooserModel, figures: dict, path: Path = MODEL_FILE) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {**asdict(model), "names": list(model.names), "cv": figures}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_weights(model, figures, path)
