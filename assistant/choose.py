@@ -106,10 +106,16 @@ def pick(scores: list[float], margin: float) -> int:
     return best if scores[best] > scores[0] + margin else 0
 
 
+def weighs(model: ChooserModel | None, proposals: list[Proposal]) -> bool:
+    """The model has something to decide: a choice, or a structural answer's confidence (a
+    lone answer with a confidence of its own, or no model at all, leaves the first as it is)."""
+    return model is not None and (len(proposals) > 1 or proposals[0].answer.confidence is None)
+
+
 def choose(model: ChooserModel | None, proposals: list[Proposal], described: list[ProposalFeatures]) -> Answer:
     """The chosen proposal's answer; a structural answer carries the model's probability as
     its confidence. Without a model, the first proposal (the fixed order) answers."""
-    if model is None or len(proposals) == 1 and proposals[0].answer.confidence is not None:
+    if not weighs(model, proposals):
         return proposals[0].answer
     scores = [model.probability(f) for f in described]
     chosen = pick(scores, model.margin)

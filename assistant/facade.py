@@ -37,7 +37,7 @@ from .answer import (
     targets_by_doc,
     with_text,
 )
-from .choose import ChooserModel, ProposalFeatures, choose, describe, relative
+from .choose import ChooserModel, ProposalFeatures, choose, describe, relative, weighs
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
 from .grams import key as gram_key
 from .index import (
@@ -65,7 +65,7 @@ from .structure import (
 )
 from .targets import TargetCues, responsibilities, select
 from .text import squash
-from .types import Answer, Block, Document, Hit, ParsedDocument, Proposal, Responsibility, Target
+from .types import Answer, Block, Document, Hit, ParsedDocument, Proposal, Query, Responsibility, Target
 from .understand import (
     Abbreviations,
     CharShapes,
@@ -513,19 +513,28 @@ class Assistant:
         model = live.chooser
         # a margin of 1 or more cannot be beaten (scores are probabilities): the first proposal answers,
         # and the others are not worth computing
-        proposals, described = self._proposed(live, question, plans, named,
-                                              first_only=model is None or model.margin >= 1.0)
-        return choose(model, proposals, described)
+        query, proposals = self._proposed(live, question, plans, named,
+                                          first_only=model is None or model.margin >= 1.0)
+        if not weighs(model, proposals):  # e.g. a passage answer alone: its own confidence stands
+            return proposals[0].answer
+        return choose(model, proposals, self._described(live, query, proposals))
 
     def proposals(self, question: str) -> tuple[list[Proposal], list[ProposalFeatures]]:
         """Every strategy's answer to a question, as the chooser weighs them (fit-chooser)."""
         live = self.live
         original = self.validate(question)
-        return self._proposed(live, self._prepared(live, original), self._plans(live, None, original))
+        query, proposals = self._proposed(live, self._prepared(live, original), self._plans(live, None, original))
+        return proposals, self._described(live, query, proposals)
+
+    @staticmethod
+    def _described(live: Live, query: Query, proposals: list[Proposal]) -> list[ProposalFeatures]:
+        terms = live.segmenter.content_terms(query.search)
+        asked_pairs = frozenset(bigrams(query.search))
+        return relative([describe(p, i == 0, terms, asks_amount(query), asked_pairs)
+                         for i, p in enumerate(proposals)])
 
     def _proposed(self, live: Live, question: str, plans: frozenset[str] | None,
-                  named: frozenset[str] | None = None,
-                  first_only: bool = False) -> tuple[list[Proposal], list[ProposalFeatures]]:
+                  named: frozenset[str] | None = None, first_only: bool = False) -> tuple[Query, list[Proposal]]:
         question = live.target_cues.respelled(question, lambda term: live.printed(term, plans))
         specific = live.index.statistics(plans).is_specific
         titles = live.title_words  # 十四五 of a 十四五 plan names no subject in it
@@ -544,11 +553,7 @@ class Assistant:
                     break
         if not proposals:
             raise failed[0]
-        terms = live.segmenter.content_terms(query.search)
-        asked_pairs = frozenset(bigrams(query.search))
-        described = relative([describe(p, i == 0, terms, asks_amount(query), asked_pairs)
-                              for i, p in enumerate(proposals)])
-        return proposals, described
+        return query, proposals
 
     def _strategies(self, live: Live, question: str, query, plans: frozenset[str] | None,
                     named: frozenset[str] | None):
