@@ -39,7 +39,7 @@ from .answer import (
 )
 from .choose import ChooserModel, ProposalFeatures, choose, describe, relative, weighs
 from .errors import InternalCheckError, InvalidQuestion, PlanNotFound
-from .grams import key as gram_key
+from .grams import PrintedGrams
 from .index import (
     MANIFEST,
     SUPPORT,
@@ -190,7 +190,7 @@ class Live:
         # words questions are read by (文号) and the departments of the local mapping (发该委) count as known
         variants = {v: counts[c.lower()] for v, c in self.segmenter.variants() if c.lower() in counts}
         return HomophoneCorrector({**variants, **counts}, self.segmenter,
-                                  printed=lambda text: grams.count(gram_key(text)), fuzzy=FuzzySounds.load(),
+                                  printed=PrintedGrams(grams), fuzzy=FuzzySounds.load(),
                                   cue_words=self.ask_cues.vocabulary | self.sectors.department_names(),
                                   shapes=CharShapes())
 

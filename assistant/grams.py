@@ -100,6 +100,34 @@ class CountTable:
     def __contains__(self, k: int) -> bool:
         return self.count(k) > 0
 
+    def counts_of(self, keys: np.ndarray) -> np.ndarray:
+        """The count of each key (0 where absent), in one bisection over all of them."""
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=np.int64)
+        return np.where(np.asarray(self.keys[at]) == keys, np.asarray(self.counts[at]), 0)
+
+
+class PrintedGrams:
+    """How often the plans print a string of one to three characters, one at a time or, for
+    many characters beside one neighbour, all in one lookup."""
+
+    def __init__(self, table: CountTable):
+        self.table = table
+
+    def __call__(self, text: str) -> int:
+        return self.table.count(key(text))
+
+    def beside(self, before: str, after: str, characters: np.ndarray) -> np.ndarray:
+        """Of `characters` (their `codes`), which the plans print right after `before` or
+        right before `after` (either may be empty), as a boolean mask."""
+        printed = np.zeros(len(characters), dtype=bool)
+        if before:
+            printed |= self.table.counts_of((key(before) << BITS) | characters) > 0
+        if after:
+            printed |= self.table.counts_of((characters << BITS) | key(after)) > 0
+        return printed
+
 
 # ---- what a build keeps per plan ---------------------------------------------------------------
 def text_grams(compared: str) -> CountTable:

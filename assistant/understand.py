@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
+from .grams import PrintedGrams
+from .grams import codes as grams_codes
 from .segment import Segmenter
 from .text import squash, without_words
 from .types import Query
@@ -250,7 +254,7 @@ class HomophoneCorrector:
     document frequency), so nothing is read again from the plan texts."""
 
     def __init__(self, plan_words: dict[str, int], segmenter: Segmenter,
-                 printed: Callable[[str], int] | None = None, fuzzy: FuzzySounds | None = None,
+                 printed: PrintedGrams | None = None, fuzzy: FuzzySounds | None = None,
                  cue_words: frozenset[str] = frozenset(), shapes: CharShapes | None = None):
         self.segmenter = segmenter
         self.printed = printed
@@ -359,12 +363,14 @@ class HomophoneCorrector:
         make a run the plans print there)."""
         before = chars[i - 1] if i > 0 and _CJK.match(chars[i - 1]) else ""
         after = chars[i + 1] if i + 1 < len(chars) and _CJK.match(chars[i + 1]) else ""
-        return frozenset(c for c in self._plan_characters
-                         if (before and self.printed(before + c)) or (after and self.printed(c + after)))
+        characters, codes = self._plan_characters
+        return frozenset(characters[j] for j in np.flatnonzero(self.printed.beside(before, after, codes)))
 
     @cached_property
-    def _plan_characters(self) -> frozenset[str]:
-        return frozenset(ch for word in self.plan_words for ch in word)
+    def _plan_characters(self) -> tuple[list[str], np.ndarray]:
+        """The plans' characters and their `grams.codes`, for one lookup of them all."""
+        characters = sorted({ch for word in self.plan_words for ch in word})
+        return characters, grams_codes("".join(characters))
 
     def _plan_word_at(self, chars: list[str], i: int, length: int) -> bool:
         """A word of the plans, `length` characters long, holds position i."""

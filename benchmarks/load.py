@@ -7,15 +7,18 @@ starting at another question), and prints per step: answers/s, latency p50 and p
 and the server's RSS. Bounded: loopback only, `--seconds` per step, `--max-answers` per step.
 
     python benchmarks/load.py [--users 1 10 20 50] [--seconds 30] [--questions evals/tacheng_plan_qa.test.jsonl]
+                              [--uncached] [--workers N] [--query-threads N] [--hash]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
 import tempfile
-import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,44 +50,75 @@ class Step:
 
 def run_step(url: str, pid: int, users: int, questions: list[str], seconds: float, max_answers: int) -> Step:
     """`users` clients asking for `seconds` (or until `max_answers` answers): what they got."""
-    from gradio_client import Client
+    return asyncio.run(_run_step(url, pid, users, questions, seconds, max_answers))
 
-    clients = [Client(url, verbose=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT}) for _ in range(users)]
-    step, lock, stop = Step(users), threading.Lock(), threading.Event()
 
-    def user(n: int) -> None:
-        client, i = clients[n], n * 7  # users start at different questions
+async def _run_step(url: str, pid: int, users: int, questions: list[str], seconds: float,
+                    max_answers: int) -> Step:
+    """The users as tasks of one event loop, each with its own connection: staff browsers run
+    on their own machines, so the load generator must leave the server's cores to the server
+    (50 `gradio_client` threads took 0.7–1.6 of the 2 cores, and throttled what they measured)."""
+    import httpx
+
+    step, stop = Step(users), asyncio.Event()
+    limits = httpx.Limits(max_connections=2 * users, max_keepalive_connections=2 * users)
+
+    async def user(client: httpx.AsyncClient, n: int) -> None:
+        i = n * 7  # users start at different questions
+        session = f"load-{users}-{n}-{uuid.uuid4().hex[:8]}"  # one browser tab per user
         while not stop.is_set():
             question = questions[i % len(questions)]
             i += 1
             began = time.perf_counter()
             try:
-                chat, _, _ = client.predict(question, [], api_name="/ask")
-                ok, what = bool(answer_text(chat).strip()), f"empty answer to {question}"
-            except Exception as exc:  # noqa: BLE001 - an error of this step, reported
+                text = await ask(client, url, question, session)
+                ok, what = bool(text.strip()), f"empty answer to {question}"
+            except (httpx.HTTPError, AnswerError, ValueError, KeyError) as exc:  # an error of this step, reported
                 ok, what = False, f"{type(exc).__name__}: {exc}"[:200]
             took = time.perf_counter() - began
-            with lock:
-                if ok:
-                    step.latencies.append(took)
-                else:
-                    step.errors.append(what)
-                if len(step.latencies) + len(step.errors) >= max_answers:
-                    stop.set()
+            if ok:
+                step.latencies.append(took)
+            else:
+                step.errors.append(what)
+            if len(step.latencies) + len(step.errors) >= max_answers:
+                stop.set()
 
-    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    stop.wait(seconds)
-    stop.set()
-    for t in threads:
-        t.join(CLIENT_TIMEOUT + 10)
-    step.seconds = time.perf_counter() - began
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT, limits=limits) as client:
+        began = time.perf_counter()
+        tasks = [asyncio.create_task(user(client, n)) for n in range(users)]
+        try:
+            await asyncio.wait_for(stop.wait(), seconds)
+        except TimeoutError:
+            stop.set()
+        await asyncio.wait(tasks, timeout=CLIENT_TIMEOUT + 10)
+        step.seconds = time.perf_counter() - began
     step.rss_mb = rss_mb(pid)
-    for client in clients:
-        client.close()
     return step
+
+
+class AnswerError(Exception):
+    """The app answered a request with an error event."""
+
+
+async def ask(client, url: str, question: str, session: str) -> str:
+    """One question through the app's `/ask` API as gradio's HTTP API serves it (a POST that
+    queues the event, then its server-sent events until `complete`) in a session of its own, as
+    a browser tab keeps one (a request without one makes the server set up a session, each
+    time): the chat's last message."""
+    posted = await client.post(f"{url}gradio_api/call/ask", json={"data": [question, [], []], "session_hash": session})
+    posted.raise_for_status()
+    event_id = posted.json()["event_id"]
+    event = ""
+    async with client.stream("GET", f"{url}gradio_api/call/ask/{event_id}") as stream:
+        stream.raise_for_status()
+        async for line in stream.aiter_lines():
+            if line.startswith("event: "):
+                event = line[len("event: "):]
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                if event == "error":
+                    raise AnswerError(line[len("data: "):][:200])
+                return answer_text(json.loads(line[len("data: "):])[0])
+    raise AnswerError("the event stream ended before the answer")
 
 
 def table(steps: list[Step]) -> str:
@@ -105,10 +139,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--max-answers", type=int, default=5000)
     parser.add_argument("--hash", action="store_true", help="the hash embedder instead of the bundled model")
+    parser.add_argument("--uncached", action="store_true",
+                        help="no question vectors kept (query_cache_size 0): every question embedded, as new ones are")
+    parser.add_argument("--workers", type=int, help="app_workers: questions the app answers at once (default: the setting's)")
+    parser.add_argument("--query-threads", type=int, help="query_threads: cores one question vector may use")
     args = parser.parse_args()
     questions = [item.question for item in load_eval_set(Path(args.questions))]
     with tempfile.TemporaryDirectory() as tmp:
-        config = _project(Path(tmp), Path(args.corpus), args.hash)
+        config = _project(Path(tmp), Path(args.corpus), args.hash, _settings(args))
         with app_process(config) as (server, url):
             steps = []
             for users in args.users:
@@ -121,17 +159,25 @@ def main() -> None:
             print(f"  {s.users} users: {error}")
 
 
-def _project(folder: Path, corpus: Path, hashed: bool) -> Path:
+def _settings(args) -> dict:
+    """The settings this run sets beside the corpus and index folders."""
+    chosen = {"query_cache_size": 0} if args.uncached else {}
+    chosen |= {"app_workers": args.workers} if args.workers else {}
+    return chosen | ({"query_threads": args.query_threads} if args.query_threads else {})
+
+
+def _project(folder: Path, corpus: Path, hashed: bool, settings: dict) -> Path:
     import shutil
 
     from benchmarks.appserver import hash_project
 
     if hashed:
-        return hash_project(folder, corpus)
+        return hash_project(folder, corpus, **settings)
     shutil.copytree(corpus, folder / "corpus")
     config = folder / "assistant.toml"
-    config.write_text(f'corpus_dir = "{folder / "corpus"}"\nindex_dir = "{folder / "index"}"\n'
-                      f'feedback_dir = "{folder / "feedback"}"\n', encoding="utf-8")
+    lines = [f'corpus_dir = "{folder / "corpus"}"', f'index_dir = "{folder / "index"}"',
+             f'feedback_dir = "{folder / "feedback"}"'] + [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config
 
 

@@ -37,3 +37,16 @@ def test_app_memory_levels_off_over_hundreds_of_questions(tmp_path):
           f"{figures['middle']:.1f} MiB, after {SOAK_QUESTIONS} {figures['end']:.1f} MiB; {figures['errors']} errors")
     assert figures["errors"] == 0
     assert figures["end"] - figures["middle"] < LEVEL_MB, figures
+
+
+def test_the_load_benchmark_asks_through_the_apps_http_api_in_one_session_per_user(tmp_path):
+    """benchmarks/load.py's client: every user's questions come back answered (no error event,
+    no lost stream), each user in the session of one browser tab."""
+    from benchmarks.appserver import app_process
+    from benchmarks.load import run_step
+
+    questions = ["数据中心PUE有什么要求", "到2025年单位GDP能耗下降多少", "公共机构节能有哪些任务"]
+    with app_process(hash_project(tmp_path)) as (server, url):
+        step = run_step(url, server.pid, 3, questions, seconds=4, max_answers=30)
+    assert not step.errors, step.errors[:3]
+    assert len(step.latencies) >= 3 and step.rss_mb > 0

@@ -2,6 +2,7 @@
 
 import pytest
 
+from assistant.grams import PrintedGrams, text_grams
 from assistant.segment import Segmenter
 from assistant.understand import HomophoneCorrector
 
@@ -64,7 +65,7 @@ def test_a_year_written_short_is_written_out_when_the_plans_print_it(typed, mean
 
 def _printed(text: str):
     """How often `text` (one to three characters) occurs in the given plan text."""
-    return lambda gram: sum(text.startswith(gram, i) for i in range(len(text)))
+    return PrintedGrams(text_grams(text))
 
 
 PLAN_TEXT = "实施锅炉改造。组织开展节能主题宣传活动。落实市场主体责任。"
@@ -166,3 +167,16 @@ def test_an_abbreviation_of_a_term_the_plans_print_is_written_out_where_it_stand
     assert abbreviations.expand("农机方面要做什么") == "农业机械方面要做什么"
     assert abbreviations.expand("办公建筑要做什么") == "办公建筑要做什么"  # the 公建 of 办公建筑 is no abbreviation
     assert abbreviations.expand("节改有哪些") == "节改有哪些"  # 节能改造 is printed once only
+
+
+def test_the_characters_printed_beside_a_neighbour_are_found_in_one_lookup_as_one_by_one():
+    from assistant.grams import CountTable, codes
+
+    printed = PrintedGrams(text_grams(PLAN_TEXT + "节约能源，开发新能源"))
+    characters = "能源改造主题体约新责任开"
+    expected = [bool(printed("节" + c) or printed(c + "源")) for c in characters]
+    assert list(printed.beside("节", "源", codes(characters))) == expected == [
+        True, False, False, False, False, False, False, True, False, False, False, False]
+    assert list(printed.beside("", "", codes(characters))) == [False] * len(characters)
+    empty = PrintedGrams(CountTable.of(codes("")))
+    assert list(empty.beside("节", "源", codes("能约"))) == [False, False]

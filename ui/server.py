@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import gradio as gr
@@ -16,6 +17,8 @@ from ui.styles import CSS
 THEME = gr.themes.Default(font=["system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK SC", "Microsoft YaHei",
                                 "sans-serif"],
                           font_mono=["ui-monospace", "monospace"])
+
+ANALYTICS_NEVER = 2**62  # events between two of gradio's analytics summaries
 
 LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, footer_links=["settings"],
                       mcp_server=False, pwa=False, ssr_mode=False, enable_monitoring=False, i18n=I18N)
@@ -37,6 +40,10 @@ def launch(assistant: Assistant, host: str, port: int, feedback_dir: Path | None
     users = load_users(settings) if users is None else users
     startup = Startup(assistant).start()
     demo = build_app(assistant, feedback_dir=feedback_dir, startup=startup, host=host, users=users)
+    # Gradio summarises its last 10,000 events in a pandas table after every event, for a
+    # monitoring page this app turns off: at 50 users that was a third of the server's time,
+    # growing with the events kept. Summarised never (the variable is read by queue()).
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_NEVER))
     demo.queue(default_concurrency_limit=settings.app_workers)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
                 auth=password_check(users) if users else None, auth_message="请登录规划问答助手。",
