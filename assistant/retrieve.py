@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from .types import Hit
 
 
-class HybridRetriever(BaseRetriever):
-    """Each Hit keeps its lexical and dense ranks and scores, so a reader can see why it came up."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+@dataclass(frozen=True)
+class HybridRetriever:
+    """Each Hit keeps its lexical and dense ranks and scores, so a reader can see why it came up.
+    `as_langchain()` is the same search as a langchain BaseRetriever; the retriever itself is
+    not one, because importing langchain_core's retrievers (and langsmith's tracers with them)
+    takes half a second that a one-question `ask` would pay before answering."""
 
     index: Any
     segmenter: Any
@@ -51,10 +50,30 @@ class HybridRetriever(BaseRetriever):
         return [Hit(chunk=self.index.chunks[position], rank=rank, **entry)
                 for rank, (position, entry) in enumerate(order, start=1)]
 
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        return [LCDocument(page_content=h.chunk.text,
-                           metadata={"chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id,
-                                     "section": h.chunk.section, "score": h.score,
-                                     "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank})
-                for h in self.search(query)]
+    def as_langchain(self):
+        """This search as a langchain_core BaseRetriever (`.invoke(question)` -> Documents)."""
+        return _langchain_retriever_class()(hybrid=self)
+
+
+@functools.cache
+def _langchain_retriever_class():
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document as LCDocument
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class LangChainRetriever(BaseRetriever):
+        """A HybridRetriever's hits as langchain Documents, with their ranks in the metadata."""
+
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        hybrid: Any
+
+        def _get_relevant_documents(self, query: str, *,
+                                    run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+            return [LCDocument(page_content=h.chunk.text,
+                               metadata={"chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id,
+                                         "section": h.chunk.section, "score": h.score,
+                                         "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank})
+                    for h in self.hybrid.search(query)]
+
+    return LangChainRetriever

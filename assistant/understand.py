@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 import tomllib
 from collections.abc import Callable
@@ -534,20 +535,47 @@ class CharShapes:
         return self._scores[(a, b)]
 
 
+SOUNDS = Path(__file__).parent / "data" / "sounds.json"
+SOUND_TABLE_CHARACTERS = range(0x4E00, 0xA000)  # the CJK Unified Ideographs block
+
+
+@functools.cache
+def _sound_table() -> dict[str, list[str]]:
+    """Every pinyin reading of each character of SOUND_TABLE_CHARACTERS, its usual one first,
+    as `data/sounds.json` keeps them (pypinyin's own readings, written by write_sound_table):
+    importing pypinyin and reading a question's characters with it took a one-question `ask`
+    most of half a second. A character outside the table is read with pypinyin."""
+    return json.loads(SOUNDS.read_text(encoding="utf-8"))
+
+
+def sound_table() -> dict[str, list[str]]:
+    """The readings of SOUND_TABLE_CHARACTERS by pypinyin (what `data/sounds.json` holds)."""
+    return {ch: list(_pypinyin_readings(ch)) for ch in map(chr, SOUND_TABLE_CHARACTERS)}
+
+
+def write_sound_table(path: Path = SOUNDS) -> None:
+    """Writes `data/sounds.json` again (after a pypinyin upgrade: tests/test_spelling.py says so)."""
+    path.write_text(json.dumps(sound_table(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=8192)
 def _sound(ch: str) -> str:
     """The character's usual pinyin without tone (the reading an input method offers it for)."""
-    from pypinyin import Style, lazy_pinyin
-
-    return lazy_pinyin(ch, style=Style.NORMAL)[0]
+    return _readings(ch)[0]
 
 
 @functools.lru_cache(maxsize=8192)
 def _readings(ch: str) -> tuple[str, ...]:
     """Every pinyin reading of the character, without tone (都: dou, du), its usual one first."""
-    from pypinyin import Style, pinyin
+    known = _sound_table().get(ch)
+    return tuple(known) if known else _pypinyin_readings(ch)
 
-    return tuple(dict.fromkeys([_sound(ch), *pinyin(ch, style=Style.NORMAL, heteronym=True)[0]]))
+
+def _pypinyin_readings(ch: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    usual = lazy_pinyin(ch, style=Style.NORMAL)[0]
+    return tuple(dict.fromkeys([usual, *pinyin(ch, style=Style.NORMAL, heteronym=True)[0]]))
 
 
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})(?=\s*(?:[两三四五几]\s*)?年"
