@@ -153,18 +153,8 @@ def _print_set_aside(assistant: Assistant) -> None:
 def cmd_targets(assistant: Assistant, args) -> int:
     from .targets import to_csv, to_json, to_table
 
-    if args.department and not assistant.sectors.sectors_of_department(args.department):
-        known = "、".join(assistant.sectors.departments())
-        print(f"错误：对照表中没有部门“{args.department}”。可选：{known}", file=sys.stderr)
-        return 2
-    if args.sector and args.sector not in assistant.sectors.sectors:
-        known = "、".join(assistant.sectors.sectors)
-        print(f"错误：没有领域“{args.sector}”。可选：{known}", file=sys.stderr)
-        return 2
-    unknown = [d for d in args.doc or [] if d not in assistant.documents]
-    if unknown:
-        known = "、".join(f"{d}（{doc.meta.title}）" for d, doc in assistant.documents.items())
-        print(f"错误：没有编号为“{'、'.join(unknown)}”的规划。可选：{known}", file=sys.stderr)
+    if error := _unknown_filter(assistant, args):
+        print(f"错误：{error}", file=sys.stderr)
         return 2
     targets = assistant.targets(sector=args.sector, department=args.department, docs=args.doc,
                                 indicator=args.indicator)
@@ -175,6 +165,50 @@ def cmd_targets(assistant: Assistant, args) -> int:
     else:
         print(text)
     return 0
+
+
+def cmd_indicators(assistant: Assistant, args) -> int:
+    from pathlib import Path
+
+    from .indicators import to_csv, to_json, to_table, write_xlsx
+
+    if args.format == "xlsx" and not args.out:
+        print("错误：xlsx 格式须用 --out 指定文件，例如 --out 指标对比.xlsx", file=sys.stderr)
+        return 2
+    if error := _unknown_filter(assistant, args):
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    matrix = assistant.indicators(sector=args.sector, department=args.department, docs=args.doc,
+                                  indicator=args.indicator)
+    out = Path(args.out) if args.out else None
+    try:
+        if args.format == "xlsx":
+            write_xlsx(matrix, out)
+        else:
+            text = {"table": to_table, "json": to_json, "csv": to_csv}[args.format](matrix)
+            data = text.encode("utf-8-sig" if args.format == "csv" else "utf-8")  # BOM: spreadsheets keep the Chinese
+            if out:
+                out.write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data if args.format == "csv" else data + b"\n")
+    except OSError as exc:
+        print(f"错误：无法写入 {out}（{exc.strerror or exc}）。", file=sys.stderr)
+        return 2
+    if out:
+        print(f"已写入 {out}：{len(matrix.indicators)} 个指标 × {len(matrix.plans)} 份规划，{len(matrix.cells)} 个目标。")
+    return 0
+
+
+def _unknown_filter(assistant: Assistant, args) -> str:
+    """The message for a sector, department or plan the filters name that does not exist, else ""."""
+    if args.department and not assistant.sectors.sectors_of_department(args.department):
+        return f"对照表中没有部门“{args.department}”。可选：{'、'.join(assistant.sectors.departments())}"
+    if args.sector and args.sector not in assistant.sectors.sectors:
+        return f"没有领域“{args.sector}”。可选：{'、'.join(assistant.sectors.sectors)}"
+    if unknown := [d for d in args.doc or [] if d not in assistant.documents]:
+        known = "、".join(f"{d}（{doc.meta.title}）" for d, doc in assistant.documents.items())
+        return f"没有编号为“{'、'.join(unknown)}”的规划。可选：{known}"
+    return ""
 
 
 def _eval_settings(settings: Settings, args) -> Settings:
@@ -427,6 +461,14 @@ def build_parser() -> argparse.ArgumentParser:
     targets.add_argument("--indicator", help="一个指标在各规划中的目标，例如 --indicator 单位GDP能耗")
     targets.add_argument("--format", choices=["table", "json", "csv"], default="table")
     targets.set_defaults(func=cmd_targets)
+    indicators = sub.add_parser("indicators", help="指标对比：同一指标在各规划中的目标（指标 × 规划）")
+    indicators.add_argument("--sector", help="按领域筛选，例如 工业")
+    indicators.add_argument("--department", help="按部门筛选（经本地对照表）")
+    indicators.add_argument("--doc", action="append", help="只比这些规划（规划编号，可重复）")
+    indicators.add_argument("--indicator", help="只看一个指标，例如 --indicator 单位GDP能耗（各种写法均可）")
+    indicators.add_argument("--format", choices=["table", "json", "csv", "xlsx"], default="table")
+    indicators.add_argument("--out", help="写入文件（xlsx 必须给出）")
+    indicators.set_defaults(func=cmd_indicators)
     return parser
 
 
@@ -446,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "eval":
             settings = _eval_settings(settings, args)
         assistant = Assistant(settings, notify=_notice)
-        if args.command in ("ask", "eval", "targets", "fit-abstention", "fit-chooser", "draft-eval", "plans"):
+        if args.command in ("ask", "eval", "targets", "indicators", "fit-abstention", "fit-chooser", "draft-eval", "plans"):
             with _progress_bar() as update:
                 assistant.ensure(update)
         return args.func(assistant, args)

@@ -51,6 +51,7 @@ from .index import (
     open_index,
     read_manifest,
 )
+from .indicators import indicator_matrix, indicator_of
 from .retrieve import HybridRetriever
 from .segment import Segmenter, bigrams
 from .settings import Settings
@@ -65,7 +66,18 @@ from .structure import (
 )
 from .targets import TargetCues, responsibilities, select
 from .text import squash
-from .types import Answer, Block, Document, Hit, ParsedDocument, Proposal, Query, Responsibility, Target
+from .types import (
+    Answer,
+    Block,
+    Document,
+    Hit,
+    IndicatorMatrix,
+    ParsedDocument,
+    Proposal,
+    Query,
+    Responsibility,
+    Target,
+)
 from .understand import (
     Abbreviations,
     CharShapes,
@@ -702,6 +714,23 @@ class Assistant:
             chosen = [t for t in chosen if wanted in live.segmenter.canonical(t.indicator).lower()]
         order = {d: i for i, d in enumerate(live.documents)}
         return sorted(chosen, key=lambda t: order.get(t.doc_id, 0))
+
+    def indicators(self, sector: str | None = None, department: str | None = None, docs: list[str] | None = None,
+                   indicator: str | None = None) -> IndicatorMatrix:
+        """One indicator across every plan: the matrix of the registry's targets that the cue
+        file's indicator vocabulary names (any spelling), by sector, department or plans, or
+        one indicator (“单位GDP能耗”, in any of its spellings)."""
+        live = self.live
+        wanted: tuple[str, ...] = ()
+        if indicator:
+            name = indicator_of(indicator, live.target_cues, live.segmenter.canonical)
+            if not name and indicator not in live.target_cues.indicators:
+                raise InvalidQuestion(f"不认识指标“{indicator}”。可选：{'、'.join(live.target_cues.indicators)}"
+                                      "（也可用这些指标在规划中的其他写法）。")
+            wanted = (name or indicator,)
+        chosen = select(live.registry, live.sectors, sector or "", department or "")
+        plans = {d: doc.meta.title for d, doc in live.documents.items() if not docs or d in docs}
+        return indicator_matrix(chosen, plans, live.target_cues, live.segmenter.canonical, wanted)
 
     def warm_up(self) -> None:
         """Load everything a first question would (index, model, jieba)."""

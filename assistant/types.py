@@ -146,6 +146,40 @@ class Target:
 
 
 @dataclass(frozen=True)
+class IndicatorCell:
+    """One plan's target for one indicator (its canonical name in the cue file's vocabulary),
+    as the plan states it: nothing here is computed beyond what the quote says."""
+
+    indicator: str
+    doc_id: str
+    plan: str
+    value: str  # as printed, with its unit: 13.5%, 15.5%以上 …
+    number: float | None
+    unit: str
+    direction: str  # 下降 / 提高, else the comparator (达到, 控制在 …); "" for a table's bare value
+    baseline_year: str
+    target_year: str
+    binding: str  # 约束性 / 预期性 when the quote says so, else ""
+    quote: str
+    section: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class IndicatorMatrix:
+    """Indicator × plan: every cell, the indicators that have one, and the plans compared
+    (doc id, title) in their order, including plans that state none."""
+
+    indicators: tuple[str, ...]
+    plans: tuple[tuple[str, str], ...]
+    cells: tuple[IndicatorCell, ...]
+
+    def of(self, indicator: str, doc_id: str) -> list[IndicatorCell]:
+        return [c for c in self.cells if c.indicator == indicator and c.doc_id == doc_id]
+
+
+@dataclass(frozen=True)
 class Responsibility:
     """A plan's own note of who does a task (“（省发展改革委牵头，省能源局等按职责分工负责）”):
     the note's span, and the task text before it that it covers."""

@@ -206,6 +206,50 @@ def test_targets_by_sector_and_csv_download(session):
     session.assert_all_requests_local()
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_indicator_comparison_view_filters_and_downloads_the_same_cells(browser, server, size):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    session = Session(browser, server[0], size=SIZES[size])
+    page = session.page
+    page.get_by_role("tab", name="指标").click()
+    page.get_by_role("tab", name="对比").click()
+    page.wait_for_function("() => document.querySelector('#compare-summary').innerText.includes('个指标 ×')",
+                           timeout=30_000)
+    grid = page.locator("#compare-grid")
+    assert "能耗强度" in grid.inner_text() and "13.5%（2025年）" in grid.inner_text()
+    assert "城区单位GDP能耗" not in grid.inner_text()
+    session.screenshot(f"12_compare_{size}", full_page=size == "desktop")
+
+    page.get_by_role("combobox", name="指标").click()
+    page.get_by_role("option", name="非化石能源比重", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#compare-summary').innerText.includes('指标“非化石能源比重”')",
+                           timeout=15_000)
+    page.wait_for_timeout(500)  # the option list fades out
+    assert "21%以上" in page.locator("#compare-detail").inner_text()
+    assert "能耗强度" not in page.locator("#compare-grid").inner_text()
+    session.screenshot(f"13_compare_{size}_one_indicator", full_page=False)
+
+    with page.expect_download() as csv_download:
+        page.locator("#compare-csv").click()
+    data = Path(csv_download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    csv_rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert csv_rows[0][:3] == ["指标", "规划", "目标值"] and {r[0] for r in csv_rows[1:]} == {"非化石能源比重"}
+    with page.expect_download() as xlsx_download:
+        page.locator("#compare-xlsx").click()
+    assert xlsx_download.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes()))  # the download has no suffix
+    detail = [["" if v is None else str(v) for v in row] for row in book["明细"].iter_rows(values_only=True)]
+    assert detail == csv_rows
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    session.assert_all_requests_local()
+    session.close()
+
+
 def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     page = session.page
     items = [

@@ -17,13 +17,14 @@ from assistant import Assistant
 from assistant.errors import AccessDenied
 from ui.chat import ChatHandlers
 from ui.common import LOOPBACK, OUT_RUNS_KEPT, esc
+from ui.compare import CompareHandlers
 from ui.evals import EvalHandlers
 from ui.plan import PlanHandlers
 from ui.startup import Startup
 from ui.targets import TargetsHandlers
 
 
-class App(ChatHandlers, TargetsHandlers, EvalHandlers, PlanHandlers):
+class App(ChatHandlers, TargetsHandlers, CompareHandlers, EvalHandlers, PlanHandlers):
     """Handlers for the Blocks; each turns the facade's results into component values."""
 
     def __init__(self, assistant: Assistant, feedback_dir: Path | None = None,
@@ -49,10 +50,11 @@ class App(ChatHandlers, TargetsHandlers, EvalHandlers, PlanHandlers):
             folder.mkdir(parents=True)
         return folder / name
 
-    def _content_path(self, name: str, content: bytes) -> Path:
-        """A file named by its content: the same CSV asked for again (every page load asks
-        for the full list) is written once, not once per request."""
-        folder = self.out_dir / "csv" / hashlib.sha256(content).hexdigest()[:20]
+    def _content_path(self, name: str, content: bytes, key: bytes | None = None) -> Path:
+        """A file named by its content (or by `key`, for a format whose bytes differ each time
+        it is written, such as xlsx): the same CSV asked for again (every page load asks for
+        the full list) is written once, not once per request."""
+        folder = self.out_dir / "csv" / hashlib.sha256(content if key is None else key).hexdigest()[:20]
         path = folder / name
         if not path.exists():
             folder.mkdir(parents=True, exist_ok=True)

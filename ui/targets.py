@@ -1,4 +1,5 @@
-"""The 指标 tab: the targets registry by sector or department, with a CSV download."""
+"""The 指标 tab: 清单, the targets registry by sector or department with a CSV download; and 对比
+(ui/compare.py), one indicator across plans."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from assistant.targets import FIELDS, HEADERS, to_csv, to_rows
+from ui import compare
 from ui.common import ALL, fail
 
 TARGET_HEADERS = list(HEADERS)  # the CSV's columns, in the CSV's order
@@ -17,19 +19,19 @@ TABLE_VALUE = "目标值"  # what the registry puts in 比较 for a table cell: 
 PHONE_TABLE_PX = 1100  # at phone width the table keeps this width and scrolls sideways
 
 
-def phone_table_css(widths=COLUMN_WIDTHS, total: int = PHONE_TABLE_PX) -> str:
+def phone_table_css(widths=COLUMN_WIDTHS, total: int = PHONE_TABLE_PX, table: str = "#targets-table") -> str:
     """Gradio sizes the columns from the percentages and the box's width (a phone: 22 px, one
     character); on a narrow screen each column gets its share of `total` pixels instead."""
-    rules = [f"#targets-table :is(table, .virtual-body, .virtual-row) {{width: {total}px !important; "
+    rules = [f"{table} :is(table, .virtual-body, .virtual-row) {{width: {total}px !important; "
              f"min-width: {total}px}}"]
     for i, share in enumerate(widths, 1):
         px = round(total * share / 100)
-        rules.append(f"#targets-table :is(th, .body-cell):nth-child({i}) {{flex: 0 0 {px}px !important; "
+        rules.append(f"{table} :is(th, .body-cell):nth-child({i}) {{flex: 0 0 {px}px !important; "
                      f"width: {px}px !important; min-width: {px}px !important; max-width: {px}px !important}}")
     return "@media (max-width: 720px) {\n" + "\n".join(rules) + "\n}\n"
 
 
-PHONE_TABLE_CSS = phone_table_css()
+PHONE_TABLE_CSS = phone_table_css() + phone_table_css(compare.DETAIL_WIDTHS, table="#compare-detail")
 
 
 EMPTY = {"year": "未写明"}
@@ -90,18 +92,29 @@ class TargetsHandlers:
 
 
 def build_tab(app) -> SimpleNamespace:
-    with gr.Tab("指标", id="targets"):
-        with gr.Row():
-            sector = gr.Dropdown([ALL], value=ALL, label="按领域", elem_id="sector", interactive=True)
-            department = gr.Dropdown([ALL], value=ALL, label="按部门（经本地对照表）", elem_id="department",
-                                     interactive=True)
-            download_csv = gr.DownloadButton("下载 CSV", elem_id="download-csv", interactive=False)
-        targets_summary = gr.Markdown("")
-        targets_table = gr.Dataframe(headers=TARGET_HEADERS, interactive=False, wrap=True,
-                                     label="指标清单", show_label=False, elem_id="targets-table", max_height=560,
-                                     column_widths=[f"{w}%" for w in COLUMN_WIDTHS])
-    outputs = [targets_table, targets_summary, download_csv]
+    """The 指标 tab: 清单 (the registry) and 对比 (ui.compare: one indicator across plans)."""
+    with gr.Tab("指标", id="targets"), gr.Tabs(elem_id="targets-views"):
+        with gr.Tab("清单", id="target-list"):
+            list_view = _list_view()
+        compare_view = compare.build_view(app)
+    sector, department = list_view.sector, list_view.department
+    outputs = list_view.outputs
     sector.input(app.on_sector, inputs=sector, outputs=[department, *outputs], api_visibility="private")
     department.input(app.on_department, inputs=department, outputs=[sector, *outputs], api_visibility="private")
+    return SimpleNamespace(**vars(list_view), compare=compare_view)
+
+
+def _list_view() -> SimpleNamespace:
+    """The registry by sector or department, with its CSV."""
+    with gr.Row():
+        sector = gr.Dropdown([ALL], value=ALL, label="按领域", elem_id="sector", interactive=True)
+        department = gr.Dropdown([ALL], value=ALL, label="按部门（经本地对照表）", elem_id="department",
+                                 interactive=True)
+        download_csv = gr.DownloadButton("下载 CSV", elem_id="download-csv", interactive=False)
+    targets_summary = gr.Markdown("")
+    targets_table = gr.Dataframe(headers=TARGET_HEADERS, interactive=False, wrap=True,
+                                 label="指标清单", show_label=False, elem_id="targets-table", max_height=560,
+                                 column_widths=[f"{w}%" for w in COLUMN_WIDTHS])
+    outputs = [targets_table, targets_summary, download_csv]
     return SimpleNamespace(outputs=outputs, sector=sector, department=department, download_csv=download_csv,
-        targets_summary=targets_summary, targets_table=targets_table)
+                           targets_summary=targets_summary, targets_table=targets_table)
