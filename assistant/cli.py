@@ -178,6 +178,8 @@ def cmd_indicators(assistant: Assistant, args) -> int:
     if error := _unknown_filter(assistant, args):
         print(f"错误：{error}", file=sys.stderr)
         return 2
+    if args.check:
+        return _print_checks(assistant, args)
     matrix = assistant.indicators(sector=args.sector, department=args.department, docs=args.doc,
                                   indicator=args.indicator)
     out = Path(args.out) if args.out else None
@@ -196,6 +198,18 @@ def cmd_indicators(assistant: Assistant, args) -> int:
         return 2
     if out:
         print(f"已写入 {out}：{len(matrix.indicators)} 个指标 × {len(matrix.plans)} 份规划，{len(matrix.cells)} 个目标。")
+    return 0
+
+
+def _print_checks(assistant: Assistant, args) -> int:
+    from .indicators import check_json, check_table
+
+    if args.format not in ("table", "json") or args.out:
+        print("错误：--check 只输出到屏幕，格式为 table 或 json。", file=sys.stderr)
+        return 2
+    checks = assistant.indicator_checks(sector=args.sector, department=args.department, docs=args.doc,
+                                        indicator=args.indicator)
+    print(check_json(checks) if args.format == "json" else check_table(checks))
     return 0
 
 
@@ -468,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.add_argument("--indicator", help="只看一个指标，例如 --indicator 单位GDP能耗（各种写法均可）")
     indicators.add_argument("--format", choices=["table", "json", "csv", "xlsx"], default="table")
     indicators.add_argument("--out", help="写入文件（xlsx 必须给出）")
+    indicators.add_argument("--check", action="store_true",
+                            help="对照上级规划：同一指标、同一目标年、同为百分比时，本级目标是否不低于上级（table 或 json）")
     indicators.set_defaults(func=cmd_indicators)
     return parser
 

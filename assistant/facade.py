@@ -51,7 +51,7 @@ from .index import (
     open_index,
     read_manifest,
 )
-from .indicators import indicator_matrix, indicator_of
+from .indicators import check, indicator_matrix, indicator_of
 from .retrieve import HybridRetriever
 from .segment import Segmenter, bigrams
 from .settings import Settings
@@ -71,6 +71,7 @@ from .types import (
     Block,
     Document,
     Hit,
+    IndicatorCheck,
     IndicatorMatrix,
     ParsedDocument,
     Proposal,
@@ -731,6 +732,11 @@ class Assistant:
         chosen = select(live.registry, live.sectors, sector or "", department or "")
         plans = {d: doc.meta.title for d, doc in live.documents.items() if not docs or d in docs}
         return indicator_matrix(chosen, plans, live.target_cues, live.segmenter.canonical, wanted)
+
+    def indicator_checks(self, **filters) -> list[IndicatorCheck]:
+        """Each plan's targets beside its superior plan's (the province's for a city, the
+        nation's for a province), for the indicators both state comparably; gaps first."""
+        return check(self.indicators(**filters), self.live.documents)
 
     def warm_up(self) -> None:
         """Load everything a first question would (index, model, jieba)."""

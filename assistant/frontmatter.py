@@ -209,7 +209,7 @@ def region_of(title: str, issuer: str = "", text: str = "") -> str:
     if not text:
         return ""
     if GENERIC_ISSUER.match(title) or GENERIC_ISSUER.match(issuer) or not issuer:
-        if province := _body_province(text):
+        if province := body_province(text):
             return province
     return "全国" if not GENERIC_ISSUER.match(title) and not GENERIC_ISSUER.match(issuer) else ""
 
@@ -221,7 +221,9 @@ def _province_at_start(name: str) -> str:
     return ""
 
 
-def _body_province(text: str) -> str:
+def body_province(text: str) -> str:
+    """The province a text names most, by full or short name (at least BODY_PLACE_MIN times and
+    twice the next), else ""."""
     counts = sorted(((sum(text.count(s) for s in (full, *short) if len(s) >= 2) - text.count(full) * len(
         [s for s in short if len(s) >= 2 and s in full]), full) for full, short in provinces().items()), reverse=True)
     (first, name), (second, _) = counts[0], counts[1]

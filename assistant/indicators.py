@@ -20,7 +20,7 @@ from dataclasses import asdict
 
 from .targets import TargetCues, csv_cell
 from .text import squash
-from .types import IndicatorCell, IndicatorMatrix, Target
+from .types import IndicatorCell, IndicatorCheck, IndicatorMatrix, Target
 
 _NOTE = re.compile(r"[（(][^（）()]{1,12}[）)]")  # 单位国内生产总值（GDP）能耗, 能耗降低（%）
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -106,6 +106,92 @@ def indicator_matrix(targets: list[Target], plans: dict[str, str], cues: TargetC
     cells.sort(key=lambda c: (list(cues.indicators).index(c.indicator), order[c.doc_id], c.target_year, c.start))
     return IndicatorMatrix(indicators=tuple(n for n in cues.indicators if n in named),
                            plans=tuple(plans.items()), cells=tuple(cells))
+
+
+# ---- the check against the superior plan -------------------------------------------------------
+NATIONAL = "全国"
+LEVELS = ("国家", "省级", "市县")
+RELATIVE_UNITS = ("%", "％")  # an amount (万吨, 万千瓦) of one region never measures another's ambition
+LOWER_IS_STRICTER = ("以下", "控制在", "降至", "不高于", "以内")
+
+
+def plan_level(document) -> str:
+    """国家 / 省级 / 市县, from the region the document's identity names."""
+    from .frontmatter import provinces
+
+    region = document.meta.region
+    if region == NATIONAL:
+        return "国家"
+    return "省级" if region in provinces() else "市县"
+
+
+def superior_region(document) -> str:
+    """The region of the plan above this one: a province's is the nation; a city's or a
+    county's is the province its own text names most (its plans cite their province's); "" when
+    the document does not say."""
+    from .frontmatter import body_province
+
+    level = plan_level(document)
+    if level == "国家":
+        return ""
+    return NATIONAL if level == "省级" else body_province(document.text)
+
+
+def check(matrix: IndicatorMatrix, documents: dict) -> list[IndicatorCheck]:
+    """For each plan and each plan of its superior region, every indicator both state for the
+    same target year and baseline, in percent and in the same direction: whether the local
+    target is at least as ambitious. Never across years, units, directions or indicators."""
+    out = []
+    for local_id, _ in matrix.plans:
+        above = superior_region(documents[local_id])
+        superiors = [d for d, _ in matrix.plans if d != local_id and above and documents[d].meta.region == above]
+        for superior_id in superiors:
+            for name in matrix.indicators:
+                for mine in matrix.of(name, local_id):
+                    out += [IndicatorCheck(name, mine, theirs, _meets(mine, theirs))
+                            for theirs in matrix.of(name, superior_id) if _comparable(mine, theirs)]
+    return sorted(out, key=lambda c: c.meets)  # the gaps first
+
+
+def _comparable(a: IndicatorCell, b: IndicatorCell) -> bool:
+    """Both state a number in percent, for the same target year and baseline, in the same sense."""
+    return (a.number is not None and b.number is not None and a.unit in RELATIVE_UNITS and b.unit in RELATIVE_UNITS
+            and a.target_year != "" and a.target_year == b.target_year and a.baseline_year == b.baseline_year
+            and _sense(a) == _sense(b))
+
+
+def _sense(cell: IndicatorCell) -> str:
+    """下降 (a cut), 提高 (a rise), 上限 (a cap) or 达到 (a level to reach: 达到, 以上, a table's value)."""
+    if cell.direction in ("下降", "提高"):
+        return cell.direction
+    return "上限" if _stricter_when_lower(cell) else "达到"
+
+
+def _stricter_when_lower(cell: IndicatorCell) -> bool:
+    """A cap (控制在 …以下): lower is stricter; a cut (下降 x%) or a rate to reach: higher is."""
+    return cell.direction in LOWER_IS_STRICTER or any(w in cell.value for w in LOWER_IS_STRICTER)
+
+
+def _meets(local: IndicatorCell, superior: IndicatorCell) -> bool:
+    if _stricter_when_lower(local):
+        return local.number <= superior.number
+    return local.number >= superior.number
+
+
+def check_table(checks: list[IndicatorCheck]) -> str:
+    if not checks:
+        return "没有可对照的指标：对照只在同一指标、同一目标年、同一基准年、同为百分比时进行。"
+    lines = []
+    for c in checks:
+        verdict = "不低于上级要求" if c.meets else "低于上级要求"
+        lines.append(f"[{verdict}] {c.indicator}（{c.local.target_year}年）：《{c.local.plan}》{c.local.value} ／ "
+                     f"上级《{c.superior.plan}》{c.superior.value}\n"
+                     f"    本级 {c.local.section}：“{c.local.quote}”\n    上级 {c.superior.section}：“{c.superior.quote}”")
+    return "\n".join(lines)
+
+
+def check_json(checks: list[IndicatorCheck]) -> str:
+    return json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=2)
 
 
 # ---- output ------------------------------------------------------------------------------------

@@ -180,6 +180,18 @@ class IndicatorMatrix:
 
 
 @dataclass(frozen=True)
+class IndicatorCheck:
+    """A plan's target beside its superior plan's for the same indicator, year and unit:
+    `meets` when the local target is at least as ambitious (a larger cut, a higher rate, a
+    lower cap)."""
+
+    indicator: str
+    local: IndicatorCell
+    superior: IndicatorCell
+    meets: bool
+
+
+@dataclass(frozen=True)
 class Responsibility:
     """A plan's own note of who does a task (“（省发展改革委牵头，省能源局等按职责分工负责）”):
     the note's span, and the task text before it that it covers."""

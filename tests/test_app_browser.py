@@ -361,8 +361,9 @@ def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan
     english = {tab: sorted(english_words(text) - plan_words) for tab, text in seen.items()}
     english = {tab: words for tab, words in english.items() if words}
     assert not english, f"English in the visible UI ({locale}, {size}): {english}"
-    # gradio's own labels, in Chinese
+    # gradio's own labels, in Chinese; its developer footer (settings, API) is not offered to staff
     assert "清空对话" in seen["问答"] or "清空对话" in page.content()
+    assert "设置" not in page.evaluate("() => document.querySelector('footer')?.innerText || ''")
     session.assert_all_requests_local()
     session.close()
 

@@ -183,3 +183,42 @@ def test_the_indicators_command_prints_writes_and_refuses_in_chinese(tmp_path: P
     for bad, says in ((("--format", "xlsx"), "--out"), (("--indicator", "人均绿地面积"), "不认识指标")):
         refused = run(*bad)
         assert refused.returncode == 2 and says in refused.stderr and "Traceback" not in refused.stderr
+
+
+# ---- the check against the superior plan ---------------------------------------------------------
+def _plan(doc_id: str, region: str, text: str = ""):
+    from assistant.types import Document, DocumentMeta
+
+    return Document(doc_id=doc_id, path=f"{doc_id}.txt", text=text, meta=DocumentMeta(title=f"{doc_id}规划", region=region))
+
+
+def test_each_plan_is_checked_against_its_superior_plan_only_where_the_figures_compare():
+    from assistant.indicators import check, plan_level, superior_region
+
+    city_text = "为落实安徽省节能要求，" + "安徽省" * 6 + "。合肥市……"
+    documents = {"国": _plan("国", "全国"), "皖": _plan("皖", "安徽省"), "肥": _plan("肥", "合肥市", city_text),
+                 "闽": _plan("闽", "福建省")}
+    assert [plan_level(d) for d in documents.values()] == ["国家", "省级", "市县", "省级"]
+    assert superior_region(documents["肥"]) == "安徽省" and superior_region(documents["皖"]) == "全国"
+    targets = [
+        _target("国", "单位国内生产总值能源消耗", "13.5", "单位国内生产总值能源消耗比2020年下降13.5%。"),
+        _target("皖", "单位地区生产总值能源消耗", "14", "单位地区生产总值能源消耗比2020年下降14%。"),
+        _target("闽", "单位地区生产总值能源消耗", "12", "单位地区生产总值能源消耗比2020年下降12%。"),
+        _target("肥", "单位地区生产总值能源消耗", "13", "单位地区生产总值能源消耗比2020年下降13%。"),
+        # not comparable: another year, a share against a cut, an amount
+        _target("肥", "单位地区生产总值二氧化碳排放", "20", "到2030年单位地区生产总值二氧化碳排放下降20%。", year="2030"),
+        _target("皖", "单位地区生产总值二氧化碳排放", "18", "单位地区生产总值二氧化碳排放下降18%。"),
+        _target("皖", "非化石能源消费比重", "15.5", "非化石能源消费比重达到15.5%以上。", comparator="达到", baseline=""),
+        _target("国", "非化石能源消费比重", "20", "非化石能源消费比重达到20%左右。", comparator="达到", baseline=""),
+        _target("国", "能源消费总量", "50", "能源消费总量控制在50亿吨标准煤以内。", unit="亿吨标准煤", comparator="控制在",
+                baseline=""),
+        _target("皖", "能源消费总量", "1.9", "能源消费总量控制在1.9亿吨标准煤以内。", unit="亿吨标准煤", comparator="控制在",
+                baseline=""),
+    ]
+    plans = {d: doc.meta.title for d, doc in documents.items()}
+    checks = check(indicator_matrix(targets, plans, CUES, CANON), documents)
+    seen = {(c.local.doc_id, c.superior.doc_id, c.indicator): c.meets for c in checks}
+    assert seen == {("肥", "皖", "能耗强度"): False,  # 13% < Anhui's 14%
+                    ("皖", "国", "能耗强度"): True, ("闽", "国", "能耗强度"): False,
+                    ("皖", "国", "非化石能源比重"): False}
+    assert [c.meets for c in checks][:3] == [False, False, False]  # the gaps first

@@ -20,7 +20,7 @@ THEME = gr.themes.Default(font=["system-ui", "-apple-system", "Segoe UI", "Noto 
 
 ANALYTICS_NEVER = 2**62  # events between two of gradio's analytics summaries
 
-LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, footer_links=["settings"],
+LAUNCH_OPTIONS = dict(theme=THEME, css=CSS, share=False, show_error=False, footer_links=[],
                       mcp_server=False, pwa=False, ssr_mode=False, enable_monitoring=False, i18n=I18N)
 
 
