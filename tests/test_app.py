@@ -441,3 +441,26 @@ def test_draft_eval_handlers_generate_and_save(tmp_path):
     value = file.value
     saved = Path(value["path"] if isinstance(value, dict) else value)
     assert len(load_eval_set(saved)) == len(drafts)
+
+
+def test_a_stopped_eval_run_says_so_and_shows_its_items_done_as_partial_results(tmp_path):
+    from types import SimpleNamespace
+
+    assistant = Assistant(hash_settings(tmp_path))
+    startup = ui.Startup(assistant).start()
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
+    page, other = SimpleNamespace(session_hash="页面甲"), SimpleNamespace(session_hash="页面乙")
+    assert handlers.stop_eval(page) == "没有正在运行的评测。"
+    run = handlers.run_eval(ui.BUILTIN, None, request=page, progress=lambda *a, **k: None)
+    opening = next(run)
+    # the last run's results go the moment a run starts
+    assert opening[0].startswith("共 ") and opening[1].value["data"] == [] and opening[2] is None and opening[3] == []
+    assert opening[4].visible is False
+    steps = [next(run) for _ in range(6)]
+    assert steps[-1][0].startswith("正在评测：第 6/") and "预计还需约" in steps[-1][0]
+    assert handlers.stop_eval(other) == "没有正在运行的评测。"  # another page's run is its own
+    assert "正在停止" in handlers.stop_eval(page)
+    rest = list(run)
+    summary, table = rest[-1][0], rest[-1][1]
+    assert summary.startswith("**已停止（7/") and "部分结果：7/" in summary and table.value["data"]
+    assert handlers.stop_eval(page) == "没有正在运行的评测。"  # the run is over

@@ -250,6 +250,38 @@ def test_indicator_comparison_view_filters_and_downloads_the_same_cells(browser,
     session.close()
 
 
+def test_the_comparison_view_sets_a_city_plan_beside_its_provinces(browser, tmp_path_factory):
+    import ui
+    from assistant import Assistant, Settings
+    from tests.test_app import free_port
+    from tests.test_indicators import two_level_corpus
+
+    folder = tmp_path_factory.mktemp("two-levels")
+    settings = Settings.load(env={}, corpus_dir=two_level_corpus(folder / "corpus"), index_dir=folder / "index",
+                             embedding_backend="hash", feedback_dir=folder / "feedback")
+    port = free_port()
+    demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir, block=False)
+    try:
+        assert demo.app_handlers.startup.wait(240) and demo.app_handlers.startup.error is None
+        for size in ("desktop", "phone"):
+            session = Session(browser, f"http://127.0.0.1:{port}/", size=SIZES[size])
+            page = session.page
+            page.get_by_role("tab", name="指标").click()
+            page.get_by_role("tab", name="对比").click()
+            page.wait_for_function("() => document.querySelector('#compare-check').innerText.includes('上级要求')",
+                                   timeout=30_000)
+            check = page.locator("#compare-check").inner_text()
+            assert "低于上级要求" in check and "合肥市" in check and "安徽省" in check and "下降14%" in check
+            grid = page.locator("#compare-grid").inner_text()
+            assert "13%（2025年）" in grid and "14%（2025年）" in grid
+            page.locator("#compare-check").scroll_into_view_if_needed()
+            session.screenshot(f"14_compare_check_{size}", full_page=False)
+            session.assert_all_requests_local()
+            session.close()
+    finally:
+        demo.close()
+
+
 def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     page = session.page
     items = [
@@ -279,6 +311,37 @@ def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     page.locator("#metrics-chart img").wait_for(state="visible", timeout=15_000)
     session.screenshot("06_eval_metrics")
     session.assert_all_requests_local()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_stopped_eval_says_so_with_its_partial_results_and_a_new_run_clears_the_old(browser, server, size):
+    session = Session(browser, server[0], size=SIZES[size])
+    page = session.page
+    page.get_by_role("tab", name="评测").click()
+    page.locator("#run-eval").click()
+    page.wait_for_function("() => /正在评测：第 (\\d{2,})\\//.test(document.querySelector('#eval-summary').innerText)",
+                           timeout=60_000)
+    assert "预计还需约" in page.locator("#eval-summary").inner_text()  # from the speed measured in this run
+    page.locator("#stop-eval").click()
+    page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('已停止（')",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)  # nothing of the stopped run may come after
+    summary = page.locator("#eval-summary").inner_text()
+    done, total = map(int, re.search(r"已停止（(\d+)/(\d+)）", summary).groups())
+    assert 10 <= done < total and "正在评测" not in summary and f"部分结果：{done}/{total}" in summary
+    assert "总体" in page.locator("#metrics-table").inner_text()
+    assert not english_words(page.evaluate(VISIBLE_TEXT_JS)), english_words(page.evaluate(VISIBLE_TEXT_JS))
+    session.screenshot(f"15_eval_stopped_{size}", full_page=False)
+
+    page.locator("#run-eval").click()  # a new run: the stopped run's table goes at once
+    page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('正在评测')",
+                           timeout=60_000)
+    assert "总体" not in page.locator("#metrics-table").inner_text()
+    page.locator("#stop-eval").click()
+    page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('已停止（')",
+                           timeout=30_000)
+    session.assert_all_requests_local()
+    session.close()
 
 
 def test_draft_eval_generated_reviewed_and_saved(session):

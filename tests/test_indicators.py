@@ -222,3 +222,28 @@ def test_each_plan_is_checked_against_its_superior_plan_only_where_the_figures_c
                     ("皖", "国", "能耗强度"): True, ("闽", "国", "能耗强度"): False,
                     ("皖", "国", "非化石能源比重"): False}
     assert [c.meets for c in checks][:3] == [False, False, False]  # the gaps first
+
+
+PROVINCE_PLAN = ("安徽省“十四五”节能减排实施方案\n一、主要目标\n到2025年，全省单位地区生产总值能源消耗比2020年下降14%。\n"
+                 "二、保障措施\n（一）加强组织领导。\n")
+CITY_PLAN = ("合肥市“十四五”节能规划\n一、主要目标\n到2025年，全市单位地区生产总值能源消耗比2020年下降13%，完成安徽省下达的目标。\n"
+             "二、重点任务\n（一）落实安徽省部署。按照安徽省要求，对标安徽省先进地区，服务安徽省大局。\n")
+
+
+def two_level_corpus(folder: Path) -> Path:
+    """A province's plan and a city's plan of that province, as text files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "anhui.txt").write_text(PROVINCE_PLAN, encoding="utf-8")
+    (folder / "hefei.txt").write_text(CITY_PLAN, encoding="utf-8")
+    return folder
+
+
+def test_a_city_plan_is_checked_against_its_provinces_plan_read_from_the_documents(tmp_path):
+    from assistant import Assistant, Settings
+
+    assistant = Assistant(Settings.load(env={}, corpus_dir=two_level_corpus(tmp_path / "corpus"),
+                                        index_dir=tmp_path / "index", embedding_backend="hash"))
+    assistant.ensure()
+    checks = assistant.indicator_checks()
+    assert [(c.indicator, c.local.value, c.superior.value, c.meets) for c in checks] == [("能耗强度", "13%", "14%", False)]
+    assert "合肥市" in checks[0].local.plan and checks[0].superior.quote.endswith("下降14%。")

@@ -1,5 +1,6 @@
 """The 指标 tab's 对比 view: one indicator across every plan (indicator × plan), filtered by
-indicator, sector or department, with its cells' quotes, downloadable as CSV and xlsx."""
+indicator, sector or department, with its cells' quotes, downloadable as CSV and xlsx, and each
+plan set beside its superior plan (`indicators --check`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from ui.chat import cjk_tidy
 from ui.common import ALL, fail
 
 NOT_STATED = "未写明"
+CHECK_HEADERS = ["对照结果", "指标", "目标年", "本级规划", "上级规划", "本级原文", "上级原文"]
+CHECK_WIDTHS = [10, 10, 6, 16, 16, 21, 21]
+NO_CHECK = ("对照只在上下级规划（市—省、省—国家）写到同一指标、同一目标年与基准年、同为百分比时进行；"
+            "已索引的规划中没有这样的一对。")
 DETAIL_WIDTHS = [9, 12, 7, 5, 4, 5, 5, 5, 6, 14, 28]  # percent of the 明细 table's width, one per column
 QUOTE_COLUMN = HEADERS.index("原文")
 
@@ -26,6 +31,17 @@ class CompareHandlers:
         sectors, departments = self.filter_choices()
         return (gr.Dropdown(choices=sectors, value=sector if sector in sectors else ALL),
                 gr.Dropdown(choices=departments, value=department if department in departments else ALL))
+
+    def _check_rows(self, chosen: dict) -> list[list[str]]:
+        """Each plan beside its superior plan (the gaps first), or one row saying there is none."""
+        try:
+            checks = self.assistant.indicator_checks(**chosen)
+        except Exception as exc:  # noqa: BLE001
+            raise fail(exc) from None
+        rows = [["低于上级要求" if not c.meets else "不低于上级要求", c.indicator, c.local.target_year,
+                 f"《{c.local.plan}》{c.local.value}", f"《{c.superior.plan}》{c.superior.value}",
+                 cjk_tidy(c.local.quote), cjk_tidy(c.superior.quote)] for c in checks]
+        return rows or [["—", "没有可对照的指标", "—", "—", "—", NO_CHECK, "—"]]
 
     def compare_view(self, indicator, sector, department):
         """The matrix, its cells with their quotes, a summary and the two downloads."""
@@ -52,7 +68,7 @@ class CompareHandlers:
         xlsx_path = self._content_path(f"指标对比_{name}.xlsx", book.getvalue(), key=b"xlsx" + csv_bytes)
         headers = ["指标", *(title for _, title in matrix.plans)]
         return (gr.Dropdown(choices=[ALL, *names], value=indicator or ALL),
-                gr.Dataframe(value=grid, headers=headers), detail, summary,
+                gr.Dataframe(value=grid, headers=headers), detail, summary, self._check_rows(chosen),
                 gr.DownloadButton(value=str(csv_path), interactive=True),
                 gr.DownloadButton(value=str(xlsx_path), interactive=True))
 
@@ -76,7 +92,11 @@ def build_view(app) -> SimpleNamespace:
         detail = gr.Dataframe(headers=list(HEADERS), interactive=False, wrap=True, label="明细（每个目标值的原文）",
                               show_label=True, elem_id="compare-detail", max_height=480,
                               column_widths=[f"{w}%" for w in DETAIL_WIDTHS])
-    outputs = [indicator, grid, detail, summary, download_csv, download_xlsx]
+        checks = gr.Dataframe(headers=CHECK_HEADERS, interactive=False, wrap=True,
+                              label="对照上级规划（本级目标是否不低于上级；低于的排在前面）", show_label=True,
+                              elem_id="compare-check", max_height=420,
+                              column_widths=[f"{w}%" for w in CHECK_WIDTHS])
+    outputs = [indicator, grid, detail, summary, checks, download_csv, download_xlsx]
     filters = [indicator, sector, department]
     for box in filters:
         box.input(app.compare_view, inputs=filters, outputs=outputs, api_visibility="private")
@@ -84,4 +104,5 @@ def build_view(app) -> SimpleNamespace:
                api_visibility="private").then(
         app.compare_view, inputs=filters, outputs=outputs, api_visibility="private")
     return SimpleNamespace(tab=tab, indicator=indicator, sector=sector, department=department, grid=grid,
-                           detail=detail, summary=summary, download_csv=download_csv, download_xlsx=download_xlsx)
+                           detail=detail, summary=summary, checks=checks, download_csv=download_csv,
+                           download_xlsx=download_xlsx)

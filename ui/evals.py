@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,13 +16,37 @@ BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
 BUILTIN = "内置评测集"
 UPLOADED = "上传的文件"
 TYPE_NAMES = {"overall": "总体", "fact": "事实", "list": "列举", "section": "章节", "compare": "比较",
-              "department": "部门", "out_of_scope": "范围外", "trap": "陷阱"}
+              "department": "部门", "out_of_scope": "范围外", "trap": "陷阱", "table": "表格", "doc_fact": "文档信息"}
 METRIC_NAMES = {"questions": "题数", "hit@1": "首位命中", "hit@3": "前3命中", "hit@5": "前5命中",
                 "mrr": "平均倒数排名",
-                "key_fact_recall": "要点召回", "answered": "作答率", "abstention_accuracy": "拒答准确率",
+                "key_fact_recall": "要点召回", "right_source": "出处正确", "answered": "作答率",
+                "answerable_not_found": "应答却未找到", "abstention_accuracy": "拒答准确率", "confident_wrong": "高置信错答",
+                "state_answered": "状态：已作答", "state_related": "状态：可能相关", "state_not_found": "状态：未找到",
                 "citation_validity": "引用有效", "number_faithfulness": "数字有据", "passed": "通过率",
                 "latency_p50_ms": "延迟中位数（毫秒）",
                 "latency_p95_ms": "延迟95分位（毫秒）"}
+
+
+@dataclass
+class EvalRun:
+    """One page's running eval: 停止评测 sets `stopped`, the run ends after the item in hand."""
+
+    stopped: bool = False
+
+
+def _session(request) -> str:
+    return getattr(request, "session_hash", None) or ""
+
+
+def time_left(seconds: float, done: int, total: int) -> str:
+    """“，预计还需约 3 分钟”, at the speed measured so far in this run ("" before a few items)."""
+    if done < TIME_LEFT_AFTER or done >= total:
+        return ""
+    left = seconds / done * (total - done)
+    return f"，预计还需约 {max(1, round(left / 60))} 分钟" if left >= 90 else f"，预计还需约 {max(1, round(left))} 秒"
+
+
+TIME_LEFT_AFTER = 5  # items timed before an estimate is shown
 
 
 def fmt_metric(value) -> str:
@@ -92,11 +118,12 @@ def save_reviewed(rows, drafts: list[dict], path: Path, limits: tuple[int, int] 
 class EvalHandlers:
     """评测 handlers (mixed into ui.handlers.App)."""
 
-    def run_eval(self, which, upload, progress=gr.Progress()):  # noqa: B008
-        """A generator: it yields after every item, so a cancelled run (the stop button, a
-        closed page, a client's cancel) stops at the next item instead of running on."""
-        from assistant.evaluate import iter_eval, load_eval_set, metrics
-        from assistant.report import chart_png, report_data, write_report
+    def run_eval(self, which, upload, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008
+        """A generator: it yields after every item, with the time left at the speed measured so
+        far. 停止评测 (stop_eval) asks it to stop: it ends after the item in hand and shows the
+        items done as partial results (已停止（67/699）). A closed page or a client's cancel stops
+        it at the next item."""
+        from assistant.evaluate import iter_eval, load_eval_set
 
         if which == UPLOADED:
             if not upload:
@@ -106,24 +133,59 @@ class EvalHandlers:
         else:
             path = BUILTIN_EVAL_SET
         name = path.name if which == UPLOADED else BUILTIN_EVAL_SET.name
+        run = EvalRun()
+        self._eval_runs[_session(request)] = run
         try:
             items = load_eval_set(path, self.settings.max_eval_items, self.settings.max_eval_bytes)
             self.startup.wait()
             progress(0, desc=f"共 {len(items)} 题，开始评测…")
+            # the last run's results go at once: they are not this run's
+            yield (f"共 {len(items)} 题，开始评测…", gr.Dataframe(value=[], headers=metric_headers()), None, [],
+                   gr.DownloadButton(visible=False))
+            began = time.perf_counter()
             results = []
             for result in iter_eval(self.assistant, items):
                 results.append(result)
-                progress(len(results) / len(items), desc=f"第 {len(results)}/{len(items)} 题")
-                yield (f"正在评测：第 {len(results)}/{len(items)} 题…", gr.skip(), gr.skip(),
+                if run.stopped:
+                    break
+                left = time_left(time.perf_counter() - began, len(results), len(items))
+                progress(len(results) / len(items), desc=f"第 {len(results)}/{len(items)} 题{left}")
+                yield (f"正在评测：第 {len(results)}/{len(items)} 题{left}…", gr.skip(), gr.skip(),
                        gr.skip(), gr.skip())
-            summary = metrics(results)
-            chart = self._out_path("metrics.png")
-            chart.write_bytes(chart_png(summary, METRIC_NAMES, TYPE_NAMES))
-            report_dir = self._out_path("report").with_suffix("")
-            report = write_report(report_data(results, summary, name, self.assistant.mode), report_dir)
+            yield self._finish(name, results, len(items))
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
-        yield self._eval_outputs(name, results, summary, chart, report)
+        finally:
+            self._eval_runs.pop(_session(request), None)
+
+    def stop_eval(self, request: gr.Request = None):
+        """Asks this page's run to stop after the item in hand (its partial results follow)."""
+        run = self._eval_runs.get(_session(request))
+        if run is None:
+            return "没有正在运行的评测。"
+        run.stopped = True
+        return "正在停止评测：当前这一题答完后停止，并显示已完成题目的部分结果…"
+
+    def _finish(self, name: str, results: list, total: int):
+        """The outputs of a run, all of it or the part done before 停止评测."""
+        from assistant.evaluate import metrics
+        from assistant.report import chart_png, report_data, write_report
+
+        if not results:
+            return (f"评测已停止（0/{total}）：还没有完成任何一题，没有结果。", gr.skip(), gr.skip(),
+                    gr.skip(), gr.skip())
+        partial = len(results) < total
+        title = f"{name}（部分结果：{len(results)}/{total} 题）" if partial else name
+        summary = metrics(results)
+        chart = self._out_path("metrics.png")
+        chart.write_bytes(chart_png(summary, METRIC_NAMES, TYPE_NAMES))
+        report_dir = self._out_path("report").with_suffix("")
+        report = write_report(report_data(results, summary, title, self.assistant.mode), report_dir)
+        outputs = self._eval_outputs(title, results, summary, chart, report)
+        if partial:
+            outputs = (f"**已停止（{len(results)}/{total}）**：以下是已完成的 {len(results)} 题的部分结果。\n\n{outputs[0]}",
+                       *outputs[1:])
+        return outputs
 
     def draft_eval(self, doc_id):
         """Candidate items for one plan, for review in the table."""
@@ -197,7 +259,7 @@ def build_tab(app) -> SimpleNamespace:
     with gr.Tab("评测", id="evals"):
         with gr.Row():
             which = gr.Radio([BUILTIN, UPLOADED], value=BUILTIN, label="评测集",
-                             info="内置：项目自带的开发评测集（全部运行约需一分钟）")
+                             info="内置：项目自带的开发评测集；运行时按本机实测速度显示剩余时间")
             upload = gr.File(label="上传评测集（JSONL 或 CSV 文件，格式同内置评测集）",
                              file_types=[".jsonl", ".csv", ".json"], type="filepath", elem_id="eval-upload")
         with gr.Row():
@@ -227,12 +289,11 @@ def build_tab(app) -> SimpleNamespace:
             draft_save = gr.Button("保存为评测集（JSONL）", variant="primary", elem_id="draft-save")
             draft_file = gr.File(label="审核后的评测集", visible=False, elem_id="draft-file")
     upload.upload(lambda: UPLOADED, outputs=which, api_visibility="private", queue=False)
-    eval_run = run.click(app.run_eval, inputs=[which, upload],
-                         outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
-                         concurrency_limit=1, concurrency_id="eval", api_name="evaluate",
-                         show_progress_on=[eval_summary])  # one progress bar, not one per output
-    stop_eval.click(lambda: "评测已停止。", outputs=eval_summary, cancels=[eval_run], queue=False,
-                    api_visibility="private")
+    run.click(app.run_eval, inputs=[which, upload],
+              outputs=[eval_summary, metrics_table, chart, failed_table, report_download],
+              concurrency_limit=1, concurrency_id="eval", api_name="evaluate",
+              show_progress_on=[eval_summary])  # one progress bar, not one per output
+    stop_eval.click(app.stop_eval, outputs=eval_summary, queue=False, api_visibility="private")  # the run ends itself
     draft_panel.expand(app.draft_plans, outputs=draft_plan, api_visibility="private")  # the plans as they are now
     draft_button.click(app.draft_eval, inputs=draft_plan, outputs=[draft_msg, draft_table, drafts, draft_file],
                        api_visibility="private", show_progress_on=[draft_msg])

@@ -39,6 +39,7 @@ class App(ChatHandlers, TargetsHandlers, CompareHandlers, EvalHandlers, PlanHand
         self.out_dir = Path(tempfile.mkdtemp(prefix="plan-qa-app-"))
         weakref.finalize(self, shutil.rmtree, self.out_dir, True)  # also at exit: no folder left in /tmp
         self._out_lock = threading.Lock()
+        self._eval_runs: dict = {}  # page session -> its running eval (ui.evals.EvalRun)
 
     def _out_path(self, name: str) -> Path:
         """A fresh folder per eval run or export; only the latest OUT_RUNS_KEPT are kept."""

@@ -31,7 +31,8 @@ def phone_table_css(widths=COLUMN_WIDTHS, total: int = PHONE_TABLE_PX, table: st
     return "@media (max-width: 720px) {\n" + "\n".join(rules) + "\n}\n"
 
 
-PHONE_TABLE_CSS = phone_table_css() + phone_table_css(compare.DETAIL_WIDTHS, table="#compare-detail")
+PHONE_TABLE_CSS = (phone_table_css() + phone_table_css(compare.DETAIL_WIDTHS, table="#compare-detail")
+                   + phone_table_css(compare.CHECK_WIDTHS, table="#compare-check"))
 
 
 EMPTY = {"year": "未写明"}
