@@ -464,3 +464,16 @@ def test_a_stopped_eval_run_says_so_and_shows_its_items_done_as_partial_results(
     summary, table = rest[-1][0], rest[-1][1]
     assert summary.startswith("**已停止（7/") and "部分结果：7/" in summary and table.value["data"]
     assert handlers.stop_eval(page) == "没有正在运行的评测。"  # the run is over
+
+
+def test_the_targets_table_shows_plan_text_without_pdf_spaces_and_the_csv_keeps_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.txt").write_text("某市节能规划\n一、主要目标\n到2025年，可再 生能源消费比重达到 20%。\n", encoding="utf-8")
+    assistant = Assistant(Settings.load(env={}, corpus_dir=corpus, index_dir=tmp_path / "index",
+                                        embedding_backend="hash"))
+    handlers = ui.App(assistant, tmp_path / "feedback", ui.Startup(assistant))
+    rows, _, download = handlers.targets_view(ui.ALL, ui.ALL)
+    assert rows and all("可再 生" not in str(cell) for row in rows for cell in row)
+    assert any("可再生能源" in str(cell) for row in rows for cell in row)
+    assert "可再 生".encode() in Path(download.value["path"]).read_bytes()  # the CSV: the plan's text as extracted

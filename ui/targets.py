@@ -11,6 +11,7 @@ import gradio as gr
 
 from assistant.targets import FIELDS, HEADERS, to_csv, to_rows
 from ui import compare
+from ui.chat import cjk_tidy
 from ui.common import ALL, fail
 
 TARGET_HEADERS = list(HEADERS)  # the CSV's columns, in the CSV's order
@@ -46,6 +47,12 @@ def shown_target(target):
     return target
 
 
+def _shown(value):
+    """A cell as the table shows it: the PDF's spaces between Chinese characters gone (the CSV
+    keeps the plan's text as extracted)."""
+    return cjk_tidy(value) if isinstance(value, str) else value
+
+
 class TargetsHandlers:
     """指标 handlers (mixed into ui.handlers.App)."""
 
@@ -69,7 +76,8 @@ class TargetsHandlers:
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
         targets = [shown_target(t) for t in targets]
-        rows = [[row[f] if row[f] not in ("", None) else EMPTY.get(f, "—") for f in FIELDS] for row in to_rows(targets)]
+        rows = [[_shown(row[f]) if row[f] not in ("", None) else EMPTY.get(f, "—") for f in FIELDS]
+                for row in to_rows(targets)]
         name = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", department or sector or "全部")
         path = self._content_path(f"规划指标_{name}.csv", to_csv(targets).encode("utf-8-sig"))  # BOM: for spreadsheets
         summary = f"{scope}：共 {len(targets)} 项目标。"
