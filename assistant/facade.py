@@ -102,6 +102,15 @@ from .understand import (
 
 log = logging.getLogger(__name__)
 
+HELP_PLANS = 6  # plans named in the help answer
+HELP_EXAMPLES = 4
+HELP_TEXT = ("您好！我是规划问答助手：根据已索引的规划原文回答问题，每个回答都附原文出处（章节与原文摘录）；"
+             "规划里没有写的，我会说明未找到，不作推测。\n\n"
+             "可以问目标与指标（某项指标到2025年要达到多少）、任务与部门（某部门要做什么）、章节与提纲（某章讲了什么、"
+             "有几条）、表格中的数值、文件信息（文号、印发单位），也可以对比几份规划。例如：\n{examples}\n\n"
+             "已索引的规划：{plans}。\n“指标”页按领域、部门列出目标，并可对比同一指标在各规划中的目标；"
+             "“原文”页可查看规划全文。")
+
 # Lists from the targets registry and a 专栏/表's items must stay complete: a model that
 # summarises might drop one, so these answers stay extractive in LLM mode too.
 COMPLETE_LIST_INTENTS = ("sector_targets", "section", "department_unknown", "sector_tasks", "outline", "field_mentions",
@@ -288,6 +297,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._live: Live | None = None
         self._manifest_seen: tuple | None = None  # the manifest file as it was when _live was loaded
+        self._examples: tuple[str, list[str]] = ("", [])  # (build id, example questions of that build)
 
     def _notify(self, message: str) -> None:
         """Index events a user should hear about (repaired, stale, waiting for a build)."""
@@ -369,15 +379,40 @@ class Assistant:
 
     def example_questions(self, count: int = 5) -> list[str]:
         """Standalone questions the indexed plans answer, drawn from their own targets,
-        outlines and tables (a mix over plans and kinds), for a new user to try."""
+        outlines and tables (a mix over plans and kinds), for a new user to try. Each is asked
+        before it is offered, and offered only when its answer holds the facts it was drawn
+        from; worked out once per build."""
         from .drafts import draft_items
 
-        by_kind: dict[str, list[str]] = {}
-        for doc_id in self.documents:
-            for item in draft_items(self, doc_id):
-                by_kind.setdefault(item["type"], []).append(item["question"])
-        mixed = [q for group in zip(*by_kind.values(), strict=False) for q in group] if by_kind else []
-        return list(dict.fromkeys(mixed))[:count]
+        build = self.live.manifest.build_id
+        if self._examples[0] != build or len(self._examples[1]) < count:
+            by_kind: dict[str, list[dict]] = {}
+            for doc_id in self.documents:
+                for item in draft_items(self, doc_id):
+                    by_kind.setdefault(item["type"], []).append(item)
+            mixed = [i for group in zip(*by_kind.values(), strict=False) for i in group] if by_kind else []
+            offered = [] if self._examples[0] != build else list(self._examples[1])
+            for item in mixed:
+                if len(offered) >= count:
+                    break
+                if item["question"] not in offered and self._answers_example(item):
+                    offered.append(item["question"])
+            self._examples = (build, offered)
+        return self._examples[1][:count]
+
+    def _answers_example(self, item: dict) -> bool:
+        answer = self.ask(item["question"])
+        shown = squash(answer.text)
+        return answer.found and all(squash(fact) in shown for fact in item["key_facts"])
+
+    def _help(self, live: Live, question: str) -> Answer:
+        """The answer to a greeting or a question about the assistant: what it answers, a few
+        questions the indexed plans answer, and the plans."""
+        titles = [f"《{d.meta.title}》" for d in live.documents.values()]
+        shown = "、".join(titles[:HELP_PLANS]) + (f" 等 {len(titles)} 份" if len(titles) > HELP_PLANS else "")
+        examples = "\n".join(f"· {q}" for q in self.example_questions(HELP_EXAMPLES))
+        text = HELP_TEXT.format(plans=shown or "（还没有）", examples=examples or "· 到2025年能耗强度要下降多少？")
+        return Answer(question=question, text=text, found=False, intent="help", state="not_found")
 
     def _tell(self, notify: Callable[[str], None] | None) -> Callable[[str], None]:
         if notify is None:
@@ -448,6 +483,8 @@ class Assistant:
         original = self.validate(question)
         history = history or []
         live = live or self.live
+        if live.ask_cues.is_small_talk(original):
+            return self._help(live, original)
         try:
             rewritten = (self.llm.rewrite_follow_up(original, history) if self.llm and history else None) \
                 or rewrite_follow_up(original, history, live.sectors)

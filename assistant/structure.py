@@ -99,6 +99,7 @@ class AskCues:
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
     extremes: dict = dataclasses.field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
     confirm_words: tuple[str, ...] = ()  # 对吧, 是吗: the question asks to confirm what it states
+    small_talk: tuple[str, ...] = ()  # 你好, 在吗, 你是谁, 怎么用: greetings and questions about the assistant
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -112,6 +113,7 @@ class AskCues:
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        confirm_words=tuple(data.get("confirm", {}).get("words", [])),
+                       small_talk=tuple(data.get("small_talk", {}).get("words", [])),
                        contents_words=tuple(data["outline"].get("contents_words", [])),
                        plan_itself=tuple(data["outline"].get("plan_itself", [])),
                        section_pointers=tuple(data["outline"].get("section_pointers", [])),
@@ -121,6 +123,14 @@ class AskCues:
                                    for name, k in data.get("answer_kind", {}).items()))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"问法提示词文件 {path.name} 无法读取或格式错误（{exc}），请对照文件开头的说明修改。") from exc
+
+    def is_small_talk(self, question: str) -> bool:
+        """A greeting or a question about the assistant itself and nothing else (“你好”,
+        “在吗？”, “你能做什么”): no word of it asks about a plan."""
+        rest = squash(question).lower()
+        for word in sorted({*self.small_talk, *self.filler}, key=len, reverse=True):
+            rest = rest.replace(word.lower(), "")
+        return bool(squash(question)) and not re.sub(r"[\W_]+", "", rest)
 
     def asks_confirmation(self, question: str) -> bool:
         """The question ends by asking to confirm what it states (“…要降20%，对吧？”), and asks

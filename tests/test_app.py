@@ -477,3 +477,15 @@ def test_the_targets_table_shows_plan_text_without_pdf_spaces_and_the_csv_keeps_
     assert rows and all("可再 生" not in str(cell) for row in rows for cell in row)
     assert any("可再生能源" in str(cell) for row in rows for cell in row)
     assert "可再 生".encode() in Path(download.value["path"]).read_bytes()  # the CSV: the plan's text as extracted
+
+
+def test_a_greeting_gets_the_help_answer_with_examples_the_plans_answer(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    answer = assistant.ask("你好！")
+    assert answer.intent == "help" and not answer.found and answer.answer_state == "not_found" and not answer.sources
+    assert "《塔城地区“十四五”节能规划（2021-2025年）》" in answer.text and "例如" in answer.text
+    examples = [line[2:] for line in answer.text.splitlines() if line.startswith("· ")]
+    assert examples and all(assistant.ask(q).found for q in examples)  # offered only when answered
+    html = ui.sources_html(answer, assistant.documents)
+    assert "使用说明" in html and "规划中未找到" not in html
+    assert assistant.ask("你好，数据中心PUE有什么要求").intent != "help"

@@ -344,6 +344,29 @@ def test_a_stopped_eval_says_so_with_its_partial_results_and_a_new_run_clears_th
     session.close()
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_greeting_gets_help_and_the_usage_panel_explains_the_app(browser, server, size):
+    session = Session(browser, server[0], size=SIZES[size])
+    page = session.page
+    before = page.locator("#chatbot .message.bot").count()
+    page.fill("#question textarea", "你好")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("(n) => document.querySelectorAll('#chatbot .message.bot').length > n", arg=before,
+                           timeout=ANSWER_TIMEOUT)
+    page.wait_for_function("() => document.querySelector('#sources').innerText.includes('使用说明')",
+                           timeout=ANSWER_TIMEOUT)
+    answer = page.locator("#chatbot .message.bot").last.inner_text()
+    assert "已索引的规划" in answer and "例如" in answer
+    assert "规划中未找到" not in page.locator("#sources").inner_text()
+    page.locator("#usage-panel").get_by_text("使用说明").first.click()
+    page.wait_for_function("() => document.querySelector('#usage-panel').innerText.includes('回答的三种状态')",
+                           timeout=10_000)
+    page.locator("#usage-panel").scroll_into_view_if_needed()
+    session.screenshot(f"16_help_{size}", full_page=False)
+    session.assert_all_requests_local()
+    session.close()
+
+
 def test_draft_eval_generated_reviewed_and_saved(session):
     page = session.page
     page.get_by_role("tab", name="评测").click()

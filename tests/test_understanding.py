@@ -502,3 +502,14 @@ def test_a_question_naming_two_plans_is_answered_plan_by_plan():
     assert answer.found and answer.answer_state == "answered" and answer.confidence == 0.9
     assert answer.text.splitlines() == ["《甲市节能方案》：", "规划原文如下：", "· 甲市能耗下降14%[1]",
                                         "《乙省节能方案》：", "《乙省节能方案》中未找到与该问题直接相关的内容。"]
+
+
+@pytest.mark.parametrize("question,small_talk", [
+    ("你好", True), ("您好！", True), ("在吗？", True), ("你能做什么", True), ("hello", True), ("谢谢你好", True),
+    ("你好，数据中心PUE有什么要求", False), ("能耗强度", False), ("规划是谁发的", False), ("  ", False),
+])
+def test_a_greeting_or_a_question_about_the_assistant_is_small_talk(question, small_talk):
+    from assistant.settings import DATA_DIR
+    from assistant.structure import AskCues
+
+    assert AskCues.load(DATA_DIR / "ask_cues.toml").is_small_talk(question) is small_talk

@@ -15,6 +15,16 @@ from assistant.errors import AssistantError, InvalidQuestion
 from ui.common import ANSWER_MODES, esc, fail, log, md_escape, user_message
 
 EXAMPLE_SLOTS = 5  # example-question buttons; their texts come from assistant.example_questions
+USAGE = """\
+- **怎么问**：用自己的话问规划里的内容，例如某项指标到哪年要达到多少、某个部门要做什么、某一章讲了什么、
+  表中某一行的数值、文件的文号和印发单位；也可以问几份规划的对比。说“你好”或“你能做什么”会看到介绍和示例问题。
+- **回答的三种状态**：**已作答**——回答逐句引用规划原文，“出处”栏列出每条引文和它所在的章节；
+  **可能相关**——规划中没有直接的回答，列出可能有关的原文，仅供参考；**规划中未找到**——已索引的规划没有写到，助手不作推测。
+- **出处**：点击出处卡片中的“在原文中查看”，会在“原文”页打开规划全文并定位到这句话。
+- **限定规划**：索引了多份规划时，可在上方“限定规划”中只保留其中几份；问题里点名了地区或规划名时，只从那份规划回答。
+- **其他页面**：“指标”页按领域、部门列出全部量化目标，并可对比同一指标在各规划中的目标、对照上级规划；
+  “评测”页用评测集检查回答的准确率；“原文”页查看规划全文、添加或移除规划。
+- **反馈**：在回答下方点赞或点踩，点踩的问题可以导出为评测题。"""
 HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
 TURNS_KEPT = 100  # per session: the turns feedback can still refer to
 CONTEXT_CHARS = 120  # characters of the surrounding paragraph shown around a quote
@@ -87,6 +97,9 @@ def sources_html(answer, documents: dict, model_id: str = "") -> str:
     if answer.error:
         parts.append(f'<div class="notice notice-error"><b>未能作答</b>：{esc(answer.error)}。'
                      '这不是规划的内容问题，已记录到服务器日志。</div>')
+    elif answer.intent == "help":
+        parts.append('<div class="notice notice-info"><b>使用说明</b>：这是助手的介绍，不是规划内容的回答。'
+                     '直接输入关于规划的问题即可，例如左侧列出的示例问题。</div>')
     elif state == "related":
         parts.append('<div class="notice notice-related"><b>规划中未找到直接回答</b>，以下原文可能相关，'
                      '仅供参考，请核对原文后再使用。</div>')
@@ -140,7 +153,9 @@ def _row_tables(sources) -> set[tuple[str, str]]:
 
 def tech_details_html(answer, model_id: str = "") -> str:
     """Confidence, model and retrieval ranks, folded away: for staff checking an answer."""
-    rows = [f"<li>回答状态：{esc(STATE_NAMES.get(answer.answer_state, answer.answer_state))}</li>"]
+    state = "使用说明（不是规划内容的回答）" if answer.intent == "help" else \
+        STATE_NAMES.get(answer.answer_state, answer.answer_state)
+    rows = [f"<li>回答状态：{esc(state)}</li>"]
     if answer.confidence is not None:
         rows.append(f"<li>置信度 {answer.answer_confidence:.0%}：按评测集校准的估计，"
                     "表示检索到的原文确实能回答该问题的把握</li>")
@@ -336,6 +351,8 @@ def build_tab(app) -> SimpleNamespace:
             with gr.Column(scale=2, elem_id="sources-col"):
                 sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
                                   max_height=640)
+        with gr.Accordion("使用说明", open=False, elem_id="usage-panel"):
+            gr.Markdown(USAGE)
         with gr.Accordion("反馈：在每个回答下方点赞或点踩；导出点踩的问题", open=False,
                           elem_id="feedback-panel"):
             feedback_status = gr.Markdown("对回答点赞（👍）或点踩（👎），反馈保存在本机的反馈记录中；"
