@@ -52,7 +52,7 @@ from .settings import Settings
 from .targets import TargetCues, extract_targets
 from .text import squash
 from .types import Block, Chunk, Document, DocumentMeta, ParsedDocument, Target
-from .understand import SectorMap
+from .understand import Abbreviations, SectorMap
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ PARSED = "parsed.json"  # every plan's blocks: a process start parses nothing
 TOKENS = "tokens.json"
 TARGETS = "targets.json"  # the targets registry, extracted once per plan  # every chunk's index tokens: a new build re-tokenises only new plans
 FILES = "files.json"  # doc id -> hash of its file and metadata file: what a new build may reuse
+ABBREVIATIONS = "abbreviations.json"  # 公建 -> 公共建筑 …: worked out over every plan's text once per build
 SUPPORT = "support"
 GRAMS = "grams"  # the plans' character tables (grams.py): counted per plan at build, mapped at start
 TEXT_GRAMS = "text.npy"  # the plans' text 1-3-grams, as words are compared with it
@@ -443,6 +444,8 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
         _write_grams(staging / GRAMS, segmenter, base, added, dropped)
         progress(0.05, "建立词法索引（jieba + BM25）")
         vocabulary = _build_bm25(staging / "bm25", tokens)
+        words = {t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)}
+        _write_json(staging / ABBREVIATIONS, Abbreviations((d["text"] for d in documents), words, segmenter).full)
         np.save(staging / GRAMS / PATTERNS, patterns(
             (t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)), PATTERN_MAX))
         if base and base.local:
@@ -868,6 +871,12 @@ class Index:
         """The targets registry, as the build extracted it (nothing is extracted again)."""
         return [Target(**{**t, "section_path": tuple(t["section_path"]), "departments": tuple(t["departments"])})
                 for t in json.loads((self.path / TARGETS).read_text(encoding="utf-8"))]
+
+    @cached_property
+    def abbreviations(self) -> dict[str, str] | None:
+        """The build's abbreviations (公建 -> 公共建筑), or None for a build made before they were kept."""
+        path = self.path / ABBREVIATIONS
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     @cached_property
     def grams(self) -> CountTable:

@@ -447,6 +447,13 @@ class Abbreviations:
         used = {w for text in texts for w in segmenter.dictionary_words(text) if len(w) == 2}
         self.full = {key: terms[0] for key, terms in by_key.items() if len(terms) == 1 and key not in used}
 
+    @classmethod
+    def kept(cls, full: dict[str, str], segmenter: Segmenter) -> Abbreviations:
+        """The abbreviations as a build kept them (`full`: abbreviation -> the term written out)."""
+        made = cls.__new__(cls)
+        made.segmenter, made.full = segmenter, dict(full)
+        return made
+
     def expand(self, question: str) -> str:
         """The question with each abbreviation that stands alone (its characters in no longer
         word of the question: not the 公建 of 办公建筑) written out."""

@@ -138,3 +138,16 @@ def test_lookups_find_what_the_scans_found(fake_settings):
         assert find_scope(q, live.parsed, live.lookup) == find_scope(q, live.parsed)
         assert outline_subject(q, live.parsed, live.ask_cues, live.lookup) == outline_subject(q, live.parsed, live.ask_cues)
         assert table_lookup(q, live.parsed, live.ask_cues, live.lookup) == table_lookup(q, live.parsed, live.ask_cues)
+
+
+def test_a_build_keeps_the_plans_abbreviations_as_they_would_be_worked_out_at_start(fake_settings):
+    from assistant import Assistant
+    from assistant.understand import Abbreviations
+
+    assistant = Assistant(fake_settings)
+    assistant.ensure()
+    live = assistant.live
+    kept = live.index.abbreviations
+    assert kept["工园"] == "工业园区"  # a term the seed plan prints, written out
+    assert kept == Abbreviations((d.text for d in live.documents.values()), live.index.word_counts, live.segmenter).full
+    assert live.abbreviations.full == kept
