@@ -489,3 +489,17 @@ def test_a_greeting_gets_the_help_answer_with_examples_the_plans_answer(tmp_path
     html = ui.sources_html(answer, assistant.documents)
     assert "使用说明" in html and "规划中未找到" not in html
     assert assistant.ask("你好，数据中心PUE有什么要求").intent != "help"
+
+
+def test_a_sources_context_is_cut_at_a_clause_boundary_not_mid_word():
+    long_before = "加强组织领导，" + "推进节能改造工作" * 16 + "，完善考核制度。"
+    long_after = "落实主体责任，" + "开展数据中心示范工程" * 14 + "，强化监督。"
+    text = long_before + "新建大型数据中心PUE值控制在1.6以下。" + long_after
+    start = text.index("新建")
+    end = text.index("以下。") + 3
+    page = ui.excerpt_html(text, start, end, text[start:end])
+    # 120 characters each side would end mid-word (…工作推进节能改 / 开展数据中心示…): cut at the clause ends inside
+    assert page == "…完善考核制度。<mark>新建大型数据中心PUE值控制在1.6以下。</mark>落实主体责任，…"
+    no_boundary = "甲" * 200 + "乙乙。" + "丙" * 200
+    cut = ui.excerpt_html(no_boundary, 200, 203, "乙乙。")
+    assert cut == "…" + "甲" * 120 + "<mark>乙乙。</mark>" + "丙" * 120 + "…"  # no clause end: the window's edge

@@ -71,8 +71,13 @@ def chat_text(answer) -> str:
     return "\n\n".join(parts)
 
 
+CLAUSE_ENDS = "。！？；，：!?;,:"  # where a context cut may fall: never inside a word
+
+
 def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
-    """The quote marked inside its paragraph, with up to CONTEXT_CHARS characters around it."""
+    """The quote marked inside its paragraph, with up to CONTEXT_CHARS characters around it,
+    cut at a sentence or clause boundary (not mid-word: “…数据中心示”), marked “…”; a cut that
+    finds no boundary in the window falls where the window ends."""
     if not (0 <= start < end <= len(text)):
         return f"<mark>{esc(cjk_tidy(quote))}</mark>"
     before = text[max(0, start - CONTEXT_CHARS):start]
@@ -81,6 +86,10 @@ def excerpt_html(text: str, start: int, end: int, quote: str) -> str:
     cut_after = "\n" not in after and end + CONTEXT_CHARS < len(text)
     before = before[before.rfind("\n") + 1:]
     after = after.split("\n", 1)[0]
+    if cut_before and any(c in before for c in CLAUSE_ENDS):  # still “…”: the paragraph goes on before it
+        before = before[min(i for i in (before.find(c) for c in CLAUSE_ENDS) if i >= 0) + 1:]
+    if cut_after and any(c in after for c in CLAUSE_ENDS):
+        after = after[:max(after.rfind(c) for c in CLAUSE_ENDS) + 1]
     before, quoted, after = cjk_tidy(before, text[start:end], after)
     return ("…" if cut_before else "") + esc(before) + f"<mark>{esc(quoted)}</mark>" + \
         esc(after) + ("…" if cut_after else "")
