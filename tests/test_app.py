@@ -176,18 +176,28 @@ def test_only_domain_errors_keep_their_message(caplog):
     assert message == ui.GENERIC_ERROR and "Traceback" not in message
 
 
-def test_startup_reports_progress_then_ready(tmp_path):
+def test_startup_says_building_while_it_builds_and_loading_on_a_restart(tmp_path):
     assistant = Assistant(hash_settings(tmp_path))
     startup = ui.Startup(assistant)
     handlers = ui.App(assistant, tmp_path / "feedback", startup)
-    assert "正在准备索引" in handlers.startup_html() and "startup-bar" in handlers.startup_html()
-    seen = []
+    seen, pages = [], []
     update = startup._update
-    startup._update = lambda f, m: (seen.append((f, m)), update(f, m))
+    startup._update = lambda f, m: (seen.append((f, m)), pages.append(handlers.startup_html()), update(f, m))
     startup.start()
     assert startup.wait(120) and startup.error is None
     assert seen and seen[-1][0] == 1.0 and len({m for _, m in seen}) > 2
+    assert any("正在构建索引" in p and "startup-bar" in p for p in pages)  # a first start builds
     assert "索引就绪" in handlers.startup_html()
+
+    again = Assistant(assistant.settings)  # a restart: the build is there, only read
+    restart = ui.Startup(again)
+    handlers = ui.App(again, tmp_path / "feedback", restart)
+    pages = []
+    update = restart._update
+    restart._update = lambda f, m: (pages.append(handlers.startup_html()), update(f, m))
+    restart.start()
+    assert restart.wait(120) and restart.error is None
+    assert pages and all("正在构建" not in p for p in pages) and any("正在加载索引与模型" in p for p in pages)
 
 
 def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(tmp_path):

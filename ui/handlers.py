@@ -87,9 +87,12 @@ class App(ChatHandlers, TargetsHandlers, CompareHandlers, EvalHandlers, PlanHand
             detail = f"{len(m.documents)} 份规划、{m.chunk_count} 个片段 · 构建于 {m.built_at}" if m else ""
             return f'<div class="notice notice-ok" id="startup-ready">索引就绪。{esc(detail)}</div>' + notices
         pct = int(s.fraction * 100)
-        return (f'<div class="notice notice-rewritten" id="startup-building"><b>正在准备索引</b>'
-                f'（首次启动需构建，约十几秒；期间提出的问题会在就绪后自动回答）：{esc(s.message)} · {pct}%'
-                f'<div class="startup-bar"><div style="width:{pct}%"></div></div></div>')
+        if not s.building:  # a built index and the model are being read: seconds, not a build
+            return (f'<div class="notice notice-rewritten" id="startup-loading"><b>正在加载索引与模型</b>'
+                    f'（期间提出的问题会在就绪后自动回答）：{esc(s.message)}</div>')
+        return (f'<div class="notice notice-rewritten" id="startup-building"><b>正在构建索引</b>'
+                f'（首次启动或规划有变化时需要构建，用时随规划篇幅而定；期间提出的问题会在就绪后自动回答）：'
+                f'{esc(s.message)} · {pct}%<div class="startup-bar"><div style="width:{pct}%"></div></div></div>')
 
     def watch_startup(self):
         """Streams the start-up box (message and bar) until the index is ready."""

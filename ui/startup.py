@@ -18,6 +18,7 @@ class Startup:
         self.message = "等待启动…"
         self.notices: list[str] = []  # what the index check said: repaired, stale, waited
         self.error: str | None = None
+        self.building = False  # the index is being built (a first start, or plans changed), not just loaded
         self.done = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -30,6 +31,11 @@ class Startup:
     def _update(self, fraction: float, message: str) -> None:
         self.fraction, self.message = max(0.0, min(1.0, float(fraction))), message
 
+    def _build_step(self, fraction: float, message: str) -> None:
+        """A step of the index build (only a build reports steps; loading a built index does not)."""
+        self.building = True
+        self._update(fraction, message)
+
     def _notice(self, message: str) -> None:
         self.notices.append(message)
         self.message = message
@@ -37,7 +43,8 @@ class Startup:
     def _run(self) -> None:
         try:
             self._update(0.0, "检查索引…")
-            self.assistant.ensure(self._update, notify=self._notice)
+            self.assistant.ensure(self._build_step, notify=self._notice)
+            self.building = False
             self._update(1.0, "索引就绪，正在加载模型…")
             self.assistant.warm_up()
             self._update(1.0, "就绪")
