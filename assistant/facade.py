@@ -51,7 +51,7 @@ from .index import (
     open_index,
     read_manifest,
 )
-from .indicators import check, indicator_matrix, indicator_of
+from .indicators import check, indicator_matrix
 from .retrieve import HybridRetriever
 from .segment import Segmenter, bigrams
 from .settings import Settings
@@ -233,8 +233,8 @@ class Live:
         """As the build kept them (reading every plan's text again took a first answer 0.2 s per
         100,000 characters), else worked out now for an older build."""
         if (kept := self.index.abbreviations) is not None:
-            return Abbreviations.kept(kept, self.segmenter)
-        return Abbreviations((d.text for d in self.documents.values()), self.index.word_counts, self.segmenter)
+            return Abbreviations(kept, self.segmenter)
+        return Abbreviations.of_plans((d.text for d in self.documents.values()), self.index.word_counts, self.segmenter)
 
     @cached_property
     def registry(self) -> list[Target]:
@@ -301,7 +301,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._live: Live | None = None
         self._manifest_seen: tuple | None = None  # the manifest file as it was when _live was loaded
-        self._examples: tuple[str, list[str]] = ("", [])  # (build id, example questions of that build)
+        self._examples: tuple[str, int, list[str]] = ("", 0, [])  # (build id, count sought, its examples)
 
     def _notify(self, message: str) -> None:
         """Index events a user should hear about (repaired, stale, waiting for a build)."""
@@ -389,20 +389,22 @@ class Assistant:
         from .drafts import draft_items
 
         build = self.live.manifest.build_id
-        if self._examples[0] != build or len(self._examples[1]) < count:
+        searched_build, searched_count, _ = self._examples
+        if searched_build != build or searched_count < count:
             by_kind: dict[str, list[dict]] = {}
             for doc_id in self.documents:
                 for item in draft_items(self, doc_id):
                     by_kind.setdefault(item["type"], []).append(item)
             mixed = [i for group in zip(*by_kind.values(), strict=False) for i in group] if by_kind else []
-            offered = [] if self._examples[0] != build else list(self._examples[1])
+            offered: list[str] = []
             for item in mixed:
                 if len(offered) >= count:
                     break
                 if item["question"] not in offered and self._answers_example(item):
                     offered.append(item["question"])
-            self._examples = (build, offered)
-        return self._examples[1][:count]
+            # kept with the count asked for: a build with fewer good examples is not searched again
+            self._examples = (build, count, offered)
+        return self._examples[2][:count]
 
     def _answers_example(self, item: dict) -> bool:
         answer = self.ask(item["question"])
@@ -765,7 +767,7 @@ class Assistant:
         live = self.live
         wanted: tuple[str, ...] = ()
         if indicator:
-            name = indicator_of(indicator, live.target_cues, live.segmenter.canonical)
+            name = live.target_cues.indicator_named(indicator, live.segmenter.canonical)
             if not name and indicator not in live.target_cues.indicators:
                 raise InvalidQuestion(f"不认识指标“{indicator}”。可选：{'、'.join(live.target_cues.indicators)}"
                                       "（也可用这些指标在规划中的其他写法）。")
@@ -774,10 +776,11 @@ class Assistant:
         plans = {d: doc.meta.title for d, doc in live.documents.items() if not docs or d in docs}
         return indicator_matrix(chosen, plans, live.target_cues, live.segmenter.canonical, wanted)
 
-    def indicator_checks(self, **filters) -> list[IndicatorCheck]:
+    def indicator_checks(self, matrix: IndicatorMatrix | None = None, **filters) -> list[IndicatorCheck]:
         """Each plan's targets beside its superior plan's (the province's for a city, the
-        nation's for a province), for the indicators both state comparably; gaps first."""
-        return check(self.indicators(**filters), self.live.documents)
+        nation's for a province), for the indicators both state comparably; gaps first. Over
+        `matrix` when the caller has it, else over `indicators(**filters)`."""
+        return check(matrix if matrix is not None else self.indicators(**filters), self.live.documents)
 
     def warm_up(self) -> None:
         """Load everything a first question would (index, model, jieba)."""

@@ -102,9 +102,9 @@ class CountTable:
 
     def counts_of(self, keys: np.ndarray) -> np.ndarray:
         """The count of each key (0 where absent), in one bisection over all of them."""
-        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
         if not len(self.keys):
             return np.zeros(len(keys), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         return np.where(np.asarray(self.keys[at]) == keys, np.asarray(self.counts[at]), 0)
 
 

@@ -445,9 +445,8 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
         progress(0.05, "建立词法索引（jieba + BM25）")
         vocabulary = _build_bm25(staging / "bm25", tokens)
         words = {t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)}
-        _write_json(staging / ABBREVIATIONS, Abbreviations((d["text"] for d in documents), words, segmenter).full)
-        np.save(staging / GRAMS / PATTERNS, patterns(
-            (t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)), PATTERN_MAX))
+        _write_json(staging / ABBREVIATIONS, Abbreviations.of_plans((d["text"] for d in documents), words, segmenter).full)
+        np.save(staging / GRAMS / PATTERNS, patterns(words, PATTERN_MAX))
         if base and base.local:
             collection = base.manifest.collection  # the copied store keeps its collection
             shutil.copytree(base.path / "chroma", staging / "chroma")

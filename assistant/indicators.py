@@ -19,28 +19,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from .targets import TargetCues, csv_cell
-from .text import squash
 from .types import IndicatorCell, IndicatorCheck, IndicatorMatrix, Target
 
-_NOTE = re.compile(r"[（(][^（）()]{1,12}[）)]")  # 单位国内生产总值（GDP）能耗, 能耗降低（%）
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _YEAR = re.compile(r"20\d{2}")
 _FALLING = ("降低", "下降", "降幅", "减少", "削减")
 _RISING = ("提高", "提升", "增长", "增加")
 BINDING = ("约束性", "预期性")
-
-
-def indicator_of(text: str, cues: TargetCues, canonical: Callable[[str], str]) -> str:
-    """The indicator (its name in the cue file) a target's words name, or "" for none; of two
-    whose spellings the words hold, the one with the longer spelling."""
-    flat = _NOTE.sub("", squash(canonical(text)))
-    best, length = "", 0
-    for name, spellings in cues.indicators.items():
-        for spelling in spellings:
-            spelled = squash(canonical(spelling))
-            if spelled in flat and len(spelled) > length:
-                best, length = name, len(spelled)
-    return best
 
 
 FIVE_YEAR_PLANS = {"十二五": "2015", "十三五": "2020", "十四五": "2025", "十五五": "2030", "十六五": "2035"}
@@ -98,19 +83,19 @@ def indicator_matrix(targets: list[Target], plans: dict[str, str], cues: TargetC
     cue file's indicators (or only `indicators`) as a cell; indicators in the cue file's order."""
     cells = []
     for target in targets:
-        name = indicator_of(target.indicator, cues, canonical)
+        name = cues.indicator_named(target.indicator, canonical)
         if name and (not indicators or name in indicators) and target.doc_id in plans:
             cells.append(cell_of(target, name, horizon(plans[target.doc_id]), tuple(cues.suffixes)))
     named = {c.indicator for c in cells}
+    rank = {n: i for i, n in enumerate(cues.indicators)}
     order = {d: i for i, d in enumerate(plans)}
-    cells.sort(key=lambda c: (list(cues.indicators).index(c.indicator), order[c.doc_id], c.target_year, c.start))
+    cells.sort(key=lambda c: (rank[c.indicator], order[c.doc_id], c.target_year, c.start))
     return IndicatorMatrix(indicators=tuple(n for n in cues.indicators if n in named),
                            plans=tuple(plans.items()), cells=tuple(cells))
 
 
 # ---- the check against the superior plan -------------------------------------------------------
 NATIONAL = "全国"
-LEVELS = ("国家", "省级", "市县")
 RELATIVE_UNITS = ("%", "％")  # an amount (万吨, 万千瓦) of one region never measures another's ambition
 LOWER_IS_STRICTER = ("以下", "控制在", "降至", "不高于", "以内")
 

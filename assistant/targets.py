@@ -24,6 +24,7 @@ from .types import SECTION_SEPARATOR, ParsedDocument, Responsibility, Target
 from .understand import SectorMap
 
 GENERAL_SECTOR = "综合"
+_INDICATOR_NOTE = re.compile(r"[（(][^（）()]{1,12}[）)]")  # 单位国内生产总值（GDP）能耗, 能耗降低（%）
 TARGET_HEADER = re.compile(r"目标")
 YEAR = re.compile(r"(20\d{2})\s*年(底)?|“?十四五”?末")
 # A deadline opens its clause (“到 2025 年，…”); “从 41.65 增加到 2019 年的 59.98” is a past span.
@@ -70,8 +71,17 @@ class TargetCues:
     def indicators_named(self, text: str, canonical) -> list[str]:
         """The indicators a text names, in any of their spellings; `canonical` unifies
         spellings (synonyms) the same way for the text and the spellings."""
-        flat = re.sub(r"[（(][^（）()]{1,12}[）)]", "", squash(canonical(text)))  # 单位国内生产总值（GDP）能耗
+        flat = _flat_indicator(text, canonical)
         return [name for name, terms in self.indicators.items() if any(squash(canonical(t)) in flat for t in terms)]
+
+    def indicator_named(self, text: str, canonical) -> str:
+        """The one indicator a target's words name, or ""; of two whose spellings the words hold,
+        the one with the longer spelling (规模以上工业单位增加值能耗 is the industrial indicator,
+        not GDP energy intensity)."""
+        flat = _flat_indicator(text, canonical)
+        found = [(len(spelled), name) for name, terms in self.indicators.items()
+                 for spelled in (squash(canonical(t)) for t in terms) if spelled in flat]
+        return max(found, key=lambda f: f[0])[1] if found else ""
 
     def respelled(self, question: str, printed: Callable[[str], int]) -> str:
         """The question with each indicator it names written as the plans asked print it, when
@@ -325,6 +335,11 @@ def _dedupe(targets: list[Target], cues: TargetCues) -> list[Target]:
         if key not in seen or cues.in_history(seen[key].section_path):
             seen[key] = t
     return list(seen.values())
+
+
+def _flat_indicator(text: str, canonical) -> str:
+    """A text as indicator spellings are looked for in it: canonical, no spaces, no short notes."""
+    return _INDICATOR_NOTE.sub("", squash(canonical(text)))
 
 
 # ---- responsibilities the plan itself names ---------------------------------------------

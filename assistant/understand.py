@@ -428,10 +428,15 @@ class Abbreviations:
     term the plans print (公建 for 公共建筑, 农机 for 农业机械, 交运 for 交通运输), written out in
     full where the plans never use the abbreviation as a word. A term is two words of the plans
     printed side by side, at least ABBREVIATED_MIN_PRINTED times, and the only such term its
-    abbreviation can stand for."""
+    abbreviation can stand for. A build works them out (`of_plans`) and keeps `full`."""
 
-    def __init__(self, texts, plan_words, segmenter: Segmenter):
+    def __init__(self, full: dict[str, str], segmenter: Segmenter):
+        self.full = dict(full)  # abbreviation -> the term written out
         self.segmenter = segmenter
+
+    @classmethod
+    def of_plans(cls, texts, plan_words, segmenter: Segmenter) -> Abbreviations:
+        """Worked out from the plans' texts and words (the index's words, not bigrams)."""
         texts = list(texts)
         counts: dict[str, int] = {}
         for text in texts:
@@ -445,14 +450,7 @@ class Abbreviations:
                 by_key.setdefault(term[0] + term[2], []).append(term)
         # 公建 is printed inside 办公建筑, but never as a word of its own
         used = {w for text in texts for w in segmenter.dictionary_words(text) if len(w) == 2}
-        self.full = {key: terms[0] for key, terms in by_key.items() if len(terms) == 1 and key not in used}
-
-    @classmethod
-    def kept(cls, full: dict[str, str], segmenter: Segmenter) -> Abbreviations:
-        """The abbreviations as a build kept them (`full`: abbreviation -> the term written out)."""
-        made = cls.__new__(cls)
-        made.segmenter, made.full = segmenter, dict(full)
-        return made
+        return cls({key: terms[0] for key, terms in by_key.items() if len(terms) == 1 and key not in used}, segmenter)
 
     def expand(self, question: str) -> str:
         """The question with each abbreviation that stands alone (its characters in no longer

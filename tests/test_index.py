@@ -149,5 +149,5 @@ def test_a_build_keeps_the_plans_abbreviations_as_they_would_be_worked_out_at_st
     live = assistant.live
     kept = live.index.abbreviations
     assert kept["工园"] == "工业园区"  # a term the seed plan prints, written out
-    assert kept == Abbreviations((d.text for d in live.documents.values()), live.index.word_counts, live.segmenter).full
+    assert kept == Abbreviations.of_plans((d.text for d in live.documents.values()), live.index.word_counts, live.segmenter).full
     assert live.abbreviations.full == kept

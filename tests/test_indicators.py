@@ -12,7 +12,6 @@ import pytest
 from assistant.indicators import (
     cell_of,
     indicator_matrix,
-    indicator_of,
     to_csv,
     to_json,
     to_table,
@@ -45,7 +44,7 @@ def _target(doc: str, indicator: str, value: str, quote: str, unit: str = "%", c
     ("新建建筑节能标准执行率", ""),
 ])
 def test_each_spelling_of_an_indicator_names_one_identity_and_distinct_ones_stay_distinct(words, indicator):
-    assert indicator_of(words, CUES, CANON) == indicator
+    assert CUES.indicator_named(words, CANON) == indicator
 
 
 def test_a_cell_keeps_what_the_plan_states_and_computes_nothing_more():

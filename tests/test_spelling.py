@@ -162,7 +162,7 @@ def test_an_abbreviation_of_a_term_the_plans_print_is_written_out_where_it_stand
 
     text = "推进公共建筑节能改造。公共建筑能效提升。更新老旧农业机械。推广节能农业机械。办公建筑带头节能。"
     words = {"公共": 2, "建筑": 3, "农业": 2, "机械": 2, "办公": 1, "节能": 3, "改造": 1}
-    abbreviations = Abbreviations([text], words, Segmenter())
+    abbreviations = Abbreviations.of_plans([text], words, Segmenter())
     assert abbreviations.expand("公建执行啥标准") == "公共建筑执行啥标准"
     assert abbreviations.expand("农机方面要做什么") == "农业机械方面要做什么"
     assert abbreviations.expand("办公建筑要做什么") == "办公建筑要做什么"  # the 公建 of 办公建筑 is no abbreviation

@@ -32,10 +32,10 @@ class CompareHandlers:
         return (gr.Dropdown(choices=sectors, value=sector if sector in sectors else ALL),
                 gr.Dropdown(choices=departments, value=department if department in departments else ALL))
 
-    def _check_rows(self, chosen: dict) -> list[list[str]]:
+    def _check_rows(self, matrix) -> list[list[str]]:
         """Each plan beside its superior plan (the gaps first), or one row saying there is none."""
         try:
-            checks = self.assistant.indicator_checks(**chosen)
+            checks = self.assistant.indicator_checks(matrix)
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
         rows = [["低于上级要求" if not c.meets else "不低于上级要求", c.indicator, c.local.target_year,
@@ -68,7 +68,7 @@ class CompareHandlers:
         xlsx_path = self._content_path(f"指标对比_{name}.xlsx", book.getvalue(), key=b"xlsx" + csv_bytes)
         headers = ["指标", *(title for _, title in matrix.plans)]
         return (gr.Dropdown(choices=[ALL, *names], value=indicator or ALL),
-                gr.Dataframe(value=grid, headers=headers), detail, summary, self._check_rows(chosen),
+                gr.Dataframe(value=grid, headers=headers), detail, summary, self._check_rows(matrix),
                 gr.DownloadButton(value=str(csv_path), interactive=True),
                 gr.DownloadButton(value=str(xlsx_path), interactive=True))
 

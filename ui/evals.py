@@ -156,7 +156,8 @@ class EvalHandlers:
         except Exception as exc:  # noqa: BLE001
             raise fail(exc) from None
         finally:
-            self._eval_runs.pop(_session(request), None)
+            if self._eval_runs.get(_session(request)) is run:  # not a later run of the same page
+                del self._eval_runs[_session(request)]
 
     def stop_eval(self, request: gr.Request = None):
         """Asks this page's run to stop after the item in hand (its partial results follow)."""
