@@ -513,3 +513,19 @@ def test_a_sources_context_is_cut_at_a_clause_boundary_not_mid_word():
     no_boundary = "甲" * 200 + "乙乙。" + "丙" * 200
     cut = ui.excerpt_html(no_boundary, 200, 203, "乙乙。")
     assert cut == "…" + "甲" * 120 + "<mark>乙乙。</mark>" + "丙" * 120 + "…"  # no clause end: the window's edge
+
+
+def test_the_page_load_fill_keeps_a_source_opened_before_it_arrived(tmp_path):
+    assistant = Assistant(hash_settings(tmp_path))
+    startup = ui.Startup(assistant).start()
+    assert startup.wait(120) and startup.error is None
+    handlers = ui.App(assistant, tmp_path / "feedback", startup)
+    doc_id = next(iter(assistant.documents))
+    _, _, _, viewer, info = handlers._show(doc_id, (10, 20), "[1] 一、")
+    assert "<mark" in viewer and "已定位出处" in info
+
+    kept = handlers.page_plans_view(doc_id)  # the dropdown already names the opened plan
+    outline, shown, shown_info = kept[4:7]
+    assert all(x == {"__type__": "update"} for x in (outline, shown, shown_info))  # gr.skip(): left as shown
+    fresh = handlers.page_plans_view(None)  # nothing opened yet: the first plan is shown
+    assert "plan-text" in fresh[5] and "<mark" not in fresh[5]

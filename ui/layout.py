@@ -41,5 +41,5 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
         demo.load(app.watch_startup, outputs=startup_box, concurrency_limit=None, api_visibility="private",
                   show_progress="hidden").then(
             app.fill_filters, outputs=[t.sector, t.department, *t.outputs], api_visibility="private").then(
-            app.plans_view, outputs=plans_outputs, api_visibility="private")
+            app.page_plans_view, inputs=p.doc_choice, outputs=plans_outputs, api_visibility="private")
     return demo

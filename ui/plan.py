@@ -147,6 +147,14 @@ class PlanHandlers:
                 outline, viewer, "", gr.Dropdown(choices=choices, value=ids), gr.Row(visible=False),
                 self.startup_html(), *self.example_updates())
 
+    def page_plans_view(self, shown: str | None):
+        """The page-load fill. A source opened before it arrives (a quick first question) already
+        put its plan and mark in the viewer; the fill keeps them rather than showing the first plan."""
+        view = self.plans_view(select=shown)
+        if shown and shown in self.assistant.documents:
+            view = (*view[:4], gr.skip(), gr.skip(), gr.skip(), *view[7:])
+        return view
+
     def add_plans(self, files, request: gr.Request = None, progress=gr.Progress()):  # noqa: B008
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
