@@ -30,7 +30,9 @@ YEAR = re.compile(r"(20\d{2})\s*年(底)?|“?十四五”?末")
 # A deadline opens its clause (“到 2025 年，…”); “从 41.65 增加到 2019 年的 59.98” is a past span.
 DEADLINE = re.compile(r"(?:^|(?<=[，,；;。：:\s“]))(?:到|至)\s*(20\d{2})\s*年(底)?|(20\d{2})\s*年(底)?(?:前|以前)|“?十四五”?末")
 BASELINE = re.compile(r"(?:比|较)\s*(20\d{2})\s*年")
-LEAD_MARKERS = re.compile(r"^(到\s*20\d{2}\s*年(底)?|“?十四五”?(时期|期间|末)|力争|确保|其中|同时|并|实现|全面)+")
+CLAUSE_YEAR = re.compile(r"\s*(20\d{2})\s*年(?!\s*[\d至到\-—－–~～])")
+YEAR_SPAN = re.compile(r"(20\d{2})\s*(?:年)?\s*[至到\-—－–~～]\s*(20\d{2})\s*年")
+LEAD_MARKERS = re.compile(r"^(到\s*20\d{2}\s*年(底)?|20\d{2}\s*年?\s*[至到\-—－–~～]\s*20\d{2}\s*年|“?十四五”?(时期|期间|末)|20\d{2}\s*年(底)?|力争|确保|其中|同时|并|实现|全面|进一步)+")
 TRAIL_MARKERS = re.compile(r"(力争|确保|均|分别|年均)+$")
 STANDARD_VERBS = ("全面执行", "逐步执行", "推广")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -55,6 +57,7 @@ class TargetCues:
     history_headings: tuple[str, ...]
     responsibility: tuple[str, ...]
     department_suffixes: tuple[str, ...]
+    adopted: tuple[str, ...] = ()
     indicators: dict = field(default_factory=dict)  # indicator -> its spellings (see the cue file)
 
     @classmethod
@@ -80,7 +83,7 @@ class TargetCues:
         not GDP energy intensity)."""
         flat = _flat_indicator(text, canonical)
         found = [(len(spelled), name) for name, terms in self.indicators.items()
-                 for spelled in (squash(canonical(t)) for t in terms) if spelled in flat]
+                 for spelled in (squash(canonical(t)) for t in terms) if _names_itself(flat, spelled)]
         return max(found, key=lambda f: f[0])[1] if found else ""
 
     def respelled(self, question: str, printed: Callable[[str], int]) -> str:
@@ -102,8 +105,11 @@ class TargetCues:
         return re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({units})?\s*({suffixes})?")
 
     def in_history(self, section_path: tuple[str, ...]) -> bool:
-        """A chapter that reviews the past (发展基础, 现状 …)."""
-        return any(w in h for h in section_path[:1] for w in self.history_headings)
+        """A chapter that reviews the past (发展基础, 现状 …), or a section under another chapter
+        whose heading says so in a compound (发展环境 › 发展基础): a short word (基础) below the
+        chapter names a task as often as a review (夯实基础)."""
+        chapter = [h for h in section_path[:1] for w in self.history_headings if _heads(h, w)]
+        return bool(chapter) or any(w in h for w in self.history_headings if len(w) >= 4 for h in section_path[1:])
 
     def is_history(self, sentence: str, section_path: tuple[str, ...]) -> bool:
         return not self.is_future(sentence, self.in_history(section_path))
@@ -188,6 +194,16 @@ def _lead(text: str, block) -> str:
     return phrase if len(phrase) <= 24 else ""
 
 
+def _heads(heading: str, word: str) -> bool:
+    """The heading's noun is the word, not a longer word it begins (基础 in 发展基础与形势,
+    not in 加快基础设施绿色升级)."""
+    return any(not heading[m.end():m.end() + 1] or heading[m.end()] in HEADING_JOINS
+               for m in re.finditer(re.escape(word), heading))
+
+
+HEADING_JOINS = "与和及、，,；;：:和的）)”"
+
+
 def _deadline(text: str) -> str:
     """The deadline a text states itself (“到 2025 年”, “2025 年底前”, “十四五末”), or ""."""
     m = DEADLINE.search(text)
@@ -203,11 +219,64 @@ def _sentence_targets(sentence: str, lead: str, cues: TargetCues, quantity, head
     sentence itself (or its heading) states; nothing is carried from other sentences."""
     year = previous = ""
     for clause in re.split(r"(?<=[，；。,;])", sentence):
-        year = _deadline(clause) or year
+        # in a sentence that looks ahead, a clause that opens with a year sets that year's value
+        # (“到 2025 年…，2030 年进一步提升至…”; “全面发展绿色建筑，2025 年全省…达到 100%”)
+        year = _deadline(clause) or ((m := CLAUSE_YEAR.match(clause)) and m.group(1)) or year
         baseline = f"比{b.group(1)}年" if (b := BASELINE.search(clause)) else ""
-        for indicator, value, unit, comparator in _clause_targets(collapse(clause), lead, cues, quantity, previous):
+        found = _clause_targets(collapse(clause), lead, cues, quantity, previous)
+        years = _years_each(clause, len(found)) or [year or heading_year] * len(found)
+        for (indicator, value, unit, comparator), when in zip(found, years, strict=True):
             previous = indicator
-            yield indicator, value, unit, comparator, year or heading_year, baseline
+            yield indicator, value, unit, comparator, when, baseline
+        for indicator, value in _adopted_targets(collapse(clause), cues, [f[0] for f in found]):
+            yield indicator, value, "", "完成", year or heading_year, baseline
+
+
+def _adopted_targets(flat: str, cues: TargetCues, numeric: list[str]):
+    """(indicator as printed, the words that set it) for a clause that sets named indicators
+    without a number: “单位地区生产总值能源消耗、…均完成省下达任务”, “全面完成国家下达的能耗强度下降…
+    目标任务”, “能源消费总量得到合理控制”. Only indicators of the cue file's vocabulary, and only
+    those the clause gives no number for."""
+    squashed = squash(flat)
+    word = min(((squashed.find(w), w) for w in cues.adopted if w in squashed), default=None)
+    if word is None:
+        return
+    verb = max((squashed.rfind(v, 0, word[0]) for v in ADOPTING_VERBS), default=-1)
+    if verb < 0:
+        return
+    value = re.split(r"[，；。,;]", squashed[verb:], maxsplit=1)[0]
+    if not value.endswith(ADOPTED_ENDS):  # “对…达到省下达的激励目标的市” sets nothing: it picks who a rule is for
+        return
+    taken = {cues.indicator_named(n, str) for n in numeric} - {""}
+    for name, spelled in _spellings_in(squashed, cues):
+        if name not in taken:
+            yield spelled, value
+
+
+ADOPTING_VERBS = ("完成", "达到", "落实", "实现", "得到")
+ADOPTED_ENDS = ("目标", "任务", "要求", "控制")
+
+
+def _spellings_in(flat: str, cues: TargetCues) -> list[tuple[str, str]]:
+    """(indicator, spelling) for every indicator a text names itself; a spelling inside a longer
+    one of another indicator does not count (工业单位增加值能耗 inside 规模以上工业单位增加值能耗)."""
+    spans = [(m.start(), m.end(), name, spelled) for name, terms in cues.indicators.items()
+             for spelled in {squash(t) for t in terms} for m in re.finditer(re.escape(spelled), flat)
+             if _named_here(flat, m, narrowed_by_de=False)]  # “完成国家下达的能耗强度…目标”
+    kept = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0] for o in spans)]
+    out: dict[str, str] = {}
+    for _, _, name, spelled in sorted(kept):
+        out.setdefault(name, spelled)
+    return list(out.items())
+
+
+def _years_each(clause: str, count: int) -> list[str]:
+    """“2022 至 2025 年…分别达到 80%、90%、95%、100%”: one value per year of the span."""
+    span = YEAR_SPAN.search(clause)
+    if not span or "分别" not in clause or count < 2:
+        return []
+    first, last = int(span.group(1)), int(span.group(2))
+    return [str(y) for y in range(first, last + 1)] if last - first + 1 == count else []
 
 
 def _clause_targets(flat: str, lead: str, cues: TargetCues, quantity, previous: str = ""):
@@ -231,6 +300,8 @@ def _clause_targets(flat: str, lead: str, cues: TargetCues, quantity, previous: 
             indicator = before[:verb_at[0]]
             if not _clean_indicator(indicator, verb, lead):  # “新增污水处理能力 150 万吨/日”
                 indicator = before[verb_at[0]:] or verb + _object_after(flat, m)
+                if previous and indicator.strip() == verb:  # “…达到 57%，2030 年进一步提升至 62%”
+                    indicator = previous
         elif before.endswith(RATE_ENDINGS):
             verb, indicator = "", before
         elif (unit in ("%", "％") or suffix) and (after := _value_first(flat, m, cues)) is not None:
@@ -246,7 +317,7 @@ def _clause_targets(flat: str, lead: str, cues: TargetCues, quantity, previous: 
         if verb == "控制在" and suffix:
             comparator = cues.suffixes[suffix]
         found.append([indicator, value, unit, comparator])
-    _split_enumerated_indicators(found, flat)
+    _split_enumerated_indicators(found, flat, cues)
     return [tuple(f) for f in found]
 
 
@@ -299,15 +370,36 @@ def _value_first(flat: str, m, cues: TargetCues) -> str | None:
     return (head + subject).strip() or None
 
 
-def _split_enumerated_indicators(found: list, flat: str) -> None:
+def _split_enumerated_indicators(found: list, flat: str, cues: TargetCues) -> None:
     """“化肥、农药利用率均达到 43%” stays one target; “A、B、C 分别完成 x、y、z” pairs each
-    listed name with its value."""
+    listed name with its value, and the head noun the last name carries is each name's
+    (“化肥、农药利用率分别达到 x、y”: 化肥利用率, 农药利用率)."""
     if "分别" not in flat or len(found) < 2:
         return
     names = [n for n in re.split(r"[、和]", found[0][0]) if n]
     if len(names) == len(found) and all(f[0] == found[0][0] for f in found):
+        names = _with_shared_head(names, cues)
         for f, name in zip(found, names, strict=True):
             f[0] = name
+
+
+def _with_shared_head(names: list[str], cues: TargetCues) -> list[str]:
+    """The head noun is the longest ending of the last name that ends an indicator spelling of
+    the cue file (重点工程减排量, 利用率) without being one; the last name's own item is what
+    comes before it (and before 等 …项: “挥发性有机物等 4 项主要污染物重点工程减排量”)."""
+    last = squash(names[-1])
+    spellings = {squash(t) for terms in cues.indicators.values() for t in terms}
+    endings = {s[i:] for s in spellings for i in range(1, len(s) - 2)}
+    candidates = [last[i:] for i in range(1, len(last) - 2) if last[i:] in endings]  # longest first
+    # an ending that makes a listed name a spelling (氮氧化物 + 重点工程减排量), else the shortest
+    # (减排量): a longer one may begin inside the last item (物重点工程减排量)
+    head = next((e for e in candidates if any(squash(n) + e in spellings for n in names[:-1])),
+                candidates[-1] if candidates else "")
+    if not head:
+        return names
+    item = re.split(r"等", last[:-len(head)], maxsplit=1)[0]
+    ends = {head[i:] for i in range(len(head) - 1)}  # a name with the head's own ending already has one
+    return [n if any(squash(n).endswith(e) for e in ends) else squash(n) + head for n in [*names[:-1], item]]
 
 
 def _clean_indicator(indicator: str, verb: str, lead: str) -> str:
@@ -335,6 +427,22 @@ def _dedupe(targets: list[Target], cues: TargetCues) -> list[Target]:
         if key not in seen or cues.in_history(seen[key].section_path):
             seen[key] = t
     return list(seen.values())
+
+
+SHARE_WORDS = ("比重", "占比", "比例", "率")
+
+
+def _names_itself(flat: str, spelled: str) -> bool:
+    """The words name the indicator, not a share of it: 可再生能源发电装机 is not named by
+    可再生能源发电装机比重, nor 能源消费总量 by 占能源消费总量的比重."""
+    return any(_named_here(flat, m) for m in re.finditer(re.escape(spelled), flat))
+
+
+def _named_here(flat: str, m: re.Match, narrowed_by_de: bool = True) -> bool:
+    share_after = not m.group().endswith(SHARE_WORDS) and flat[m.end():].startswith(SHARE_WORDS)
+    # “占…总量”: a share of it; “…标准建设的绿色建筑占比”: a narrower indicator than it
+    before = ("占", "的") if narrowed_by_de else ("占",)
+    return not share_after and not flat[:m.start()].endswith(before)
 
 
 def _flat_indicator(text: str, canonical) -> str:
