@@ -144,7 +144,8 @@ def parse(document: Document) -> ParsedDocument:
             state.para = None
 
     lines = list(_lines(text))
-    kinds = [classify_heading(line) for _, _, line in lines]
+    cells = [_raw_cells(text, start) for start, _, _ in lines]
+    kinds = [_row_kind(classify_heading(line), row) for (_, _, line), row in zip(lines, cells, strict=True)]
     parts = _part_titles(lines, kinds)
     annex_title = 0  # lines left in which a bare “附件 1” may still get its title
     for i, (start, end, line) in enumerate(lines):
@@ -191,11 +192,14 @@ def parse(document: Document) -> ParsedDocument:
             close_paragraph()
             state.table = _Table(caption=collapse(line))
             blocks.append(Block("table_caption", state.section_path, start, end))
+        elif kind == "row" and state.seen_body and sum(1 for c in cells[i] if c) == 1:
+            if state.table is not None and state.table.header:  # a sub-heading row (工业, （一）总体指标)
+                state.table.sector = next(c for c in cells[i] if c)
         elif kind == "row" and state.seen_body:
             if state.table is None:  # a table printed without a 表 N caption
                 close_paragraph()
                 state.table = _Table(caption="")
-            blocks.append(_table_row(state, start, end, line))
+            blocks.append(_table_row(state, start, end, cells[i]))
         elif state.table is not None and _is_table_subheading(line):
             state.table.sector = collapse(line)
         else:
@@ -233,9 +237,23 @@ def _is_title_line(line: str) -> bool:
     return len(line) <= 40 and not any(ch in line for ch in "。，；：:,;")
 
 
-def _table_row(state: _State, start: int, end: int, line: str) -> Block:
+def _raw_cells(text: str, start: int) -> tuple[str, ...]:
+    """The tab-separated cells of the line at `start`, leading and trailing empty cells kept
+    (a row whose first cell is empty keeps its columns)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    raw = text[line_start:line_end if line_end >= 0 else len(text)].rstrip("\r")
+    return tuple(c.strip() for c in raw.split("\t")) if "\t" in raw else ()
+
+
+def _row_kind(kind: tuple[str, int], cells: tuple[str, ...]) -> tuple[str, int]:
+    """A line of tab-separated cells is a table row whatever its first cell looks like
+    (“1.单位地区生产总值…”, “（一）总体指标”); a contents line stays contents."""
+    return ("row", 0) if cells and kind[0] != "toc" else kind
+
+
+def _table_row(state: _State, start: int, end: int, cells: tuple[str, ...]) -> Block:
     table = state.table
-    cells = tuple(c.strip() for c in line.split("\t"))
     path = state.section_path + ((table.caption,) if table.caption else ())
     if not table.header:
         table.header = cells

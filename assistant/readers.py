@@ -108,9 +108,10 @@ def read_pdf(path: Path, limits: ReadLimits) -> str:
         if count > limits.max_document_pages:
             raise CorpusError(f"PDF 文件 {path.name} 有 {count:,} 页，超过上限 {limits.max_document_pages:,} 页"
                               "（配置项 max_document_pages）。请拆分文件，或由管理员调高上限后再添加。")
+        tables = _ruled_tables(path, {i for i in range(count) if _has_rules(pdf, i)})
         pages, extracted = [], 0
         for i in range(count):
-            pages.append(_page_text(pdf, i))
+            pages.append(_page_text(pdf, i, tables.get(i, [])))
             extracted += len(pages[-1])
             # line breaks and page furniture are dropped later: allow them per page
             if extracted > limits.max_document_chars + PAGE_FURNITURE_CHARS * (i + 1):
@@ -122,14 +123,151 @@ def read_pdf(path: Path, limits: ReadLimits) -> str:
     return reflow(strip_page_furniture([p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages]))
 
 
-def _page_text(pdf, i: int) -> str:
+def _page_text(pdf, i: int, tables: list[PageTable]) -> str:
+    """The page's text layer; where a ruled table stands, its rows as tab-separated cells
+    instead of its printed lines (the text above, between and below read by band)."""
     page = pdf[i]
     textpage = page.get_textpage()
     try:
-        return textpage.get_text_range()
+        if not tables:
+            return textpage.get_text_range()
+        width, height = page.get_size()
+        parts, above = [], height
+        for table in tables:  # pdfplumber measures from the page's top, pdfium from its bottom
+            parts.append(textpage.get_text_bounded(left=0, bottom=height - table.top, right=width, top=above))
+            parts.append("\n".join(table.lines))
+            above = height - table.bottom
+        parts.append(textpage.get_text_bounded(left=0, bottom=0, right=width, top=above))
+        return "\n".join(p for p in parts if p)
     finally:
         textpage.close()
         page.close()
+
+
+@dataclasses.dataclass(frozen=True)
+class PageTable:
+    top: float
+    bottom: float
+    lines: tuple[str, ...]  # a caption line, then the header and rows as tab-separated cells
+
+
+@dataclasses.dataclass(frozen=True)
+class _Columns:
+    """A table's columns as its header spans them (a header cell merged over three columns)."""
+
+    count: int
+    spans: tuple[tuple[int, int], ...]
+    header: str  # the header line, given again to a table that runs on to the next page
+
+
+def _has_rules(pdf, i: int) -> bool:
+    """Whether a page draws the rules of a table of three columns or more: at least two
+    horizontal and four vertical thin lines (one row that runs on from the page before) (pdfium reads them in milliseconds; pdfplumber,
+    which finds the cells, takes a tenth of a second a page, so only these pages go to it)."""
+    import pypdfium2.raw as pdfium_c
+
+    page = pdf[i]
+    try:
+        across = down = 0
+        for path in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
+            left, bottom, right, top = path.get_bounds()
+            across += top - bottom < RULE_THICKNESS and right - left > RULE_MIN_LENGTH
+            down += right - left < RULE_THICKNESS and top - bottom > RULE_MIN_LENGTH / 2
+        return across >= 2 and down >= 4
+    finally:
+        page.close()
+
+
+RULE_THICKNESS, RULE_MIN_LENGTH = 3, 20  # points
+
+
+def _ruled_tables(path: Path, pages: set[int]) -> dict[int, list[PageTable]]:
+    """Page index -> the ruled tables on it with three columns or more, of the `pages` that
+    draw rules (pdfplumber finds them by their ruling lines; a boxed 专栏 of running text has
+    one column and stays text). A table that runs on from the page before, without its
+    header, keeps that header's columns."""
+    if not pages:
+        return {}
+    import pdfplumber
+
+    found: dict[int, list[PageTable]] = {}
+    carried: _Columns | None = None
+    with pdfplumber.open(str(path)) as pdf:
+        for i in sorted(pages):
+            page = pdf.pages[i]
+            if i - 1 not in found:
+                carried = None  # only a table on the page before runs on
+            for table in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
+                rows = [[_cell(c) for c in row] for row in table.extract()]
+                if not _is_table(rows, carried):
+                    continue
+                lines, carried = _table_lines(rows, carried)
+                found.setdefault(i, []).append(PageTable(top=table.bbox[1], bottom=table.bbox[3], lines=tuple(lines)))
+            page.flush_cache()
+    return found
+
+
+TABLE_MIN_COLUMNS = 3
+_NUMBER_CELL = re.compile(r"^[\[（(]?[≥≤<>＞＜]?\s*-?\d+(?:\.\d+)?\s*[%％]?[\]）)]?\*?$")
+
+
+def _is_table(rows, carried: _Columns | None) -> bool:
+    """Three columns or more, and two rows with two filled cells, or one such row that goes on
+    with the columns of the table before it."""
+    count = max((len(r) for r in rows), default=0)
+    full = sum(sum(1 for c in r if c) >= 2 for r in rows)
+    runs_on = carried is not None and carried.count == count and not _is_header(_first_full(rows))
+    return count >= TABLE_MIN_COLUMNS and (full >= 2 or (full == 1 and runs_on))
+
+
+def _cell(value: str | None) -> str | None:
+    """A cell's text on one line (None: the cell is part of a merged one)."""
+    if value is None:
+        return None
+    return _join_cell_lines(value.replace("\t", " ").split("\n"))
+
+
+def _join_cell_lines(lines: list[str]) -> str:
+    out = ""
+    for line in (part.strip() for part in lines):
+        out = _join(out, line) if out and line else out + line
+    return out
+
+
+def _table_lines(rows: list[list[str | None]], carried: _Columns | None) -> tuple[list[str], _Columns | None]:
+    """Caption, header and rows as lines of tab-separated cells, one cell per header span
+    (the rightmost filled cell of a span: a category merged down its rows is not the
+    indicator). A row with one filled cell is a caption before the header, a sub-heading after."""
+    count = max(len(r) for r in rows)
+    columns = carried if carried and carried.count == count and not _is_header(_first_full(rows)) else None
+    # the page break may have lines between the two parts (a row split across it): the part
+    # on this page opens with the header again, so it reads as the same table
+    lines = [columns.header] if columns else []
+    for row in rows:
+        filled = [c for c in row if c]
+        if len(filled) <= 1:
+            if filled:
+                lines.append(filled[0] if columns is None else filled[0] + "\t")
+            continue
+        if columns is None:
+            starts = [j for j, c in enumerate(row) if c is not None]
+            spans = tuple(zip(starts, [*starts[1:], count], strict=True))
+            columns = _Columns(count, spans, "\t".join(_span_cells(row, spans)))
+        lines.append("\t".join(_span_cells(row, columns.spans)))
+    return lines, columns
+
+
+def _span_cells(row, spans) -> list[str]:
+    return [next((c for c in reversed(row[a:b]) if c), "") for a, b in spans]
+
+
+def _first_full(rows) -> list:
+    return next((r for r in rows if sum(1 for c in r if c) >= 2), [])
+
+
+def _is_header(row) -> bool:
+    """A header names its columns; a row that runs on from the page before holds figures."""
+    return bool(row) and not any(c and _NUMBER_CELL.match(c) for c in row)
 
 
 def strip_page_furniture(pages: list[list[str]]) -> list[str]:
@@ -166,12 +304,18 @@ RUN_ON_HEADING = re.compile(
 def reflow(lines: list[str]) -> str:
     """Printed lines joined back into paragraphs, one per line."""
     lines = [part for line in lines for part in RUN_ON_HEADING.split(line)]
-    widths = [_width(line) for line in lines if line.strip()]
+    widths = [_width(line) for line in lines if line.strip() and "\t" not in line]
     full = statistics.quantiles(widths, n=10)[7] if len(widths) >= 10 else max(widths, default=0)
     paragraphs: list[str] = []
     current = previous = ""
     for line in lines:
         if not line.strip():
+            continue
+        if "\t" in line:  # a table row (see _table_lines) is a paragraph of its own, never joined
+            if current:
+                paragraphs.append(current)
+            paragraphs.append(line.rstrip("\r\n "))
+            current = previous = ""
             continue
         starts = bool(PARAGRAPH_START.match(line)) or line[:1].isspace()
         if current and (starts or _ends_paragraph(previous, full)):

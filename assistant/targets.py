@@ -130,34 +130,98 @@ class TargetCues:
 
 def extract_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
     notes = responsibilities(parsed, cues)
-    targets = _table_targets(parsed, sectors) + _text_targets(parsed, sectors, cues)
+    targets = _table_targets(parsed, sectors, cues) + _text_targets(parsed, sectors, cues)
     title = parsed.document.meta.title
     return [replace(_with_departments(t, notes), plan=title) for t in _dedupe(targets, cues)]
 
 
-def _table_targets(parsed: ParsedDocument, sectors: SectorMap) -> list[Target]:
+def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
+    """One target per row and target column of a table whose header has one (2025 年目标值,
+    指标要求（2025年）, or the later of two year columns: 2020年 | 2025年 | 2026年展望). A table in
+    a chapter that reviews the past (“十三五”目标执行情况) sets nothing."""
     out = []
     header: tuple[str, ...] = ()
     header_block = None
     for block in parsed.blocks:
         if block.kind == "table_header":
             header, header_block = block.cells, block
-        if block.kind != "table_row" or not any(TARGET_HEADER.search(h) for h in header):
+        if block.kind != "table_row" or cues.in_history(block.section_path):
             continue
-        cells = dict(zip(header, block.cells, strict=False))
-        value_col = next(h for h in header if TARGET_HEADER.search(h))
-        year = YEAR.search(value_col)
-        indicator = block.cells[0]
-        out.append(Target(
-            indicator=indicator, value=cells.get(value_col, ""), unit=block.cells[1] if len(block.cells) > 2 else "",
-            comparator="累计降幅" if "降幅" in indicator else "目标值",
-            year=year.group(1) if year else "",
-            sector=_sector_name(block.sector, sectors) or sectors.find_sector(indicator) or GENERAL_SECTOR,
-            section_path=block.section_path, quote=collapse(parsed.document.text[block.start:block.end]),
-            doc_id=parsed.document.doc_id, start=block.start, end=block.end, source_kind="table",
-            header_quote=collapse(parsed.document.text[header_block.start:header_block.end]),
-            header_start=header_block.start, header_end=header_block.end))
+        columns = _target_columns(header)
+        if not columns or block.cells == header:  # a header printed again on the next page
+            continue
+        name_at, unit_at = _indicator_column(header), _unit_column(header)
+        indicator = NUMBERING.sub("", block.cells[name_at]) if name_at < len(block.cells) else ""
+        for column, year in columns:
+            cell = block.cells[column] if column < len(block.cells) else ""
+            if not indicator or not cell or DASHES.fullmatch(cell):
+                continue
+            value, unit, comparator = _table_value(cell, indicator, cues)
+            if unit_at is not None and unit_at < len(block.cells) and block.cells[unit_at] and value[:1].isdigit():
+                unit = block.cells[unit_at]
+            out.append(Target(
+                indicator=indicator, value=value, unit=unit, comparator=comparator, year=year,
+                sector=_sector_name(block.sector, sectors) or sectors.find_sector(indicator) or GENERAL_SECTOR,
+                section_path=block.section_path, quote=collapse(parsed.document.text[block.start:block.end]),
+                doc_id=parsed.document.doc_id, start=block.start, end=block.end, source_kind="table",
+                header_quote=collapse(parsed.document.text[header_block.start:header_block.end]),
+                header_start=header_block.start, header_end=header_block.end))
     return out
+
+
+NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
+DASHES = re.compile(r"[—\-－/／\s]+")
+PAST_COLUMN = re.compile(r"现状|实际|完成|实现|执行|基期|基准|增速|增长率|增幅")
+INDICATOR_HEADER = re.compile(r"(主要)?指标(名称|内容)?|(项目|指标)?名称|项目|类别")
+NOT_INDICATOR = re.compile(r"序号|单位|属性|性质|类型|分类|一级|备注|说明")
+UNIT_NOTE = re.compile(r"[（(]([^（）()]{1,12})[）)]\s*$")
+TABLE_VALUE = re.compile(r"^([≥≤＞＜>]|不低于|不高于|大于|小于)?\s*[\[【]?(\d+(?:\.\d+)?)[\]】]?\s*([%％])?"
+                         r"\s*(以上|以下|左右|以内)?\s*\*?$")
+SIGNS = {"≥": "不低于", "不低于": "不低于", "＞": "超过", ">": "超过", "大于": "超过", "≤": "不高于", "不高于": "不高于",
+         "＜": "低于", "小于": "低于"}
+
+
+def _target_columns(header: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(column, year) of each column of targets: its header says 目标 or 要求, or it is a year
+    column after the first of two or more (the first says where things stand)."""
+    heads = [squash(h) for h in header]
+    years = [j for j, h in enumerate(heads) if YEAR.search(h) and not PAST_COLUMN.search(h)]
+    out = []
+    for j, h in enumerate(heads):
+        if PAST_COLUMN.search(h) or NOT_INDICATOR.fullmatch(h):
+            continue
+        if TARGET_HEADER.search(h) or "要求" in h or (j in years and len(years) >= 2 and j != years[0]):
+            year = YEAR.search(h)
+            out.append((j, year.group(1) or "" if year else ""))
+    return out
+
+
+def _indicator_column(header: tuple[str, ...]) -> int:
+    heads = [squash(h) for h in header]
+    named = next((j for j, h in enumerate(heads) if INDICATOR_HEADER.fullmatch(h) and h != "类别"), None)
+    if named is None:
+        named = next((j for j, h in enumerate(heads) if h == "类别"), None)
+    if named is None:
+        named = next((j for j, h in enumerate(heads) if not NOT_INDICATOR.search(h) and not YEAR.search(h)
+                      and not TARGET_HEADER.search(h)), 0)
+    return named
+
+
+def _unit_column(header: tuple[str, ...]) -> int | None:
+    return next((j for j, h in enumerate(header) if squash(h).startswith("单位") and len(squash(h)) <= 4), None)
+
+
+def _table_value(cell: str, indicator: str, cues: TargetCues) -> tuple[str, str, str]:
+    """(value, unit, comparator) of a table cell: ≥25 → 25 不低于; 15.0以上; [4.0]; or the
+    cell's words (完成省下达任务, 全部消除) when it states no number."""
+    note = UNIT_NOTE.search(indicator)
+    unit = note.group(1) if note else ""
+    if m := TABLE_VALUE.match(squash(cell)):
+        sign, number, percent, suffix = m.groups()
+        comparator = (cues.suffixes.get(suffix) if suffix else SIGNS.get(sign or "")) or (
+            "累计降幅" if "降幅" in indicator else "目标值")
+        return number, "%" if percent else unit.replace("％", "%"), comparator
+    return collapse(cell), "", "完成" if any(w in squash(cell) for w in cues.adopted) else "目标值"
 
 
 def _sector_name(label: str, sectors: SectorMap) -> str:

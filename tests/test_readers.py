@@ -242,3 +242,73 @@ def test_a_heading_the_text_layer_put_after_a_sentence_starts_its_own_paragraph(
              FULL, "全省 1.5 万人。 2.其次"]  # an Arabic-numbered item after a sentence may be running text: kept
     assert reflow(lines).splitlines() == [FULL + "2026 年常住人口为 1100 万人。", "三、重点任务", "（一）提高电源供应能力。",
                                           FULL + "项目。", "（二）加强电网支撑能力。", FULL + "全省 1.5 万人。 2.其次"]
+
+
+def _ruled_table(c, top: float, rows: list[list[str]], widths: list[float], merged_header: int = 0) -> float:
+    """Draw a ruled table from `top` down; the header's first cell spans `merged_header` + 1 columns."""
+    x0, height = 60, 22
+    xs = [x0 + sum(widths[:i]) for i in range(len(widths) + 1)]
+    for r, row in enumerate(rows):
+        y = top - height * (r + 1)
+        for i, cell in enumerate(row):
+            if r == 0 and 0 < i <= merged_header:
+                continue
+            c.drawString(xs[i] + 3, y + 7, cell)
+        c.line(xs[0], y, xs[-1], y)
+    c.line(xs[0], top, xs[-1], top)
+    bottom = top - height * len(rows)
+    for i, x in enumerate(xs):
+        if 0 < i <= merged_header:  # the merged header cell has no rule inside it
+            c.line(x, bottom, x, top - height)
+        else:
+            c.line(x, bottom, x, top)
+    return bottom
+
+
+def test_a_ruled_table_is_read_as_rows_and_a_boxed_column_stays_text(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from assistant.targets import TargetCues, extract_targets
+    from assistant.understand import SectorMap
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "plan.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("STSong-Light", 10)
+    c.drawString(60, 800, "某市“十四五”生态环境保护规划")
+    c.drawString(60, 780, "一、主要目标")
+    c.drawString(60, 760, "到 2025 年，全市生态环境质量持续改善。")
+    c.drawString(60, 740, "表 1 主要指标")
+    widths = [30, 200, 80, 110, 60]
+    _ruled_table(c, 730, [["指标", "", "2020年", "2025年", "属性"],
+                          ["1", "单位地区生产总值能源消耗降低（%）", "[21.5]", "完成省下达任务", "约束性"],
+                          ["2", "非化石能源消费比重（%）", "9.5", "≥14", "预期性"]], widths, merged_header=1)
+    c.drawString(60, 600, "二、重点任务")
+    c.rect(60, 480, 480, 100)  # a boxed 专栏 of running text: one column, not a table
+    c.drawString(66, 560, "专栏 1 重点工程")
+    c.drawString(66, 540, "实施燃煤锅炉节能改造工程，推广高效电机。")
+    c.showPage()
+    c.setFont("STSong-Light", 10)
+    _ruled_table(c, 800, [["3", "森林覆盖率（%）", "23.78", "≥25", "约束性"]], widths)  # runs on from page 1
+    c.drawString(60, 740, "三、保障措施")
+    c.drawString(60, 720, "各部门按职责分工负责。")
+    c.showPage()
+    c.save()
+
+    document = read_document(path)
+    text = document.text
+    assert "指标\t2020年\t2025年\t属性" in text  # the merged header cell is one column
+    assert "单位地区生产总值能源消耗降低（%）\t[21.5]\t完成省下达任务\t约束性" in text
+    assert text.count("指标\t2020年\t2025年\t属性") == 2 and "森林覆盖率（%）\t23.78\t≥25\t约束性" in text
+    assert "实施燃煤锅炉节能改造工程，推广高效电机。" in text and "\t实施" not in text
+
+    cues = TargetCues.load(ROOT / "assistant" / "data" / "target_cues.toml")
+    sectors = SectorMap.load(ROOT / "assistant" / "data" / "departments.toml")
+    found = {(t.indicator, t.value, t.unit, t.comparator, t.year)
+             for t in extract_targets(parse(document), sectors, cues) if t.source_kind == "table"}
+    assert found == {("单位地区生产总值能源消耗降低（%）", "完成省下达任务", "", "完成", "2025"),
+                     ("非化石能源消费比重（%）", "14", "%", "不低于", "2025"),
+                     ("森林覆盖率（%）", "25", "%", "不低于", "2025")}  # 2020 is where things stand, not a target

@@ -326,3 +326,53 @@ def test_an_indicator_is_asked_in_the_spelling_the_plan_prints():
     assert cues.respelled("单位GDP能耗降多少", printed) == "单位地区生产总值能源消耗降多少"
     assert cues.respelled("能耗强度降多少", printed) == "能耗强度降多少"  # printed as asked: left alone
     assert cues.respelled("碳排放强度降多少", printed) == "碳排放强度降多少"  # no spelling of it printed
+
+
+def _targets_of(text: str, assistant, title: str = "某省方案"):
+    from assistant.types import Document, DocumentMeta
+
+    return extract_targets(parse(Document("x", "x.txt", text, DocumentMeta(title=title))), assistant.sectors, CUES)
+
+
+def test_a_target_adopted_from_above_or_qualitative_is_kept_without_a_number(assistant):
+    targets = _targets_of(
+        "二、主要目标\n到 2025 年，单位地区生产总值能源消耗、单位地区生产总值二氧化碳排放均完成省下达任务，"
+        "能源消费总量得到合理控制，非化石能源消费比重达到 15%以上。\n"
+        "三、保障措施\n对能耗强度降幅达到省下达的激励目标的市，其能耗总量免予考核。\n", assistant)
+    adopted = {(t.indicator, t.value, t.comparator, t.year) for t in targets if t.unit == ""}
+    assert adopted == {("单位地区生产总值能源消耗", "完成省下达任务", "完成", "2025"),
+                       ("单位地区生产总值二氧化碳排放", "完成省下达任务", "完成", "2025"),
+                       ("能源消费总量", "得到合理控制", "完成", "2025")}  # the 激励 rule picks cities: no target
+    assert ("15", "%") in {(t.value, t.unit) for t in targets}  # a number wins where the clause has one
+
+
+def test_a_list_with_values_each_pairs_names_with_the_shared_head_and_years_with_values(assistant):
+    targets = _targets_of(
+        "二、主要目标\n到 2025 年，化学需氧量、氨氮、氮氧化物等 3 项主要污染物重点工程减排量分别累计达到 13.67 万吨、"
+        "0.69 万吨、8.3 万吨，化肥、农药利用率分别达到 43%、45%。2022 至 2024 年全市城镇新建民用建筑中绿色建筑占比分别"
+        "达到 80%、90%、95%。到 2025 年，大宗工业固废综合利用率达到 57%，2030 年进一步提升至 62%。\n", assistant)
+    got = {(t.indicator, t.value, t.year) for t in targets}
+    assert {("化学需氧量重点工程减排量", "13.67", "2025"), ("氨氮重点工程减排量", "0.69", "2025"),
+            ("氮氧化物重点工程减排量", "8.3", "2025"), ("化肥利用率", "43", "2025"), ("农药利用率", "45", "2025")} <= got
+    assert {(t.value, t.year) for t in targets if "绿色建筑" in t.indicator} == {("80", "2022"), ("90", "2023"), ("95", "2024")}
+    assert {(t.indicator, t.value, t.year) for t in targets if t.value in ("57", "62")} == {
+        ("大宗工业固废综合利用率", "57", "2025"), ("大宗工业固废综合利用率", "62", "2030")}
+
+
+def test_a_share_of_an_indicator_or_a_narrower_one_is_not_the_indicator():
+    from assistant.targets import TargetCues
+
+    cues = TargetCues.load(ROOT / "assistant" / "data" / "target_cues.toml")
+    named = lambda text: cues.indicator_named(text, str)  # noqa: E731
+    assert named("可再生能源发电装机比重") == "" and named("可再生能源发电装机容量") == "可再生能源发电装机"
+    assert named("可再生能源消费总量") == "可再生能源消费量"  # not 能源消费总量
+    assert named("占能源消费总量") == ""
+    assert named("按一星级及以上标准建设的绿色建筑占新建民用建筑比例") == ""
+    assert named("城镇新建民用建筑中绿色建筑占比") == "绿色建筑占比"
+
+
+def test_a_chapter_reviews_the_past_by_its_heading_noun_not_a_longer_word():
+    assert CUES.in_history(("一、发展基础与面临形势",)) and CUES.in_history(("一、规划背景", "（一）工作进展"))
+    assert CUES.in_history(("一、发展环境", "（一）发展基础"))
+    assert not CUES.in_history(("五、加快基础设施绿色升级", "（十七）改善城乡人居环境"))
+    assert not CUES.in_history(("三、重点任务", "（二）夯实基础"))
