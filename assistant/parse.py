@@ -111,6 +111,9 @@ class _Table:
     caption: str
     header: tuple[str, ...] = ()
     sector: str = ""
+    order: tuple[int, ...] = ()  # the printed columns a row's cells keep, its label first
+    group_at: int | None = None  # a category column merged down its rows (类别, 指标分类)
+    group: str = ""
 
 
 @dataclass
@@ -253,14 +256,38 @@ def _row_kind(kind: tuple[str, int], cells: tuple[str, ...]) -> tuple[str, int]:
 
 
 def _table_row(state: _State, start: int, end: int, cells: tuple[str, ...]) -> Block:
+    """A header or a row. Its cells start with the row's label (the 指标 column, wherever it
+    is printed), without a 序号 column; a category column merged down the rows (类别) becomes
+    the rows' sector. The text, and so every quote, stays as printed."""
     table = state.table
     path = state.section_path + ((table.caption,) if table.caption else ())
     if not table.header:
-        table.header = cells
-        return Block("table_header", path, start, end, context=table.caption, cells=cells)
-    parts = [table.caption, table.sector, " ".join(table.header)]
-    return Block("table_row", path, start, end,
-                 context=" ".join(p for p in parts if p), sector=table.sector, cells=cells)
+        table.order, table.group_at = _column_plan(cells)
+        table.header = tuple(cells[j] for j in table.order)
+        return Block("table_header", path, start, end, context=table.caption, cells=table.header)
+    if table.group_at is not None and table.group_at < len(cells) and cells[table.group_at]:
+        table.group = cells[table.group_at]
+    sector = table.sector or table.group
+    parts = [table.caption, sector, " ".join(table.header)]
+    return Block("table_row", path, start, end, context=" ".join(p for p in parts if p), sector=sector,
+                 cells=tuple(cells[j] if j < len(cells) else "" for j in table.order))
+
+
+LABEL_HEADER = re.compile(r"(主要)?指标(名称|内容)?|(项目|指标)?名称|项目")
+GROUP_HEADER = re.compile(r"(指标)?(类别|分类|类型)|领域|一级指标")
+NUMBERING_HEADER = re.compile(r"序号|编号")
+
+
+def _column_plan(header: tuple[str, ...]) -> tuple[tuple[int, ...], int | None]:
+    """(the columns rows keep, label first; the category column, if any) from a header:
+    the label is the column headed 指标 / 名称 / 项目, else the first after a 序号 column."""
+    heads = [squash(h) for h in header]
+    numbering = {j for j, h in enumerate(heads) if NUMBERING_HEADER.fullmatch(h)}
+    label = next((j for j, h in enumerate(heads) if LABEL_HEADER.fullmatch(h)),
+                 next((j for j in range(len(heads)) if j not in numbering), 0))
+    group = next((j for j, h in enumerate(heads[:label]) if GROUP_HEADER.fullmatch(h) and j not in numbering), None)
+    kept = [label] + [j for j in range(len(heads)) if j not in (label, group) and j not in numbering]
+    return tuple(kept), group
 
 
 def _is_table_subheading(line: str) -> bool:

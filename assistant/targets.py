@@ -150,8 +150,8 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues)
         columns = _target_columns(header)
         if not columns or block.cells == header:  # a header printed again on the next page
             continue
-        name_at, unit_at = _indicator_column(header), _unit_column(header)
-        indicator = NUMBERING.sub("", block.cells[name_at]) if name_at < len(block.cells) else ""
+        unit_at = _unit_column(header)
+        indicator = NUMBERING.sub("", block.cells[0]) if block.cells else ""  # the parser puts the label first
         for column, year in columns:
             cell = block.cells[column] if column < len(block.cells) else ""
             if not indicator or not cell or DASHES.fullmatch(cell):
@@ -172,7 +172,6 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues)
 NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
 DASHES = re.compile(r"[—\-－/／\s]+")
 PAST_COLUMN = re.compile(r"现状|实际|完成|实现|执行|基期|基准|增速|增长率|增幅")
-INDICATOR_HEADER = re.compile(r"(主要)?指标(名称|内容)?|(项目|指标)?名称|项目|类别")
 NOT_INDICATOR = re.compile(r"序号|单位|属性|性质|类型|分类|一级|备注|说明")
 UNIT_NOTE = re.compile(r"[（(]([^（）()]{1,12})[）)]\s*$")
 TABLE_VALUE = re.compile(r"^([≥≤＞＜>]|不低于|不高于|大于|小于)?\s*[\[【]?(\d+(?:\.\d+)?)[\]】]?\s*([%％])?"
@@ -194,17 +193,6 @@ def _target_columns(header: tuple[str, ...]) -> list[tuple[int, str]]:
             year = YEAR.search(h)
             out.append((j, year.group(1) or "" if year else ""))
     return out
-
-
-def _indicator_column(header: tuple[str, ...]) -> int:
-    heads = [squash(h) for h in header]
-    named = next((j for j, h in enumerate(heads) if INDICATOR_HEADER.fullmatch(h) and h != "类别"), None)
-    if named is None:
-        named = next((j for j, h in enumerate(heads) if h == "类别"), None)
-    if named is None:
-        named = next((j for j, h in enumerate(heads) if not NOT_INDICATOR.search(h) and not YEAR.search(h)
-                      and not TARGET_HEADER.search(h)), 0)
-    return named
 
 
 def _unit_column(header: tuple[str, ...]) -> int | None:

@@ -118,6 +118,26 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """One question of a conversation and its answer, as a transcript keeps them."""
+
+    question: str
+    answer: str
+    state: str  # answered | related | not_found
+    sources: tuple[Source, ...] = ()
+
+    @classmethod
+    def from_json(cls, question: str, data: dict) -> Exchange:
+        """From an answer in the JSON of the CLI contract (Answer.to_json())."""
+        sources = tuple(Source(doc=s.get("doc", ""), title=s.get("title", ""), section=s.get("section", ""),
+                               quote=s.get("quote", ""), score=float(s.get("score", 0.0)),
+                               start=int(s.get("start", -1)), end=int(s.get("end", -1)))
+                        for s in data.get("sources", []))
+        return cls(question=question, answer=data.get("answer", ""), state=data.get("state", "answered"),
+                   sources=sources)
+
+
+@dataclass(frozen=True)
 class Target:
     indicator: str
     value: str

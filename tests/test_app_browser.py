@@ -179,6 +179,22 @@ def test_follow_up_not_found_and_feedback_export(session, server):
 
     stored = (server[1] / "feedback.jsonl").read_text(encoding="utf-8")
     assert "那建筑呢？" in stored and '"vote": "down"' in stored and "PM2.5" not in stored
+
+    # the conversation, taken away as a Word file with every answer's quotes
+    from docx import Document
+
+    page.get_by_text("导出对话：Markdown 或 Word").click()
+    page.locator("#export-docx").click()
+    link = page.locator("#transcript-file a").first
+    link.wait_for(timeout=15_000)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".docx")
+    paragraphs = [p.text for p in Document(download.value.path()).paragraphs]
+    assert paragraphs[0] == "规划问答记录" and any(p.endswith("交通领域有哪些目标？") for p in paragraphs)
+    assert any("60%" in p for p in paragraphs) and "规划中未找到" in paragraphs
+    assert any(p.startswith("[1] 《") for p in paragraphs)
+    session.screenshot("05_export_conversation")
     session.assert_all_requests_local()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from types import SimpleNamespace
 
 import gradio as gr
@@ -10,8 +11,10 @@ from gradio.components.chatbot import ChatbotDataMessages
 from pydantic import ValidationError
 
 from assistant import feedback as feedback_store
+from assistant import transcript
 from assistant.answer import RELATED_HEAD
 from assistant.errors import AssistantError, InvalidQuestion
+from assistant.types import Exchange
 from ui.common import ANSWER_MODES, esc, fail, log, md_escape, user_message
 
 EXAMPLE_SLOTS = 5  # example-question buttons; their texts come from assistant.example_questions
@@ -309,6 +312,25 @@ class ChatHandlers:
                 gr.File(value=str(out), visible=True))
 
 
+    def export_conversation(self, turns, kind: str):
+        """The conversation so far (each answer with its quotes, sections and plan titles) as a
+        Markdown or Word file to download."""
+        exchanges = [Exchange.from_json(t["question"], t["answer"]) for t in turns or [] if t.get("question")]
+        if not exchanges:
+            return "还没有可以导出的问答：先提问，再导出。", gr.File(value=None, visible=False)
+        stamp = datetime.now()
+        name = f"规划问答记录-{stamp:%Y%m%d-%H%M}"
+        try:
+            if kind == "docx":
+                out = transcript.write_docx(exchanges, self._out_path(f"{name}.docx"), f"{stamp:%Y-%m-%d %H:%M}")
+            else:
+                out = self._out_path(f"{name}.md")
+                out.write_text(transcript.to_markdown(exchanges, f"{stamp:%Y-%m-%d %H:%M}"), encoding="utf-8")
+        except OSError as exc:
+            raise fail(exc) from None
+        label = "Word" if kind == "docx" else "Markdown"
+        return f"已导出 {len(exchanges)} 问（{label}），含每个回答的出处原文、章节与规划名称。", gr.File(value=str(out), visible=True)
+
     def examples(self) -> list[str]:
         """Standalone example questions from the indexed plans (cached per build); a
         follow-up (“那建筑呢？”) needs an earlier turn, so it is never offered on its own."""
@@ -360,6 +382,12 @@ def build_tab(app) -> SimpleNamespace:
             with gr.Column(scale=2, elem_id="sources-col"):
                 sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
                                   max_height=640)
+        with gr.Accordion("导出对话：Markdown 或 Word，含出处原文", open=False, elem_id="transcript-panel"):
+            with gr.Row():
+                export_md = gr.Button("导出为 Markdown", size="sm", elem_id="export-md")
+                export_docx = gr.Button("导出为 Word（.docx）", size="sm", elem_id="export-docx")
+            transcript_status = gr.Markdown("", elem_id="transcript-status")
+            transcript_file = gr.File(label="导出的对话", visible=False, elem_id="transcript-file")
         with gr.Accordion("使用说明", open=False, elem_id="usage-panel"):
             gr.Markdown(USAGE)
         with gr.Accordion("反馈：在每个回答下方点赞或点踩；导出点踩的问题", open=False,
@@ -380,6 +408,9 @@ def build_tab(app) -> SimpleNamespace:
     chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
     chatbot.like(app.on_like, inputs=[turns], outputs=feedback_status, api_visibility="private")
     export.click(app.export_feedback, outputs=[feedback_status, export_file], api_visibility="private")
+    for button, kind in ((export_md, "md"), (export_docx, "docx")):
+        button.click(lambda t, k=kind: app.export_conversation(t, k), inputs=[turns],
+                     outputs=[transcript_status, transcript_file], api_visibility="private")
     return SimpleNamespace(turns=turns, source_list=source_list, plan_filter=plan_filter, chatbot=chatbot,
         question=question, send=send, clear=clear, sources=sources, feedback_status=feedback_status,
         export=export, export_file=export_file, example_buttons=example_buttons)

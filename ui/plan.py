@@ -22,19 +22,21 @@ element.addEventListener('click', (event) => {
 });
 """
 
+# The marked passage is scrolled to again after a while: on a busy page the viewer may still be
+# laying out (or another update may land) when the first scroll runs.
 VIEWER_JS = """
-const toMark = () => setTimeout(() => {
+const toMark = () => [150, 600, 1500].forEach((ms) => setTimeout(() => {
   const mark = element.querySelector('mark');
   if (mark) mark.scrollIntoView({block: 'center'});
-}, 150);
+}, ms));
 toMark();
 watch('value', toMark);
 """
 
-SCROLL_TO_MARK_JS = """() => { setTimeout(() => {
+SCROLL_TO_MARK_JS = """() => { [400, 1200, 2500].forEach((ms) => setTimeout(() => {
   const mark = document.querySelector('#plan-viewer mark');
   if (mark) mark.scrollIntoView({block: 'center'});
-}, 400); }"""
+}, ms)); }"""
 
 
 

@@ -3,6 +3,8 @@ header's column names and unit, cited with the row and the header."""
 
 from __future__ import annotations
 
+import re
+
 from ..structure import YEAR, TableAsk
 from ..text import collapse, squash
 from ..types import Answer, Document, ParsedDocument, Query, Source
@@ -111,7 +113,10 @@ def _unit_column(names: tuple[str, ...]) -> int | None:
 
 
 def _cell(column: str, value: str, unit: str) -> str:
-    """“2016：74.1”, or “5%（2025 年目标值）” when the column is not a year."""
+    """“2016：74.1”, or “5%（2025 年目标值）” when the column is not a year; a cell in words
+    (国家下达指标, 全部消除) takes no unit."""
+    if not re.match(r"[\d.≥≤＞＜<>\[【（(+\-]", value):
+        unit = ""
     if YEAR.fullmatch(squash(column).removesuffix("年")):
         return f"{column}：{value}{unit}"
     return f"{value}{unit}（{column}）"
