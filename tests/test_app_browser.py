@@ -183,7 +183,7 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     # the conversation, taken away as a Word file with every answer's quotes
     from docx import Document
 
-    page.get_by_text("导出对话：Markdown 或 Word").click()
+    page.get_by_text("导出对话：MD 文本或 DOCX 文档").click()
     page.locator("#export-docx").click()
     link = page.locator("#transcript-file a").first
     link.wait_for(timeout=15_000)

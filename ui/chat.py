@@ -27,7 +27,8 @@ USAGE = """\
 - **限定规划**：索引了多份规划时，可在上方“限定规划”中只保留其中几份；问题里点名了地区或规划名时，只从那份规划回答。
 - **其他页面**：“指标”页按领域、部门列出全部量化目标，并可对比同一指标在各规划中的目标、对照上级规划；
   “评测”页用评测集检查回答的准确率；“原文”页查看规划全文、添加或移除规划。
-- **反馈**：在回答下方点赞或点踩，点踩的问题可以导出为评测题。"""
+- **反馈**：在回答下方点赞或点踩，点踩的问题可以导出为评测题。
+- **导出对话**：在下方“导出对话”中把本次问答（每个回答连同出处原文、章节和规划名称）导出为 MD 文本或 DOCX 文档，便于写进材料。"""
 HISTORY_TURNS = 6  # follow-ups need the last few turns, not the whole conversation
 TURNS_KEPT = 100  # per session: the turns feedback can still refer to
 CONTEXT_CHARS = 120  # characters of the surrounding paragraph shown around a quote
@@ -328,7 +329,7 @@ class ChatHandlers:
                 out.write_text(transcript.to_markdown(exchanges, f"{stamp:%Y-%m-%d %H:%M}"), encoding="utf-8")
         except OSError as exc:
             raise fail(exc) from None
-        label = "Word" if kind == "docx" else "Markdown"
+        label = "DOCX 文档" if kind == "docx" else "MD 文本"
         return f"已导出 {len(exchanges)} 问（{label}），含每个回答的出处原文、章节与规划名称。", gr.File(value=str(out), visible=True)
 
     def examples(self) -> list[str]:
@@ -382,10 +383,10 @@ def build_tab(app) -> SimpleNamespace:
             with gr.Column(scale=2, elem_id="sources-col"):
                 sources = gr.HTML(empty_sources_html(), elem_id="sources", js_on_load=SOURCES_JS,
                                   max_height=640)
-        with gr.Accordion("导出对话：Markdown 或 Word，含出处原文", open=False, elem_id="transcript-panel"):
+        with gr.Accordion("导出对话：MD 文本或 DOCX 文档，含出处原文", open=False, elem_id="transcript-panel"):
             with gr.Row():
-                export_md = gr.Button("导出为 Markdown", size="sm", elem_id="export-md")
-                export_docx = gr.Button("导出为 Word（.docx）", size="sm", elem_id="export-docx")
+                export_md = gr.Button("导出为 MD 文本", size="sm", elem_id="export-md")
+                export_docx = gr.Button("导出为 DOCX 文档", size="sm", elem_id="export-docx")
             transcript_status = gr.Markdown("", elem_id="transcript-status")
             transcript_file = gr.File(label="导出的对话", visible=False, elem_id="transcript-file")
         with gr.Accordion("使用说明", open=False, elem_id="usage-panel"):
