@@ -243,18 +243,32 @@ def _table_lines(rows: list[list[str | None]], carried: _Columns | None) -> tupl
     # the page break may have lines between the two parts (a row split across it): the part
     # on this page opens with the header again, so it reads as the same table
     lines = [columns.header] if columns else []
-    for row in rows:
+    rows = list(rows)
+    for i, row in enumerate(rows):
         filled = [c for c in row if c]
         if len(filled) <= 1:
             if filled:
                 lines.append(filled[0] if columns is None else filled[0] + "\t")
             continue
+        if columns is None and i + 1 < len(rows) and _is_sub_header(row, rows[i + 1]):
+            row, rows[i + 1] = _two_row_header(row, rows[i + 1]), [None] * len(row)
         if columns is None:
             starts = [j for j, c in enumerate(row) if c is not None]
             spans = tuple(zip(starts, [*starts[1:], count], strict=True))
             columns = _Columns(count, spans, "\t".join(_span_cells(row, spans)))
         lines.append("\t".join(_span_cells(row, columns.spans)))
     return lines, columns
+
+
+def _is_sub_header(header, below) -> bool:
+    """A header in two rows: a merged cell (具体创建目标) over columns the row below names."""
+    return (None in header and not any(c and _NUMBER_CELL.match(c) for c in below)
+            and any(c and header[j] is None for j, c in enumerate(below)))
+
+
+def _two_row_header(header, below) -> list[str | None]:
+    """One header row: each column named by the lower row where it names it, else the upper."""
+    return [b if b else h for h, b in zip(header, [*below, *[None] * (len(header) - len(below))], strict=True)]
 
 
 def _span_cells(row, spans) -> list[str]:

@@ -103,8 +103,13 @@ def row_cells(names: tuple[str, ...], cells: tuple[str, ...], columns: tuple[int
     (“2016：74.1”, “16%（2025 年目标值）”): the columns asked, or all."""
     unit_at = _unit_column(names)
     unit = cells[unit_at] if unit_at is not None and unit_at < len(cells) else ""
+    if not unit and cells and (note := LABEL_UNIT.search(cells[0])):  # 森林覆盖率（%）: ≥25 is ≥25%
+        unit = note.group(1)
     return [_cell(names[i], cells[i], unit) for i in (columns or range(1, len(names)))
             if i != unit_at and i < len(cells) and cells[i]]
+
+
+LABEL_UNIT = re.compile(r"[（(]\s*(%|％|[\u4e00-\u9fff/·•]{1,8})\s*[）)]\s*$")
 
 
 def _unit_column(names: tuple[str, ...]) -> int | None:
@@ -115,7 +120,7 @@ def _unit_column(names: tuple[str, ...]) -> int | None:
 def _cell(column: str, value: str, unit: str) -> str:
     """“2016：74.1”, or “5%（2025 年目标值）” when the column is not a year; a cell in words
     (国家下达指标, 全部消除) takes no unit."""
-    if not re.match(r"[\d.≥≤＞＜<>\[【（(+\-]", value):
+    if not re.match(r"[\d.≥≤＞＜<>\[【（(+\-]", value) or value.rstrip("*").endswith(("%", "％", unit)):
         unit = ""
     if YEAR.fullmatch(squash(column).removesuffix("年")):
         return f"{column}：{value}{unit}"
