@@ -144,6 +144,21 @@ def test_answer_with_sources_then_open_source_in_viewer(session):
     session.assert_all_requests_local()
 
 
+def test_an_earlier_answer_clicked_shows_its_own_sources(session):
+    page = session.page
+    session.ask("大宗固废综合利用率到2025年要达到多少？")
+    session.ask("交通领域有哪些目标？")
+    assert "第 1 问" not in page.locator("#sources").inner_text()
+    page.locator("#chatbot .message.bot").first.click()
+    page.wait_for_function("() => document.querySelector('#sources').innerText.includes('第 1 问')", timeout=15_000)
+    panel = page.locator("#sources").inner_text()
+    assert "大宗固废综合利用率" in panel and "（八）深化循环经济助力节能" in panel
+    page.locator("#sources .open-source").first.click()  # and its 在原文中查看 opens that answer's quote
+    page.locator("#plan-viewer mark").wait_for(state="visible", timeout=15_000)
+    assert "40%" in page.locator("#plan-viewer mark").inner_text()
+    session.screenshot("06_earlier_answer_sources")
+
+
 def test_follow_up_not_found_and_feedback_export(session, server):
     page = session.page
     before = page.locator("#chatbot .message.bot").count()

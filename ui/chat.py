@@ -23,7 +23,8 @@ USAGE = """\
   表中某一行的数值、文件的文号和印发单位；也可以问几份规划的对比。说“你好”或“你能做什么”会看到介绍和示例问题。
 - **回答的三种状态**：**已作答**——回答逐句引用规划原文，“出处”栏列出每条引文和它所在的章节；
   **可能相关**——规划中没有直接的回答，列出可能有关的原文，仅供参考；**规划中未找到**——已索引的规划没有写到，助手不作推测。
-- **出处**：点击出处卡片中的“在原文中查看”，会在“原文”页打开规划全文并定位到这句话。
+- **出处**：点击出处卡片中的“在原文中查看”，会在“原文”页打开规划全文并定位到这句话；点击对话中较早的回答，
+  出处栏换成那个回答的出处。
 - **限定规划**：索引了多份规划时，可在上方“限定规划”中只保留其中几份；问题里点名了地区或规划名时，只从那份规划回答。
 - **其他页面**：“指标”页按领域、部门列出全部量化目标，并可对比同一指标在各规划中的目标、对照上级规划；
   “评测”页用评测集检查回答的准确率；“原文”页查看规划全文、添加或移除规划。
@@ -264,9 +265,9 @@ class ChatHandlers:
 
         chat[-1] = {"role": "assistant", "content": chat_text(answer)}
         data = answer.to_json()
-        turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data})
-        yield (chat, turns[-TURNS_KEPT:], sources_html(answer, documents, live.manifest.model_id),
-               data["sources"], "")
+        panel = sources_html(answer, documents, live.manifest.model_id)
+        turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data, "panel": panel})
+        yield chat, turns[-TURNS_KEPT:], panel, data["sources"], ""
 
     @staticmethod
     def chosen_plans(plans, documents) -> list[str] | None:
@@ -278,6 +279,18 @@ class ChatHandlers:
     @staticmethod
     def clear():
         return [], [], empty_sources_html(), [], ""
+
+    @staticmethod
+    def show_turn_sources(turns, evt: gr.SelectData):
+        """An earlier answer, clicked in the conversation: its own sources come back to the panel
+        (and 在原文中查看 opens them)."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        turn = next((t for t in turns or [] if t["index"] == index and t.get("panel")), None)
+        if turn is None:
+            return gr.skip(), gr.skip()
+        note = (f'<div class="notice notice-info turn-note">以下是第 {_ordinal(turns, turn)} 问'
+                f"“{esc(turn['question'][:40])}”的出处。</div>")
+        return note + turn["panel"], turn["answer"]["sources"]
 
     def on_like(self, turns, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -353,6 +366,10 @@ class ChatHandlers:
 
 
 
+def _ordinal(turns, turn) -> int:
+    return next(n for n, t in enumerate(turns, start=1) if t is turn)
+
+
 # ---- layout ------------------------------------------------------------------------------
 def build_tab(app) -> SimpleNamespace:
     """The 问答 tab (inside the caller's gr.Tabs) and its own events; ui.layout wires the ones
@@ -408,6 +425,8 @@ def build_tab(app) -> SimpleNamespace:
     clear.click(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
     chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
     chatbot.like(app.on_like, inputs=[turns], outputs=feedback_status, api_visibility="private")
+    chatbot.select(app.show_turn_sources, inputs=[turns], outputs=[sources, source_list], api_visibility="private",
+                   queue=False)
     export.click(app.export_feedback, outputs=[feedback_status, export_file], api_visibility="private")
     for button, kind in ((export_md, "md"), (export_docx, "docx")):
         button.click(lambda t, k=kind: app.export_conversation(t, k), inputs=[turns],

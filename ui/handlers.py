@@ -95,7 +95,9 @@ class App(ChatHandlers, TargetsHandlers, CompareHandlers, EvalHandlers, PlanHand
                 f'{esc(s.message)} · {pct}%<div class="startup-bar"><div style="width:{pct}%"></div></div></div>')
 
     def watch_startup(self):
-        """Streams the start-up box (message and bar) until the index is ready."""
+        """Streams the start-up box (message and bar) until the index is ready. 索引就绪 itself
+        comes with the page's plans (ui.layout's load chain), so the page says ready only once
+        everything on it is filled, and a source opened then is never overwritten by the fill."""
         while not self.startup.wait(0.4):
             yield self.startup_html()
-        yield self.startup_html()
+        yield self.startup_html() if self.startup.error else gr.skip()
