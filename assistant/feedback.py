@@ -10,10 +10,13 @@ from pathlib import Path
 
 FILE_NAME = "feedback.jsonl"
 VOTES = {"up": "up", "down": "down", "👍": "up", "👎": "down", True: "up", False: "down",
-         "like": "up", "dislike": "down"}
+         "like": "up", "dislike": "down", "none": "none", None: "none", "": "none"}  # none: a vote taken back
 TODO = ("待人工补充：用户认为此回答有误或不完整。请核对 type 与 answerable，"
         "填写 key_facts（答案要点）与 evidence（规划原文片段）；不可回答的题目改为 answerable=false "
         "并保持两者为空。完成后删除本字段。")
+
+TODO_REFUSED = ("待人工补充：助手回答“规划中未找到”或只列出可能相关的原文，用户认为不对。请在规划中查找："
+                "写了的，填写 key_facts 与 evidence；确实没写的，改为 answerable=false。完成后删除本字段。")
 
 _lock = threading.Lock()
 
@@ -37,6 +40,7 @@ def record(feedback_dir: Path | str, question: str, answer_json: dict, vote) -> 
         "question": question,
         "answer": answer_json.get("answer", ""),
         "found": answer_json.get("found"),
+        "state": answer_json.get("state", "answered"),
         "sources": answer_json.get("sources", []),
     }
     for key in ("intent", "mode", "rewritten_question"):
@@ -94,6 +98,9 @@ def export_downvotes(feedback_dir: Path | str, out_path: Path | str) -> int:
         }
         if item["question"] != entry["question"]:
             item["feedback_question"] = entry["question"]
+        if entry.get("state", "answered") != "answered":  # a refusal the user says is wrong: the plan may say it
+            item["feedback_state"] = entry["state"]
+            item["todo"] = TODO_REFUSED
         lines.append(json.dumps(item, ensure_ascii=False))
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -157,7 +157,7 @@ def test_a_table_header_is_its_rows_citation_not_a_card_of_its_own():
     answer = Answer("问", "· 交通行业单位增加值能耗下降率：5%[1][2]\n· 公共机构人均综合能耗累计下降率：6%[3][2]", True,
                     (row, header, other))
     page = ui.sources_html(answer, {})
-    assert page.count('class="source-card"') == 2 and "出处（2）" in page
+    assert page.count('class="source-card"') == 2 and "出处（3）" in page  # the count is the markers [1]–[3]
     assert page.count("表头：指标 单位 2025 年目标值") == 2 and '[2]</span>表头：' in page
     alone = Answer("问", "表中没有问题所问的行。表头为：指标 单位 2025 年目标值[1]", False, (header,))
     assert ui.sources_html(alone, {}).count('class="source-card"') == 1  # no row: the header keeps its card
@@ -229,8 +229,14 @@ def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(t
     assert "不是助手的回答" in handlers.on_like(turns, Like())
     missing = list(handlers.respond("规划对PM2.5浓度有什么目标？", chat, turns))[-1]
     Like.index = len(missing[0]) - 1
-    assert missing[1][-1]["answer"]["state"] != "answered" and "不记录" in handlers.on_like(missing[1], Like())
-    assert len(feedback.read(tmp_path / "feedback")) == 1
+    assert missing[1][-1]["answer"]["state"] != "answered" and "未找到" in handlers.on_like(missing[1], Like())
+    stored = feedback.read(tmp_path / "feedback")  # a wrong refusal can be reported too
+    assert len(stored) == 2 and stored[-1]["state"] != "answered" and stored[-1]["vote"] == "down"
+    Like.liked = None  # the highlighted 👎 clicked again: taken back, and no longer exported
+    assert "已取消" in handlers.on_like(missing[1], Like())
+    out = tmp_path / "down.jsonl"
+    feedback.export_downvotes(tmp_path / "feedback", out)
+    assert "PM2.5" not in out.read_text(encoding="utf-8")
 
 
 def test_targets_view_writes_csv_with_bom(tmp_path):

@@ -187,13 +187,15 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     notice = page.locator("#sources .notice-notfound")
     assert notice.is_visible() and "规划中未找到" in notice.inner_text()
     session.screenshot("04_not_found")
-    page.locator("#chatbot .message-row").last.hover()  # no vote is recorded on 规划中未找到
+    page.locator("#chatbot .message-row").last.hover()  # a wrong 规划中未找到 can be reported too
     page.locator("#chatbot button[aria-label='踩'], #chatbot button[aria-label='Dislike']").last.click()
-    page.wait_for_function("() => document.querySelector('#feedback-panel').innerText.includes('不记录')",
+    page.wait_for_function("() => document.querySelector('#feedback-panel').innerText.includes('待补充答案')",
                            timeout=15_000)
+    assert "待补充答案" in page.locator(".toast-body, .toast-wrap").first.inner_text(timeout=15_000)  # seen at once
 
     stored = (server[1] / "feedback.jsonl").read_text(encoding="utf-8")
-    assert "那建筑呢？" in stored and '"vote": "down"' in stored and "PM2.5" not in stored
+    assert "那建筑呢？" in stored and '"vote": "down"' in stored
+    assert "PM2.5" in stored and '"state": "not_found"' in stored
 
     # the conversation, taken away as a Word file with every answer's quotes
     from docx import Document

@@ -145,7 +145,8 @@ def sources_html(answer, documents: dict, model_id: str = "") -> str:
     if cards:
         heading = "可能相关的原文" if state == "related" else "出处"
         kind = "sources-related" if state == "related" else "sources-answered"
-        parts.append(f'<div class="{kind}"><div class="sources-title"><b>{heading}（{len(cards)}）</b></div>'
+        # the count is the answer's markers ([1]…[n]); a table header cites inside its rows' cards
+        parts.append(f'<div class="{kind}"><div class="sources-title"><b>{heading}（{len(answer.sources)}）</b></div>'
                      f'{"".join(cards)}</div>')
     parts.append(tech_details_html(answer, model_id))
     return "".join(parts)
@@ -297,21 +298,27 @@ class ChatHandlers:
         turn = next((t for t in turns or [] if t["index"] == index), None)
         if turn is None:
             return "这条消息不是助手的回答，未记录反馈。"
-        if turn["answer"].get("state", "answered") != "answered":
-            return "只对给出回答的消息记录 👍/👎；“规划中未找到”或仅列出可能相关原文的消息不记录。"
         if data.liked is True or data.liked == "Like":
             vote = "up"
         elif data.liked is False or data.liked == "Dislike":
             vote = "down"
         else:
-            return "已取消评价（之前的记录保留在反馈文件中；再次评价会取代它）。"
+            vote = "none"  # the highlighted button clicked again: the vote is taken back
         try:
             feedback_store.record(self.feedback_dir, turn["question"], turn["answer"], vote)
         except OSError as exc:
             log.error("cannot write feedback", exc_info=exc)
             return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。"
-        mark = "👍" if vote == "up" else "👎"
-        return f"已记录 {mark} 反馈：“{md_escape(turn['question'][:60])}”（改投时以最后一次为准）。"
+        question = md_escape(turn["question"][:60])
+        if vote == "none":
+            message = f"已取消对“{question}”的评价。"
+        elif vote == "down" and turn["answer"].get("state", "answered") != "answered":
+            message = (f"已记录“踩”：“{question}”。这是一个“未找到”的回答，导出时会作为待补充答案的评测题，"
+                       "请核对规划是否写了。")
+        else:
+            message = f"已记录“{'赞' if vote == 'up' else '踩'}”：“{question}”（改投时以最后一次为准；再点一次同一按钮即取消）。"
+        gr.Info(message, title="反馈")
+        return message
 
     def export_feedback(self, request: gr.Request = None):
         try:
@@ -321,8 +328,8 @@ class ChatHandlers:
         except (AssistantError, OSError) as exc:
             raise fail(exc) from None
         if not count:
-            return "还没有 👎 反馈可以导出。", gr.File(value=None, visible=False)
-        return (f"已导出 {count} 条 👎 反馈为评测题（每题的期望要点和原文依据待人工补充，见文件中各条的说明）。",
+            return "还没有“踩”的反馈可以导出。", gr.File(value=None, visible=False)
+        return (f"已导出 {count} 条“踩”的反馈为评测题（每题的期望要点和原文依据待人工补充，见文件中各条的说明）。",
                 gr.File(value=str(out), visible=True))
 
 
@@ -410,9 +417,9 @@ def build_tab(app) -> SimpleNamespace:
             gr.Markdown(USAGE)
         with gr.Accordion("反馈：在每个回答下方点赞或点踩；导出点踩的问题", open=False,
                           elem_id="feedback-panel"):
-            feedback_status = gr.Markdown("对回答点赞（👍）或点踩（👎），反馈保存在本机的反馈记录中；"
+            feedback_status = gr.Markdown("对回答点赞或点踩（每个回答下方的按钮，再点一次即取消），反馈保存在本机的反馈记录中；"
                                           "点踩的问题可以导出为评测题。")
-            export = gr.Button("导出 👎 反馈为评测题（JSONL）", elem_id="export-feedback")
+            export = gr.Button("导出“踩”的反馈为评测题（JSONL）", elem_id="export-feedback")
             export_file = gr.File(label="导出的文件", visible=False, elem_id="export-file")
     chat_outputs = [chatbot, turns, sources, source_list, question]
     chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns, plan_filter], outputs=chat_outputs,
