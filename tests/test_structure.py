@@ -91,3 +91,19 @@ def test_a_chapter_named_by_its_title_is_found_without_its_chapter_number():
     parsed = {"x": parse(Document(doc_id="x", path="x.txt", text=text, meta=DocumentMeta(title="某规划")))}
     subject = outline_subject("保障措施一章讲了哪些方面", parsed, _cues())
     assert subject is not None and subject[1].section_path == ("第二章 保障措施",)
+
+
+def test_an_outline_answer_says_how_many_parts_and_what_each_covers(plan_text):
+    from assistant.answer.outline import answer_outline
+    from assistant.parse import parse
+    from assistant.structure import outline_subject
+    from assistant.types import Document, DocumentMeta, Query
+
+    parsed = {"d": parse(Document("d", "d.txt", plan_text, DocumentMeta(title="塔城规划")))}
+    question = "发展现状写了哪几个方面"
+    doc_id, heading = outline_subject(question, parsed, _cues())
+    answer = answer_outline(Query(text=question, intent="list", terms=()), doc_id, heading, parsed, plans_indexed=1)
+    lines = answer.text.splitlines()
+    assert "下列有 5 项" in lines[0] and len(lines) == 6
+    assert "“十三五”时期，塔城地区将能耗“双控”目标纳入国民经济和社会发展规划" in lines[1]  # the title, then its first sentence
+    assert "工业领域。2020 年规模以上工业万元增加值能耗" in lines[3]  # a short lead sentence takes the next one with it

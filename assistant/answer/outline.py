@@ -44,7 +44,8 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
                        + [((c.start, c.end), c.section_path) for c in children])
         children = []
     elif children:
-        items = [(_item_span(doc.text, c, paragraphs) if detail else (c.start, c.end), c.section_path) for c in children]
+        items = [(_item_span(doc.text, c, paragraphs) if detail else _item_opening(doc.text, c, paragraphs),
+                  c.section_path) for c in children]
     elif len(paragraphs) <= FEW_PARAGRAPHS:
         items = [(span, b.section_path) for b in paragraphs for span in sentence_spans(doc.text, b.start, b.end)]
     else:
@@ -55,7 +56,8 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     absent = _absent_part(query.text, p, heading, paragraphs)
     lines = [f"“{sources[0].quote}”[1]{label}下没有问题所说的“{absent}”，它列有：" if absent
              else f"“{sources[0].quote}”[1]{label}下没有问题所问的那一项，它列有：" if missing
-             else f"“{sources[0].quote}”[1]{label}下列有：" if children else f"“{sources[0].quote}”[1]{label}各段要点："]
+             else f"“{sources[0].quote}”[1]{label}下列有 {len(items)} 项（每项附其开头一句）：" if children
+             else f"“{sources[0].quote}”[1]{label}共 {len(items)} 段，各段要点："]
     for span, section in items[:OUTLINE_ITEMS]:
         sources.append(front_source(doc, span, "该章节下的条目", section))
         lines.append(f"· {sources[-1].quote}[{len(sources)}]")
@@ -95,6 +97,22 @@ def _item_span(text: str, child: Block, paragraphs: list[Block]) -> tuple[int, i
     end = next((e for s, e in spans if re.search(r"\d", YEAR.sub("", NUMBERING.sub("", text[s:e])))),
                spans[0][1] if spans else block.end)
     return min(child.start, block.start), end  # a heading on a line of its own is quoted with it
+
+
+def _item_opening(text: str, child: Block, paragraphs: list[Block]) -> tuple[int, int]:
+    """A sub-heading with the first sentence under it, so each item says what it covers
+    (“（一）加快推进结构调整 … 坚决遏制高耗能高排放项目盲目发展。”); the heading alone when
+    nothing follows it in its own section."""
+    block = next((b for b in paragraphs if b.start >= child.start and b.section_path == child.section_path), None)
+    if block is None or block.start - child.end > 2:
+        return child.start, child.end
+    spans = sentence_spans(text, block.start, block.end)
+    if not spans:
+        return child.start, child.end
+    first = 0 if spans[0][0] >= child.end or len(spans) == 1 else 1  # a run-in title is a sentence of its own
+    if first + 1 < len(spans) and spans[first][1] - spans[first][0] <= TITLE_SENTENCE:  # “工业领域。” heads what follows
+        first += 1
+    return min(child.start, block.start), spans[first][1]
 
 
 def _children(p: ParsedDocument, heading: Block) -> list[Block]:
