@@ -274,3 +274,12 @@ def test_a_footnote_number_in_a_quote_is_no_citation_when_parts_are_joined():
     composer = SimpleNamespace(compose=lambda part, hits: first if part.text == "a" else second)
     joined = compose_parts(composer, Query(text="a和b", intent="fact", terms=()), [(Query(text="a", intent="fact", terms=()), []), (Query(text="b", intent="fact", terms=()), [])])
     assert joined.text.splitlines()[1:] == ["· 主要资源产出率[12]提高约20%[1]", "· 废钢利用量达到3.2亿吨[2]"]
+
+
+def test_a_part_the_plan_does_not_state_is_named_in_the_questions_words():
+    from assistant.answer.parts import PART_MISSING, part_missing
+
+    assert part_missing(["跟自治区的要求一样吗？"]) == "问题中“跟自治区的要求一样吗”这一部分，规划中未找到相关内容。"
+    assert part_missing(["有没有碳汇交易的安排", "谁来牵头"]) == \
+        "问题中“有没有碳汇交易的安排”、“谁来牵头”这一部分，规划中未找到相关内容。"
+    assert part_missing(["2030年呢"]) == PART_MISSING  # a figure the quotes lack is never repeated

@@ -4,6 +4,7 @@ sentences, quoted once), and a table or targets answer followed by what the plan
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from ..types import Answer, Hit, Query, Source
 from .quotes import (
@@ -40,6 +41,15 @@ def with_text(composer, table_answer: Answer, query: Query, hits: list[Hit]) -> 
     return dataclasses.replace(table_answer, text=body, sources=tuple(sources))
 
 
+def part_missing(parts: list[str]) -> str:
+    """Which part of the question the plan does not state, in the question's own words (a part
+    with a figure of its own is not repeated: the answer states no number its quotes lack)."""
+    named = [p.strip(" ，,。？?") for p in parts if p.strip(" ，,。？?") and not re.search(r"\d", p)]
+    if not named or len(named) < len(parts):
+        return PART_MISSING
+    return "问题中" + "、".join(f"“{p}”" for p in named) + "这一部分，规划中未找到相关内容。"
+
+
 def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) -> Answer:
     """One answer to a question in several parts: each part's best sentences, quoted
     once; a part the plan does not answer is said to be missing."""
@@ -58,8 +68,9 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
                 lines.append(line)
     verdicts = [h for h in (PREMISE_WRONG, PREMISE_MISMATCH) if any(a.text.startswith(h) for a in found)]
     head = verdicts[0] if verdicts else "规划原文如下："
-    if len(found) < len(answers):
-        lines.append(PART_MISSING)
+    missing = [part.text for (part, _), answer in zip(parts, answers, strict=True) if not answer.found]
+    if missing:
+        lines.append(part_missing(missing))
     text = "\n".join([head, *lines])
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=True,
