@@ -393,7 +393,7 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
     embeddings = make_embeddings(settings)
     previous = read_manifest(settings)
     try:
-        progress(0.0, "检查语料文件")
+        progress(0.0, "检查规划文件")
         set_aside_bad = None if read is not None else _setting_aside(settings, notify)  # a staged add: refused whole
         check_corpus(settings, set_aside_bad)
         hash_before = corpus_hash(settings.corpus_dir)
@@ -438,11 +438,11 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
         _write_json(staging / TOKENS, tokens)
         _write_json(staging / TARGETS, registry)
         _write_json(staging / FILES, {doc_id: digest for doc_id, (_, digest) in plans.items()})
-        progress(0.04, "统计字符表")
+        progress(0.04, "整理规划用字")
         dropped = [base.document(d) for d in base.documents  # removed or changed since the live build
                    if d not in plans or base.files.get(d) != plans[d][1]] if base else []
         _write_grams(staging / GRAMS, segmenter, base, added, dropped)
-        progress(0.05, "建立词法索引（jieba + BM25）")
+        progress(0.05, "建立关键词索引")
         vocabulary = _build_bm25(staging / "bm25", tokens)
         words = {t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)}
         _write_json(staging / ABBREVIATIONS, Abbreviations.of_plans((d["text"] for d in documents), words, segmenter).full)
@@ -665,7 +665,7 @@ def _build_chroma(settings: Settings, path: Path, collection: str, chunks: list[
     try:
         store = Chroma(collection_name=collection, embedding_function=as_langchain(embeddings or make_embeddings(settings)),
                        client=client, collection_metadata={"hnsw:space": "cosine"})
-        _add_chunks(store, chunks, progress, "向量化片段")
+        _add_chunks(store, chunks, progress, "计算语义向量（片段）")
     finally:
         client.close()  # chromadb keeps a system per path until its clients close
 

@@ -169,8 +169,8 @@ class Settings:
 
 # The modules whose code decides what an index holds: a change to any of them (a better
 # parser, another chunking rule) makes every index built before it stale.
-PIPELINE_MODULES = ("readers.py", "frontmatter.py", "load.py", "parse.py", "chunk.py", "segment.py",
-                    "data/regions.toml")
+PIPELINE_MODULES = ("readers.py", "frontmatter.py", "load.py", "parse.py", "chunk.py", "segment.py", "targets.py",
+                    "data/regions.toml")  # targets.py: the build extracts each plan's targets registry
 
 
 def pipeline_version() -> str:
