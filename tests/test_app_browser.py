@@ -141,6 +141,10 @@ def test_answer_with_sources_then_open_source_in_viewer(session):
     }""", timeout=10_000)
     assert "已定位出处" in page.locator("#viewer-info").inner_text()
     session.screenshot("02_viewer_highlight", full_page=False)
+    page.locator("#back-to-chat").click()  # and back to the conversation
+    page.wait_for_function("() => document.querySelector('#chatbot') && document.querySelector('#chatbot').offsetParent",
+                           timeout=10_000)
+    assert page.get_by_role("tab", name="问答").get_attribute("aria-selected") == "true"
     session.assert_all_requests_local()
 
 

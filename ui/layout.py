@@ -33,6 +33,7 @@ def build_app(assistant: Assistant, feedback_dir: Path | None = None,
         c.sources.click(app.open_source, inputs=[c.source_list],
                         outputs=[tabs, p.doc_choice, p.outline, p.viewer, p.viewer_info],
                         api_visibility="private").then(None, js=plan.SCROLL_TO_MARK_JS)
+        p.back.click(lambda: gr.Tabs(selected="chat"), outputs=tabs, api_visibility="private", queue=False)
         plans_outputs = [p.plan_msg, p.docs_table, p.status_md, p.doc_choice, p.outline, p.viewer, p.viewer_info,
                          c.plan_filter, p.confirm_row, startup_box, *c.example_buttons]
         plan.wire_plan_changes(app, p, plans_outputs, startup_box)

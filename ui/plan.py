@@ -214,7 +214,8 @@ def build_tab(app) -> SimpleNamespace:
     with gr.Tab("原文", id="plan"):
         status_md = gr.HTML("", elem_id="index-status")
         docs_table = gr.Dataframe(headers=["文档", "标题", "发文单位", "文号", "日期", "片段数"],
-                                  interactive=False, label="索引中的文档", elem_id="docs-table")
+                                  interactive=False, label="索引中的文档", elem_id="docs-table", wrap=True,
+                                  column_widths=["16%", "36%", "18%", "14%", "8%", "8%"])
         plan_msg = gr.HTML("", elem_id="plan-notice")
         with gr.Row():
             plan_upload = gr.File(label="添加规划（PDF、DOCX、TXT、MD 文件；可多选）", file_types=PLAN_TYPES,
@@ -233,7 +234,9 @@ def build_tab(app) -> SimpleNamespace:
                 doc_choice = gr.Dropdown([], label="文档", elem_id="doc-choice", interactive=True)
                 outline = gr.HTML("", elem_id="plan-outline", js_on_load=OUTLINE_JS)
             with gr.Column(scale=3):
-                viewer_info = gr.Markdown("", elem_id="viewer-info")
+                with gr.Row(equal_height=True):
+                    viewer_info = gr.Markdown("", elem_id="viewer-info")
+                    back = gr.Button("← 返回问答", size="sm", scale=0, min_width=110, elem_id="back-to-chat")
                 viewer = gr.HTML("", elem_id="plan-viewer", js_on_load=VIEWER_JS)
     doc_choice.input(app.show_document, inputs=doc_choice, outputs=[outline, viewer, viewer_info],
                      api_visibility="private")
@@ -247,7 +250,7 @@ def build_tab(app) -> SimpleNamespace:
     return SimpleNamespace(status_md=status_md, docs_table=docs_table, plan_msg=plan_msg,
         plan_upload=plan_upload, remove=remove, confirm_remove=confirm_remove, cancel_remove=cancel_remove,
         rebuild=rebuild, doc_choice=doc_choice, outline=outline, viewer_info=viewer_info, viewer=viewer,
-        confirm_row=confirm_row, rebuild_row=rebuild_row, confirm_rebuild=confirm_rebuild)
+        confirm_row=confirm_row, rebuild_row=rebuild_row, confirm_rebuild=confirm_rebuild, back=back)
 
 
 def wire_plan_changes(app, p: SimpleNamespace, plans_outputs: list, banner) -> None:
