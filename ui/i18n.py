@@ -49,11 +49,16 @@ FIXED = {
     "Close": "关闭",
     "Like": "赞",
     "Dislike": "踩",
+    "Liked": "已赞",
+    "Disliked": "已踩",
+    "More tabs": "更多页面",
+    "processing": "处理中",
     "Settings": "设置",
     "Search": "搜索",
     "Sort": "排序",
 }
-PREFIXES = {"user's message: ": "提问：", "bot's message: ": "回答：", "Download ": "下载 ",
+PREFIXES = {"user's message: ": "提问：", "bot's message: ": "回答：", "Download ": "下载 ", "queue: ": "排队：",
+            "processing ": "处理中 ",
             "File(s) exceed the maximum allowed size of ": "文件超过上传大小上限 "}
 
 _SCRIPT = """<script>(() => {
