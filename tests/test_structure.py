@@ -104,6 +104,6 @@ def test_an_outline_answer_says_how_many_parts_and_what_each_covers(plan_text):
     doc_id, heading = outline_subject(question, parsed, _cues())
     answer = answer_outline(Query(text=question, intent="list", terms=()), doc_id, heading, parsed, plans_indexed=1)
     lines = answer.text.splitlines()
-    assert "下列有 5 项" in lines[0] and len(lines) == 6
+    assert "下列有五项" in lines[0] and len(lines) == 6
     assert "“十三五”时期，塔城地区将能耗“双控”目标纳入国民经济和社会发展规划" in lines[1]  # the title, then its first sentence
     assert "工业领域。2020 年规模以上工业万元增加值能耗" in lines[3]  # a short lead sentence takes the next one with it

@@ -56,8 +56,8 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     absent = _absent_part(query.text, p, heading, paragraphs)
     lines = [f"“{sources[0].quote}”[1]{label}下没有问题所说的“{absent}”，它列有：" if absent
              else f"“{sources[0].quote}”[1]{label}下没有问题所问的那一项，它列有：" if missing
-             else f"“{sources[0].quote}”[1]{label}下列有 {len(items)} 项（每项附其开头一句）：" if children
-             else f"“{sources[0].quote}”[1]{label}共 {len(items)} 段，各段要点："]
+             else f"“{sources[0].quote}”[1]{label}下列有{count_words(len(items))}项（每项附其开头一句）：" if children
+             else f"“{sources[0].quote}”[1]{label}共{count_words(len(items))}段，各段要点："]
     for span, section in items[:OUTLINE_ITEMS]:
         sources.append(front_source(doc, span, "该章节下的条目", section))
         lines.append(f"· {sources[-1].quote}[{len(sources)}]")
@@ -68,6 +68,14 @@ def answer_outline(query: Query, doc_id: str, heading: Block, parsed: dict[str, 
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     return Answer(question=query.text, text=text, found=not (missing or absent), sources=tuple(sources), intent="outline")
+
+
+def count_words(n: int) -> str:
+    """A count of the items listed, in words (五, 十二): the items are all quoted below it, and
+    digits in an answer are kept for the figures its quotes state."""
+    import cn2an
+
+    return cn2an.an2cn(n)
 
 
 def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: list[Block]) -> str:
