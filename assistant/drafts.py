@@ -37,11 +37,12 @@ def draft_items(assistant, doc_id: str) -> list[dict]:
     targets = [t for t in assistant.registry if t.doc_id == doc_id]
     for t in targets[:MAX_PER_KIND]:
         when = f"到{t.year}年" if t.year[:4].isdigit() else ""
-        add("fact", f"{when}{t.indicator}要达到多少？", [f"{t.value}{t.unit}"], [_clip(t.quote, t.value)], t.section)
+        add("fact", f"{when}{t.indicator}{_asked_as(t.comparator)}", [f"{t.value}{t.unit}"],
+            [_clip(t.quote, t.value, t.unit)], t.section)
     for sector in sorted({t.sector for t in targets}):
         chosen = [t for t in targets if t.sector == sector][:6]
         add("department", f"{sector}领域有哪些量化目标？", [f"{t.value}{t.unit}" for t in chosen],
-            [_clip(t.quote, t.value) for t in chosen], chosen[0].section)
+            [_clip(t.quote, t.value, t.unit) for t in chosen], chosen[0].section)
     headings = parsed.headings()
     for h in headings[:MAX_PER_KIND]:
         children = [c for c in headings if len(c.section_path) == len(h.section_path) + 1
@@ -64,13 +65,24 @@ def draft_items(assistant, doc_id: str) -> list[dict]:
     return items
 
 
-def _clip(quote: str, value: str, width: int = 60) -> str:
-    """A stretch of the quote around the value, short enough to stay a clean evidence span."""
-    at = quote.find(value)
-    if len(quote) <= width or at < 0:
+ASKED_AS = (("降", "要下降多少？"), ("减", "要减少多少？"), ("提高", "要提高多少？"), ("提升", "要提高多少？"),
+            ("增", "要增加多少？"), ("控制", "要控制在多少？"), ("不高于", "上限是多少？"), ("不超过", "上限是多少？"),
+            ("完成", "有什么目标要求？"), ("累计", "累计要达到多少？"))
+
+
+def _asked_as(comparator: str) -> str:
+    """The question's verb as the plan's (下降, 提高, 控制在 …), not always 达到."""
+    return next((asked for word, asked in ASKED_AS if word in comparator), "要达到多少？")
+
+
+def _clip(quote: str, value: str, unit: str = "", width: int = 60) -> str:
+    """A stretch of the quote around the value as it stands with its unit (5% is not the 5 of
+    2025), short enough to stay a clean evidence span, and never without the value."""
+    found = re.search(rf"(?<![\d.]){re.escape(value)}\s*{re.escape(unit)}", quote) if value else None
+    if len(quote) <= width or found is None:
         return quote
-    start = max(0, at - width // 2)
-    return quote[start:start + width]
+    start = max(0, min(found.start() - width // 2, found.end() - width))
+    return quote[start:max(start + width, found.end())]
 
 
 def write_draft(items: list[dict], path: Path) -> Path:

@@ -146,7 +146,7 @@ def test_a_draft_eval_set_for_an_added_plan_is_valid_and_answered(tmp_path):
 
     from assistant import Assistant, Settings
     from assistant.drafts import draft_items, write_draft
-    from assistant.text import is_verbatim
+    from assistant.text import contains_fact, is_verbatim
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -158,6 +158,9 @@ def test_a_draft_eval_set_for_an_added_plan_is_valid_and_answered(tmp_path):
     assert {i["type"] for i in items} >= {"fact", "department", "section"} and all(i["generated"] for i in items)
     text = assistant.documents[doc].text
     assert all(is_verbatim(e, text) for i in items for e in i["evidence"])
+    facts = [i for i in items if i["type"] == "fact"]  # each item's evidence holds its key fact, asked with the plan's verb
+    assert all(contains_fact(" ".join(i["evidence"]), i["key_facts"][0]) for i in facts)
+    assert any(i["question"].endswith("要下降多少？") for i in facts)
     loaded = load_eval_set(write_draft(items, tmp_path / "draft.jsonl"))  # the eval format
     summary = metrics(run_eval(assistant, loaded, docs=[doc]))["overall"]
     assert summary["citation_validity"] == 1.0 and summary["key_fact_recall"] >= 0.6, summary
