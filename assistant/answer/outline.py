@@ -75,7 +75,7 @@ def count_words(n: int) -> str:
     digits in an answer are kept for the figures its quotes state."""
     import cn2an
 
-    return cn2an.an2cn(n)
+    return "两" if n == 2 else cn2an.an2cn(n)  # 两项, not 二项
 
 
 def _absent_part(question: str, p: ParsedDocument, heading: Block, paragraphs: list[Block]) -> str:
