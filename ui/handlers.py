@@ -19,12 +19,13 @@ from ui.chat import ChatHandlers
 from ui.common import LOOPBACK, OUT_RUNS_KEPT, esc
 from ui.compare import CompareHandlers
 from ui.evals import EvalHandlers
+from ui.feedback import FeedbackHandlers
 from ui.plan import PlanHandlers
 from ui.startup import Startup
 from ui.targets import TargetsHandlers
 
 
-class App(ChatHandlers, TargetsHandlers, CompareHandlers, EvalHandlers, PlanHandlers):
+class App(ChatHandlers, FeedbackHandlers, TargetsHandlers, CompareHandlers, EvalHandlers, PlanHandlers):
     """Handlers for the Blocks; each turns the facade's results into component values."""
 
     def __init__(self, assistant: Assistant, feedback_dir: Path | None = None,
