@@ -162,8 +162,9 @@ class _Columns:
 
 def _has_rules(pdf, i: int) -> bool:
     """Whether a page draws the rules of a table of three columns or more: at least two
-    horizontal and four vertical thin lines (one row that runs on from the page before) (pdfium reads them in milliseconds; pdfplumber,
-    which finds the cells, takes a tenth of a second a page, so only these pages go to it)."""
+    horizontal and four vertical thin lines (two: one row that runs on from the page before).
+    pdfium reads them in milliseconds; pdfplumber, which finds the cells, takes a tenth of a
+    second a page, so only these pages go to it."""
     import pypdfium2.raw as pdfium_c
 
     page = pdf[i]
@@ -214,10 +215,14 @@ _NUMBER_CELL = re.compile(r"^[\[（(]?[≥≤<>＞＜]?\s*-?\d+(?:\.\d+)?\s*[%�
 def _is_table(rows, carried: _Columns | None) -> bool:
     """Three columns or more, and two rows with two filled cells, or one such row that goes on
     with the columns of the table before it."""
-    count = max((len(r) for r in rows), default=0)
     full = sum(sum(1 for c in r if c) >= 2 for r in rows)
-    runs_on = carried is not None and carried.count == count and not _is_header(_first_full(rows))
-    return count >= TABLE_MIN_COLUMNS and (full >= 2 or (full == 1 and runs_on))
+    return max((len(r) for r in rows), default=0) >= TABLE_MIN_COLUMNS and (
+        full >= 2 or (full == 1 and _runs_on(rows, carried)))
+
+
+def _runs_on(rows, carried: _Columns | None) -> bool:
+    """The rows go on with the columns of the table before them: as many, and no header of their own."""
+    return carried is not None and carried.count == max(len(r) for r in rows) and not _is_header(_first_full(rows))
 
 
 def _cell(value: str | None) -> str | None:
@@ -239,7 +244,7 @@ def _table_lines(rows: list[list[str | None]], carried: _Columns | None) -> tupl
     (the rightmost filled cell of a span: a category merged down its rows is not the
     indicator). A row with one filled cell is a caption before the header, a sub-heading after."""
     count = max(len(r) for r in rows)
-    columns = carried if carried and carried.count == count and not _is_header(_first_full(rows)) else None
+    columns = carried if _runs_on(rows, carried) else None
     # the page break may have lines between the two parts (a row split across it): the part
     # on this page opens with the header again, so it reads as the same table
     lines = [columns.header] if columns else []

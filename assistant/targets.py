@@ -108,8 +108,8 @@ class TargetCues:
         """A chapter that reviews the past (发展基础, 现状 …), or a section under another chapter
         whose heading says so in a compound (发展环境 › 发展基础): a short word (基础) below the
         chapter names a task as often as a review (夯实基础)."""
-        chapter = [h for h in section_path[:1] for w in self.history_headings if _heads(h, w)]
-        return bool(chapter) or any(w in h for w in self.history_headings if len(w) >= 4 for h in section_path[1:])
+        return any(_heads(h, w) for h in section_path[:1] for w in self.history_headings) or any(
+            w in h for w in self.history_headings if len(w) >= 4 for h in section_path[1:])
 
     def is_history(self, sentence: str, section_path: tuple[str, ...]) -> bool:
         return not self.is_future(sentence, self.in_history(section_path))
@@ -141,16 +141,15 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues)
     a chapter that reviews the past (“十三五”目标执行情况) sets nothing."""
     out = []
     header: tuple[str, ...] = ()
-    header_block = None
+    header_block, columns, unit_at = None, [], None
     for block in parsed.blocks:
         if block.kind == "table_header":
             header, header_block = block.cells, block
+            columns, unit_at = _target_columns(header), _unit_column(header)
         if block.kind != "table_row" or cues.in_history(block.section_path):
             continue
-        columns = _target_columns(header)
         if not columns or block.cells == header:  # a header printed again on the next page
             continue
-        unit_at = _unit_column(header)
         indicator = NUMBERING.sub("", block.cells[0]) if block.cells else ""  # the parser puts the label first
         for column, year in columns:
             cell = block.cells[column] if column < len(block.cells) else ""
@@ -172,7 +171,6 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues)
 NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
 DASHES = re.compile(r"[—\-－/／\s]+")
 PAST_COLUMN = re.compile(r"现状|实际|完成|实现|执行|基期|基准|增速|增长率|增幅")
-NOT_INDICATOR = re.compile(r"序号|单位|属性|性质|类型|分类|一级|备注|说明")
 UNIT_NOTE = re.compile(r"[（(]([^（）()]{1,12})[）)]\s*$")
 TABLE_VALUE = re.compile(r"^([≥≤＞＜>]|不低于|不高于|大于|小于)?\s*[\[【]?(\d+(?:\.\d+)?)[\]】]?\s*([%％])?"
                          r"\s*(以上|以下|左右|以内)?\s*\*?$")
@@ -187,7 +185,7 @@ def _target_columns(header: tuple[str, ...]) -> list[tuple[int, str]]:
     years = [j for j, h in enumerate(heads) if YEAR.search(h) and not PAST_COLUMN.search(h)]
     out = []
     for j, h in enumerate(heads):
-        if PAST_COLUMN.search(h) or NOT_INDICATOR.fullmatch(h):
+        if PAST_COLUMN.search(h):
             continue
         if TARGET_HEADER.search(h) or "要求" in h or (j in years and len(years) >= 2 and j != years[0]):
             year = YEAR.search(h)
