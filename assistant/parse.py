@@ -153,6 +153,9 @@ def parse(document: Document) -> ParsedDocument:
     annex_title = 0  # lines left in which a bare “附件 1” may still get its title
     for i, (start, end, line) in enumerate(lines):
         kind, title = kinds[i]
+        lone = kind == "row" and sum(1 for c in cells[i] if c) == 1
+        if lone and not (state.table is not None and state.table.header):
+            kind, title = classify_heading(line)  # one cell outside a table is the line it reads as, not lost
         if kind == "annex" and not state.seen_body:
             kind = "text"  # “附件：…” in the cover letter names the plan that follows
         if i in parts:
@@ -195,9 +198,8 @@ def parse(document: Document) -> ParsedDocument:
             close_paragraph()
             state.table = _Table(caption=collapse(line))
             blocks.append(Block("table_caption", state.section_path, start, end))
-        elif kind == "row" and state.seen_body and sum(1 for c in cells[i] if c) == 1:
-            if state.table is not None and state.table.header:  # a sub-heading row (工业, （一）总体指标)
-                state.table.sector = next(c for c in cells[i] if c)
+        elif kind == "row" and lone:  # inside a table: a sub-heading row (工业, （一）总体指标)
+            state.table.sector = next(c for c in cells[i] if c)
         elif kind == "row" and state.seen_body:
             if state.table is None:  # a table printed without a 表 N caption
                 close_paragraph()

@@ -130,3 +130,13 @@ def test_a_short_heading_in_two_clauses_is_a_heading():
 def test_a_contents_line_with_dotted_leaders_is_no_paragraph():
     text = "目录\n重点任务.............................. 15 （一）提高电源供应能力.......15\n一、总体要求\n正文。\n"
     assert [b.kind for b in _parsed(text).blocks][:2] == ["toc", "toc"]
+
+
+def test_a_lone_tab_separated_cell_outside_a_table_is_kept_as_its_own_line():
+    from assistant.parse import parse
+    from assistant.types import Document, DocumentMeta
+
+    text = "一、总体要求\n到 2025 年，全市能耗强度下降 14%。\t\n二、重点任务\n推进节能改造。\n"
+    parsed = parse(Document("d", "d.txt", text, DocumentMeta(title="某市方案")))
+    kept = [text[b.start:b.end] for b in parsed.blocks if b.kind == "paragraph"]
+    assert any("能耗强度下降 14%" in k for k in kept)  # a stray tab does not drop the sentence
