@@ -299,7 +299,7 @@ def _split_report(split, results: list, mode: str) -> dict:
 
     originals = [r for r in results if not r.item.paraphrase_of]
     rewordings = [r for r in results if r.item.paraphrase_of]
-    data = report_data(results, metrics(originals), f"{split.name} plans ({len(split.plans)})", mode)
+    data = report_data(results, metrics(originals), f"{split.name} 组 {len(split.plans)} 份规划", mode)
     data["plans"] = by_plan(originals, metrics)
     print(f"## {split.name} 组 {len(split.plans)} 份规划：原题\n{metrics_table(data['metrics'])}\n")
     if rewordings:

@@ -20,6 +20,19 @@ TABLE_METRICS = ("questions", "hit@1", "hit@3", "hit@5", "mrr", "key_fact_recall
 SPLIT_METRICS = ("questions", "key_fact_recall", "right_source", "hit@5", "abstention_accuracy", "answerable_not_found",
                  "confident_wrong", "passed")
 
+# What a reader of a report (the 评测 tab, report.md, report.html) sees for the JSON report's keys
+TYPE_NAMES = {"overall": "总体", "fact": "事实", "list": "列举", "section": "章节", "compare": "比较",
+              "department": "部门", "out_of_scope": "范围外", "trap": "陷阱", "table": "表格", "doc_fact": "文档信息"}
+METRIC_NAMES = {"questions": "题数", "hit@1": "首位命中", "hit@3": "前3命中", "hit@5": "前5命中",
+                "mrr": "平均倒数排名",
+                "key_fact_recall": "要点召回", "right_source": "出处正确", "answered": "作答率",
+                "answerable_not_found": "应答却未找到", "abstention_accuracy": "拒答准确率", "confident_wrong": "高置信错答",
+                "state_answered": "状态：已作答", "state_related": "状态：可能相关", "state_not_found": "状态：未找到",
+                "citation_validity": "引用有效", "number_faithfulness": "数字有据", "passed": "通过率",
+                "latency_p50_ms": "延迟中位数（毫秒）",
+                "latency_p95_ms": "延迟95分位（毫秒）"}
+MODE_NAMES = {"extractive": "原文摘录", "llm": "大模型"}
+
 
 REASONS = {"number": "数字与原文不符", "unsupported": "原文中找不到依据", "uncited": "未标注出处",
            "bad_marker": "引用了未提供的出处", "no_marker": "没有标注出处", "empty": "没有回答",
@@ -51,9 +64,9 @@ def report_data(results: list[EvalResult], metrics: dict, eval_set: str, mode: s
 
 def metrics_table(metrics: dict) -> str:
     """Markdown table: one row per question type, overall first."""
-    head = "| 类型 | " + " | ".join(TABLE_METRICS) + " |"
+    head = "| 类型 | " + " | ".join(_metric(m) for m in TABLE_METRICS) + " |"
     rule = "|" + "---|" * (len(TABLE_METRICS) + 1)
-    rows = [f"| {kind} | " + " | ".join(_fmt(values.get(m)) for m in TABLE_METRICS) + " |"
+    rows = [f"| {_kind(kind)} | " + " | ".join(_fmt(values.get(m)) for m in TABLE_METRICS) + " |"
             for kind, values in metrics.items()]
     return "\n".join([head, rule, *rows])
 
@@ -62,9 +75,9 @@ def splits_table(splits: dict[str, dict]) -> str:
     """dev, test and paraphrase side by side: one row per type, a column group per split."""
     names = list(splits)
     kinds = list(dict.fromkeys(k for m in splits.values() for k in m))
-    head = "| 类型 | " + " | ".join(f"{n}:{m}" for m in SPLIT_METRICS for n in names) + " |"
+    head = "| 类型 | " + " | ".join(f"{_metric(m)}（{n}）" for m in SPLIT_METRICS for n in names) + " |"
     rule = "|" + "---|" * (len(SPLIT_METRICS) * len(names) + 1)
-    rows = [f"| {kind} | " + " | ".join(_fmt(splits[n].get(kind, {}).get(m)) for m in SPLIT_METRICS for n in names)
+    rows = [f"| {_kind(kind)} | " + " | ".join(_fmt(splits[n].get(kind, {}).get(m)) for m in SPLIT_METRICS for n in names)
             + " |" for kind in kinds]
     return "\n".join([head, rule, *rows])
 
@@ -75,7 +88,7 @@ PLAN_METRICS = ("questions", "key_fact_recall", "right_source", "abstention_accu
 
 def plans_table(plans: dict[str, dict]) -> str:
     """One row per plan: the figures that say whether the assistant serves that plan."""
-    head = "| 规划 | " + " | ".join(PLAN_METRICS) + " |"
+    head = "| 规划 | " + " | ".join(_metric(m) for m in PLAN_METRICS) + " |"
     rule = "|" + "---|" * (len(PLAN_METRICS) + 1)
     rows = [f"| {plan} | " + " | ".join(_fmt(values.get(m)) for m in PLAN_METRICS) + " |"
             for plan, values in plans.items()]
@@ -94,6 +107,20 @@ def llm_summary(llm: dict | None) -> str:
     if llm["trimmed"]:
         line += f"；删去的句子：{_reasons(llm['dropped_reasons'])}"
     return line + "。"
+
+
+def _metric(name: str) -> str:
+    return METRIC_NAMES.get(name, name)
+
+
+def _kind(kind: str) -> str:
+    return TYPE_NAMES.get(kind, kind)
+
+
+def mode_name(mode: str) -> str:
+    """原文摘录, or 大模型（…） for "llm（…）": the answer mode as a report shows it."""
+    head, paren, rest = mode.partition("（")
+    return MODE_NAMES.get(head, head) + paren + rest
 
 
 def _reasons(counts: dict) -> str:
@@ -170,7 +197,7 @@ def compare(old: dict, new: dict) -> str:
         for name in TABLE_METRICS[1:]:
             before, after = old["metrics"].get(kind, {}).get(name), values.get(name)
             if isinstance(before, (int, float)) and isinstance(after, (int, float)) and before != after:
-                lines.append(f"| {kind} | {name} | {_fmt(before)} | {_fmt(after)} | {after - before:+.3f} |")
+                lines.append(f"| {_kind(kind)} | {_metric(name)} | {_fmt(before)} | {_fmt(after)} | {after - before:+.3f} |")
     old_pass = {i["id"]: i["passed"] for i in old["items"]}
     fixed = [i["id"] for i in new["items"] if i["passed"] and old_pass.get(i["id"]) is False]
     broken = [i["id"] for i in new["items"] if not i["passed"] and old_pass.get(i["id"]) is True]
@@ -185,13 +212,13 @@ def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, P
     paths["json"].write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     failed = [i for i in data["items"] if not i["passed"]]
     md = [f"# 评测报告：{data['eval_set']}", "",
-          f"运行时间 {data['run_at']} · 回答模式 {data['mode']} · 题目 {len(data['items'])} · 未通过 {len(failed)}",
+          f"运行时间 {data['run_at']} · 回答模式 {mode_name(data['mode'])} · 题目 {len(data['items'])} · 未通过 {len(failed)}",
           "", metrics_table(data["metrics"]), ""]
     if len(data.get("splits", {})) > 1:
-        md += ["## 各评测集对照（dev / test / paraphrase）", "", splits_table(data["splits"]), ""]
+        md += [f"## 各评测集对照（{' / '.join(data['splits'])}）", "", splits_table(data["splits"]), ""]
     if data.get("paraphrase"):
         p = data["paraphrase"]
-        md += [f"改写一致率（原题与其改写的 found 与要点一致）：{_fmt(p['agreement'])}（{p['questions']} 题；"
+        md += [f"改写一致率（原题与其改写是否找到依据、所含要点都一致）：{_fmt(p['agreement'])}（{p['questions']} 题；"
                f"不一致：{'、'.join(p['disagreeing']) or '无'}）", ""]
     if llm_summary(data.get("llm")):
         md += [llm_summary(data.get("llm")), ""]
@@ -199,9 +226,10 @@ def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, P
         md += ["## 与上次对比", "", comparison, ""]
     md += ["## 未通过的题目", ""]
     for item in failed:
-        md += [f"### {item['id']}（{item['type']}）{item['question']}",
+        md += [f"### {item['id']}（{_kind(item['type'])}）{item['question']}",
                f"- 期望要点：{'、'.join(item['key_facts']) or '（应回答“规划中未找到”）'}",
-               f"- 缺少：{'、'.join(item['facts_missing']) or '—'} · found={item['found']} · 检索名次={item['gold_rank']}",
+               f"- 缺少：{'、'.join(item['facts_missing']) or '—'} · 找到依据：{'是' if item['found'] else '否'}"
+               f" · 出处检索名次：{item['gold_rank'] or '—'}",
                "- 回答：" + item["answer"].replace("\n", " "), ""]
     paths["md"].write_text("\n".join(md), encoding="utf-8")
     paths["html"].write_text(_html(data, failed, comparison), encoding="utf-8")
@@ -209,14 +237,14 @@ def write_report(data: dict, out_dir: Path, comparison: str = "") -> dict[str, P
 
 
 def _html(data: dict, failed: list[dict], comparison: str) -> str:
-    chart = base64.b64encode(chart_png(data["metrics"])).decode()
+    chart = base64.b64encode(chart_png(data["metrics"], METRIC_NAMES, TYPE_NAMES)).decode()
     rows = "".join(
-        f"<tr><th>{html.escape(kind)}</th>" + "".join(f"<td>{_fmt(v.get(m))}</td>" for m in TABLE_METRICS) + "</tr>"
+        f"<tr><th>{html.escape(_kind(kind))}</th>" + "".join(f"<td>{_fmt(v.get(m))}</td>" for m in TABLE_METRICS) + "</tr>"
         for kind, v in data["metrics"].items())
-    header = "".join(f"<th>{m}</th>" for m in TABLE_METRICS)
+    header = "".join(f"<th>{html.escape(_metric(m))}</th>" for m in TABLE_METRICS)
     fails = "".join(
         "<tr><td>{id}<br><small>{type}</small></td><td>{q}</td><td>{facts}</td><td>{ans}</td><td>{src}</td></tr>".format(
-            id=html.escape(i["id"]), type=html.escape(i["type"]), q=html.escape(i["question"]),
+            id=html.escape(i["id"]), type=html.escape(_kind(i["type"])), q=html.escape(i["question"]),
             facts=html.escape("、".join(i["key_facts"]) or "（应回答“规划中未找到”）"),
             ans=html.escape(i["answer"]).replace("\n", "<br>"),
             src="<br>".join(html.escape(f"{s['section']}：{s['quote']}") for s in i["sources"]) or "—")
@@ -228,11 +256,11 @@ def _html(data: dict, failed: list[dict], comparison: str) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}th{{background:#f3f3f3}}
 img{{max-width:100%}}</style></head><body>
 <h1>评测报告：{html.escape(data['eval_set'])}</h1>
-<p>运行时间 {html.escape(data['run_at'])} · 回答模式 {html.escape(data['mode'])} · 题目 {len(data['items'])} · 未通过 {len(failed)}</p>
+<p>运行时间 {html.escape(data['run_at'])} · 回答模式 {html.escape(mode_name(data['mode']))} · 题目 {len(data['items'])} · 未通过 {len(failed)}</p>
 {f"<p>{html.escape(llm_summary(data.get('llm')))}</p>" if llm_summary(data.get('llm')) else ""}
 <h2>各类型指标</h2><div style="overflow-x:auto"><table><tr><th>类型</th>{header}</tr>{rows}</table></div>
-<img alt="metrics by type" src="data:image/png;base64,{chart}">
+<img alt="各类型指标图" src="data:image/png;base64,{chart}">
 {compare_html}
 <h2>未通过的题目（{len(failed)}）</h2>
-<table><tr><th>id</th><th>问题</th><th>期望要点</th><th>回答</th><th>出处</th></tr>{fails}</table>
+<table><tr><th>编号</th><th>问题</th><th>期望要点</th><th>回答</th><th>出处</th></tr>{fails}</table>
 </body></html>"""

@@ -1,3 +1,4 @@
+import html
 import json
 import subprocess
 import sys
@@ -78,7 +79,9 @@ def test_gold_set_writes_reports(real_assistant, tmp_path):
     data = report_data(results, summary, GOLD.name, real_assistant.mode)
     paths = write_report(data, tmp_path / "report")
     assert "<img" in paths["html"].read_text(encoding="utf-8")
-    assert "| overall |" in paths["md"].read_text(encoding="utf-8")
+    assert "| 总体 |" in paths["md"].read_text(encoding="utf-8")
+    for path in (paths["md"], paths["html"]):  # keys stay English in the JSON report only
+        assert not _english_labels(path.read_text(encoding="utf-8"), data), path.name
     older = json.loads(paths["json"].read_text(encoding="utf-8"))
     older["items"][0]["passed"] = not older["items"][0]["passed"]
     assert older["items"][0]["id"] in compare(older, data)
@@ -92,8 +95,27 @@ def test_eval_cli_prints_metrics_and_writes_three_files(real_assistant, tmp_path
     config.write_text(f'index_dir = "{real_assistant.settings.index_dir}"\n', encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "assistant", "--config", str(config), "eval", str(small),
                           "--report", str(tmp_path / "out")], capture_output=True, text=True, check=True)
-    assert "| overall |" in out.stdout
+    assert "| 总体 |" in out.stdout
     assert {p.name for p in (tmp_path / "out").iterdir()} == {"report.json", "report.md", "report.html"}
+
+
+NAMES = {"PUE", "GDP", "LLM", "CSV", "PDF", "JSON", "HTML", "Markdown", "BM25"}
+
+
+def _english_labels(report: str, data: dict) -> set[str]:
+    """English words a reader sees in a report, other than names and than the items' own text
+    (questions, answers and quotes may hold PUE, kWh …)."""
+    import re
+
+    report = re.sub(r"<style.*?</style>|<(?!br>)[^>]+>", " ", report, flags=re.S)
+    own = [data["eval_set"], data["run_at"]]
+    for item in data["items"]:
+        own += [item["id"], item["question"], *item["key_facts"], *item["answer"].splitlines()]
+        own += [f"{s['section']}：{s['quote']}" for s in item["sources"]]
+    report = report.replace("<br>", "\n")
+    for text in sorted(own, key=len, reverse=True):
+        report = report.replace(html.escape(text), " ").replace(text, " ")
+    return set(re.findall(r"[A-Za-z][A-Za-z_@]+", report)) - NAMES
 
 
 def test_llm_outcomes_count_fallbacks_by_reason():

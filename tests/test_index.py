@@ -151,3 +151,18 @@ def test_a_build_keeps_the_plans_abbreviations_as_they_would_be_worked_out_at_st
     assert kept["工园"] == "工业园区"  # a term the seed plan prints, written out
     assert kept == Abbreviations.of_plans((d.text for d in live.documents.values()), live.index.word_counts, live.segmenter).full
     assert live.abbreviations.full == kept
+
+
+def test_a_build_keeps_its_segmenters_dictionaries_for_the_next_start(fake_settings, monkeypatch):
+    import jieba
+
+    import assistant.segment as segment
+
+    manifest = ensure_index(fake_settings)
+    snapshot = fake_settings.index_dir / "builds" / manifest.build_id / index_module.SEGMENTER
+    assert snapshot.stat().st_size > 0
+    for table in ("_TOKENIZERS", "_TAGGERS", "_SNAPSHOT_TAGS"):  # a new process
+        monkeypatch.setattr(segment, table, {})
+    monkeypatch.setattr(jieba.Tokenizer, "initialize", lambda *_: pytest.fail("jieba's own files read at start"))
+    answer = Assistant(fake_settings).ask("大宗固废综合利用率到2025年要达到多少？")
+    assert answer.found and "40%" in answer.text

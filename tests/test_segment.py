@@ -85,12 +85,54 @@ def test_a_space_between_chinese_characters_splits_no_word():
     assert segmenter.canonical("控制在 1.5 以下") == "控制在 1.5 以下"  # a space beside a number stays
 
 
-def test_a_tagger_on_jiebas_dictionary_starts_from_the_tags_it_would_read_from_it():
+def test_a_tagger_reads_the_tags_of_its_tokenizers_dictionary():
     import jieba
-    import jieba.posseg
 
     from assistant.segment import _tagger_for
 
-    tokenizer = jieba.Tokenizer()
-    assert _tagger_for(tokenizer).word_tag_tab == jieba.posseg.POSTokenizer(tokenizer).word_tag_tab
-    assert _tagger_for(tokenizer).word_tag_tab is not jieba.posseg.dt.word_tag_tab  # its own, for the user words
+    tagger = _tagger_for(jieba.Tokenizer())
+    assert tagger.word_tag_tab["能源"] == "n" and len(tagger.word_tag_tab) > 300_000
+
+
+def _fresh_process(monkeypatch):
+    """No tokenizer loaded yet, as in a new process."""
+    import assistant.segment as segment
+
+    for table in ("_TOKENIZERS", "_TAGGERS", "_SNAPSHOT_TAGS"):
+        monkeypatch.setattr(segment, table, {})
+
+
+def test_a_snapshot_loads_the_same_words_and_tags_as_jiebas_own_files(tmp_path, monkeypatch):
+    user_dict = tmp_path / "userdict.txt"
+    user_dict.write_text("绿能示范园 50 n\n", encoding="utf-8")
+    question = "建设绿能示范园，能耗强度下降多少"
+    read = Segmenter(user_dict)
+    read.save_snapshot(tmp_path / "segmenter.pickle")
+    expected = (read.words(question), read.tagged_terms(question), read.nouns(question))
+
+    _fresh_process(monkeypatch)
+    import jieba
+    import jieba.posseg
+
+    def read_files(*_):
+        raise AssertionError("jieba's dictionary files read despite the snapshot")
+
+    monkeypatch.setattr(jieba.Tokenizer, "initialize", read_files)
+    monkeypatch.setattr(jieba.posseg.POSTokenizer, "load_word_tag", read_files)
+    loaded = Segmenter(user_dict, snapshot=tmp_path / "segmenter.pickle")
+    assert (loaded.words(question), loaded.tagged_terms(question), loaded.nouns(question)) == expected
+    assert "绿能示范园" in loaded.nouns(question)
+
+
+def test_a_snapshot_of_other_dictionaries_or_one_that_does_not_read_is_passed_over(tmp_path, monkeypatch):
+    user_dict = tmp_path / "userdict.txt"
+    user_dict.write_text("绿能示范园 50 n\n", encoding="utf-8")
+    Segmenter(user_dict).save_snapshot(tmp_path / "segmenter.pickle")
+    user_dict.write_text("绿能示范园 50 n\n零碳服务站 50 n\n", encoding="utf-8")  # a word added since
+
+    _fresh_process(monkeypatch)
+    assert "零碳服务站" in Segmenter(user_dict, snapshot=tmp_path / "segmenter.pickle").nouns("建零碳服务站")
+
+    (tmp_path / "segmenter.pickle").write_bytes(b"not a pickle")
+    _fresh_process(monkeypatch)
+    assert "零碳服务站" in Segmenter(user_dict, snapshot=tmp_path / "segmenter.pickle").nouns("建零碳服务站")

@@ -10,21 +10,12 @@ from types import SimpleNamespace
 import gradio as gr
 
 from assistant.errors import EvalSetError
+from assistant.report import METRIC_NAMES, TYPE_NAMES
 from ui.common import ERROR_TITLE, ROOT, esc, fail
 
 BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
 BUILTIN = "内置评测集"
 UPLOADED = "上传的文件"
-TYPE_NAMES = {"overall": "总体", "fact": "事实", "list": "列举", "section": "章节", "compare": "比较",
-              "department": "部门", "out_of_scope": "范围外", "trap": "陷阱", "table": "表格", "doc_fact": "文档信息"}
-METRIC_NAMES = {"questions": "题数", "hit@1": "首位命中", "hit@3": "前3命中", "hit@5": "前5命中",
-                "mrr": "平均倒数排名",
-                "key_fact_recall": "要点召回", "right_source": "出处正确", "answered": "作答率",
-                "answerable_not_found": "应答却未找到", "abstention_accuracy": "拒答准确率", "confident_wrong": "高置信错答",
-                "state_answered": "状态：已作答", "state_related": "状态：可能相关", "state_not_found": "状态：未找到",
-                "citation_validity": "引用有效", "number_faithfulness": "数字有据", "passed": "通过率",
-                "latency_p50_ms": "延迟中位数（毫秒）",
-                "latency_p95_ms": "延迟95分位（毫秒）"}
 
 
 @dataclass
