@@ -97,6 +97,7 @@ class AskCues:
     kinds: tuple[AnswerKind, ...] = ()  # what a question asks for: a time, money, a named unit
     compare_words: tuple[str, ...] = ()  # 相比, 两者, 相差: how two values are compared
     unit_words: tuple[str, ...] = ()  # 计量单位, 什么单位: the unit a table's numbers are in
+    of_table: tuple[str, ...] = ()  # 表中, 表里, 表格: the question asks of a table, not of the text
     extremes: dict = dataclasses.field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
     confirm_words: tuple[str, ...] = ()  # 对吧, 是吗: the question asks to confirm what it states
     small_talk: tuple[str, ...] = ()  # 你好, 在吗, 你是谁, 怎么用: greetings and questions about the assistant
@@ -110,6 +111,7 @@ class AskCues:
                        filler=frozenset(data.get("filler", {}).get("words", [])),
                        table_words=tuple(data.get("table", {}).get("words", [])),
                        unit_words=tuple(data.get("table", {}).get("unit_words", [])),
+                       of_table=tuple(data.get("table", {}).get("of_table", [])),
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        confirm_words=tuple(data.get("confirm", {}).get("words", [])),
@@ -171,7 +173,8 @@ class AskCues:
     def vocabulary(self) -> frozenset[str]:
         """Every word the cues are made of (标题, 文号, 印发单位 …): words a question may use
         that no plan prints, which a typo (标提) can still be meant for."""
-        cues = [*self.outline, *self.list_words, *self.table_words, *self.unit_words, *self.contents_words, *self.compare_words,
+        cues = [*self.outline, *self.list_words, *self.table_words, *self.unit_words, *self.of_table, *self.contents_words,
+                *self.compare_words,
                 *self.plan_itself, *self.section_pointers,
                 *self.extreme_words,
                 *(c for cs in self.doc_fields.values() for c in cs),
@@ -449,6 +452,7 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
     asked_years = _years_asked(q)
     extreme = cues.extreme_asked(q)
     unit_asked = any(cue_in(c, q) for c in cues.unit_words)
+    of_table = any(cue_in(c, q) for c in cues.of_table)
     best = None
     tables = lookup.tables_for(q, number, parsed) if lookup is not None else tables_of(parsed)
     for table in tables:
@@ -462,8 +466,9 @@ def table_lookup(question: str, parsed: dict[str, ParsedDocument], cues: AskCues
         values = [i for i, h in enumerate(table.header.cells) if i and h and "单位" not in h]
         columns = tuple(i for i in values if _column_named(q, table.header.cells[i], asked_years)
                         or any(y in table.header.cells[i] for y in asked_years))
-        if rows and not columns and not asked_years and (named or max(len(r.cells[0]) for r in rows) >= SPECIFIC_ROW):
-            columns = tuple(values)  # “交通行业单位增加值能耗下降率目标是多少”: the row's values
+        if rows and not columns and not asked_years and (named or of_table or max(len(r.cells[0]) for r in rows) >= SPECIFIC_ROW):
+            # “交通行业单位增加值能耗下降率目标是多少”, “表中煤炭一行的数值”: the row's values
+            columns = tuple(values)
         if len(rows) == 1 and not columns and extreme and len(values) >= MIN_SERIES:
             columns = tuple(values)  # “天然气哪一年最低”: the extreme of the row's values
         missing = tuple(y for y in asked_years if not any(y in h for h in table.header.cells)) if numbered else ()
@@ -656,6 +661,8 @@ def _row_named(q: str, label: str, canonical=None) -> bool:
     """The question names a row label: whole, or most of its character pairs — also after
     synonyms are unified, when the words as typed already name much of it (单位GDP能耗累计降幅;
     not 单位GDP二氧化碳排放, which shares little more than 单位GDP)."""
+    if not squash(label):
+        return False  # a row printed without a label (a review table's blank first column) is named by nothing
     share = _pairs_share(q, label)
     if squash(label) in q or share >= ROW_MATCH:
         return True

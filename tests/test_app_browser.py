@@ -163,6 +163,47 @@ def test_an_earlier_answer_clicked_shows_its_own_sources(session):
     session.screenshot("06_earlier_answer_sources")
 
 
+MARKER_AT = """(n) => {
+    const message = document.querySelector('#chatbot .message.bot');
+    const walk = document.createTreeWalker(message, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+        const at = node.nodeValue.indexOf(`[${n}]`);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at + 1);
+        range.setEnd(node, at + 2);
+        const r = range.getBoundingClientRect();
+        return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+    }
+    return null;
+}"""
+
+
+@pytest.mark.parametrize("size", [(1400, 1000), (390, 844)], ids=["desktop", "phone"])
+def test_a_marker_clicked_in_an_earlier_answer_shows_that_answers_card(browser, server, size):
+    session = Session(browser, server[0], size)
+    try:
+        page = session.page
+        first = session.ask("交通领域有哪些目标？")
+        last = max(int(n) for n in re.findall(r"\[(\d+)\]", first))  # the card furthest down the panel
+        assert last >= 3
+        session.ask("大宗固废综合利用率到2025年要达到多少？")
+        page.locator("#chatbot .message.bot").first.scroll_into_view_if_needed()
+        spot = page.evaluate(MARKER_AT, last)
+        page.mouse.click(spot["x"], spot["y"])
+        page.wait_for_function("() => document.querySelector('#sources').innerText.includes('第 1 问')", timeout=15_000)
+        flashed = page.locator("#sources .source-card.card-flash")
+        flashed.wait_for(state="visible", timeout=10_000)
+        assert f"[{last}]" in [m.inner_text() for m in flashed.locator(".source-marker").all()]
+        page.wait_for_function("""() => {
+            const c = document.querySelector('#sources .card-flash'), r = c && c.getBoundingClientRect();
+            return r && r.top >= 0 && r.bottom <= window.innerHeight + 1;
+        }""", timeout=10_000)  # in view, on a phone too (the sources are below the conversation there)
+        session.screenshot(f"06b_marker_card_{size[0]}", full_page=False)
+    finally:
+        session.close()
+
+
 def test_follow_up_not_found_and_feedback_export(session, server):
     page = session.page
     before = page.locator("#chatbot .message.bot").count()
@@ -319,6 +360,19 @@ def test_the_comparison_view_sets_a_city_plan_beside_its_provinces(browser, tmp_
         demo.close()
 
 
+def run_uploaded_eval(page, path: Path, items: list[dict]) -> None:
+    """On the 评测 tab: `items` uploaded as an eval set and run to the end."""
+    path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    page.get_by_role("tab", name="评测").click()
+    page.locator("#eval-upload input[type=file]").set_input_files(str(path))
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input[type=radio]')].some(r => r.checked && r.value === '上传的文件')",
+        timeout=15_000)
+    page.locator("#run-eval").click()
+    page.wait_for_function("(name) => document.querySelector('#eval-summary').innerText.includes(name)",
+                           arg=path.name, timeout=60_000)
+
+
 def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     page = session.page
     items = [
@@ -328,17 +382,7 @@ def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
          "key_facts": ["1.3"], "evidence": ["新建大型数据中心 PUE 值控制在 1.6 以下"]},  # wrong on purpose
         {"id": "t3", "question": "规划对PM2.5浓度有什么目标？", "type": "out_of_scope", "answerable": False},
     ]
-    path = tmp_path / "small_eval.jsonl"
-    path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
-
-    page.get_by_role("tab", name="评测").click()
-    page.locator("#eval-upload input[type=file]").set_input_files(str(path))
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('input[type=radio]')].some(r => r.checked && r.value === '上传的文件')",
-        timeout=15_000)
-    page.locator("#run-eval").click()
-    page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('small_eval.jsonl')",
-                           timeout=60_000)
+    run_uploaded_eval(page, tmp_path / "small_eval.jsonl", items)
     summary = page.locator("#eval-summary").inner_text()
     assert "3 题" in summary and "未通过 1 题" in summary
     failed = page.locator("#failed-table").inner_text()
@@ -450,7 +494,7 @@ SIZES = {"desktop": (1400, 1000), "phone": (390, 844)}
 LOCALES = ["zh-CN", "en-US"]
 # English a staff member may see: names and formats, words the plan itself writes (quotes: "IT 设备"),
 # nothing else (words with digits, like PM2.5 or 5G, pass)
-ALLOWED_WORDS = {"PUE", "PM", "CSV", "JSONL", "PDF", "DOCX", "TXT", "MD", "HTML"}
+ALLOWED_WORDS = {"PUE", "PM", "CSV", "JSONL", "PDF", "DOCX", "TXT", "MD", "HTML", "B", "KB", "MB"}  # names, units
 VISIBLE_TEXT_JS = """() => {
   const shown = (e) => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
@@ -467,7 +511,7 @@ def english_words(text: str) -> set[str]:
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("locale", LOCALES)
-def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan_text, locale, size):
+def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan_text, locale, size, tmp_path):
     session = Session(browser, server[0], size=SIZES[size], locale=locale)
     page = session.page
     assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
@@ -480,6 +524,15 @@ def test_the_page_is_chinese_whatever_the_browser_language(browser, server, plan
         page.wait_for_timeout(600)
         seen[tab] = page.evaluate(VISIBLE_TEXT_JS)
         session.screenshot(f"lang_{locale}_{size}_{tab}", full_page=False)
+    run_uploaded_eval(page, tmp_path / "lang_eval.jsonl", [  # and the 评测 tab after a run, with a failure
+        {"id": "L1", "question": "大宗固废综合利用率到2025年要达到多少？", "type": "fact", "answerable": True,
+         "key_facts": ["40%"]},
+        {"id": "L2", "question": "新建大型数据中心PUE值要控制在多少", "type": "fact", "answerable": True,
+         "key_facts": ["1.3"]}])
+    page.locator("#metrics-chart img").wait_for(state="visible", timeout=15_000)
+    # the user's own file name, which the upload box shows as its stem and its suffix
+    seen["评测（运行后）"] = re.sub(r"lang_eval|\.jsonl\b", "", page.evaluate(VISIBLE_TEXT_JS))
+    session.screenshot(f"lang_{locale}_{size}_eval_run")
     plan_words = english_words(plan_text)
     english = {tab: sorted(english_words(text) - plan_words) for tab, text in seen.items()}
     english = {tab: words for tab, words in english.items() if words}

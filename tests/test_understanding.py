@@ -33,6 +33,7 @@ QUESTIONS = {
     "table_pointing": ["表1倒数第一列也就是2019年的那些数", "表1的计量单位是什么", "表2各项指标用的啥单位"],
     "table_number_then_year": ["表2 25年公共机构人均综合能耗累计下降率定的多少"],
     "table_synonym": ["单位GDP能耗累计降幅同规上工业增加值能耗累计降幅各定了多少"],
+    "table_row_of_table": ["表中“煤炭”一行的数值是多少？", "表里石油那一行是多少"],
     "table_group": ["表2中公共机构这一组指标各定了多少"],
     "table_caption": ["2017年各种能源品种消费了多少"],
     "table_kind": ["公共建筑能效提升改造面积每平方米奖励多少元"],
@@ -264,6 +265,15 @@ def test_each_row_of_a_table_named_by_its_title_without_the_word_table(ask):
     answer = ask(QUESTIONS["table_caption"][0])  # 能源品种…消费: the title of 表1, less 塔城地区
     assert answer.found and answer.intent == "table"
     assert "468.8" in answer.text and "38.2/11.2" in answer.text and "453.9" not in answer.text
+
+
+@pytest.mark.slow
+def test_a_short_row_label_in_a_question_that_says_it_asks_of_a_table_asks_the_rows_values(ask):
+    coal = ask(QUESTIONS["table_row_of_table"][0])  # 煤炭 alone is a topic; 表中…一行 makes it the row
+    assert coal.found and coal.intent == "table"
+    assert all(v in coal.text for v in ("489.6", "453.9", "468.8", "429.8", "497.3"))
+    oil = ask(QUESTIONS["table_row_of_table"][1])
+    assert oil.found and oil.intent == "table" and "2016：141.3" in oil.text and "2019：76.1" in oil.text
 
 
 @pytest.mark.slow

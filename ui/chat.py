@@ -38,6 +38,38 @@ element.addEventListener('click', (event) => {
   event.preventDefault();
   trigger('click', {source: link.dataset.source});
 });
+// A click on a marker [n] in an answer: the conversation's select event brings that answer's
+// sources back to this panel; then card n is scrolled into view and flashed.
+let wanted = 0, clicks = 0;
+const showCard = () => {
+  if (!wanted) return;
+  const marker = [...element.querySelectorAll('.source-marker')].find((m) => m.textContent === `[${wanted}]`);
+  const card = marker && marker.closest('.source-card');
+  if (!card) return;
+  card.scrollIntoView({block: 'nearest', behavior: 'smooth'});
+  element.querySelectorAll('.card-flash').forEach((c) => c.classList.remove('card-flash'));
+  card.classList.add('card-flash');
+};
+const markerAt = (event) => {
+  const caret = document.caretRangeFromPoint ? document.caretRangeFromPoint(event.clientX, event.clientY)
+    : document.caretPositionFromPoint && document.caretPositionFromPoint(event.clientX, event.clientY);
+  const node = caret && (caret.startContainer || caret.offsetNode), at = caret && (caret.startOffset ?? caret.offset);
+  if (!node || node.nodeType !== 3) return 0;
+  for (const m of node.nodeValue.matchAll(/\\[(\\d+)\\]/g)) {
+    if (m.index <= at && at <= m.index + m[0].length) return Number(m[1]);
+  }
+  return 0;
+};
+document.addEventListener('click', (event) => {
+  if (!event.target.closest('#chatbot .message.bot')) return;
+  wanted = markerAt(event);
+  const click = ++clicks;
+  if (wanted) [400, 1200, 2500].forEach((ms) => setTimeout(() => {
+    showCard();
+    if (ms === 2500 && click === clicks) wanted = 0;  // a later answer's panel is not scrolled
+  }, ms));
+}, true);
+new MutationObserver(showCard).observe(element, {childList: true, subtree: true});
 """
 
 

@@ -15,6 +15,7 @@ from ui.common import ERROR_TITLE, ROOT, esc, fail
 
 BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
 BUILTIN = "内置评测集"
+FAILED_WIDTHS = (6, 6, 16, 10, 8, 30, 24)  # 未通过的题目: percent of the table's width per column
 UPLOADED = "上传的文件"
 
 
@@ -265,7 +266,7 @@ def build_tab(app) -> SimpleNamespace:
         failed_table = gr.Dataframe(headers=["编号", "类型", "问题", "期望要点", "缺少要点", "回答", "出处"],
                                     interactive=False, wrap=True, label="未通过的题目",
                                     elem_id="failed-table", max_height=600,
-                                    column_widths=["6%", "6%", "16%", "10%", "8%", "30%", "24%"])
+                                    column_widths=[f"{w}%" for w in FAILED_WIDTHS])
         report_download = gr.DownloadButton("下载评测报告（HTML）", visible=False, elem_id="download-report")
         with gr.Accordion("为一份规划生成候选评测题（自动生成，审核后保存）", open=False,
                           elem_id="draft-panel") as draft_panel:

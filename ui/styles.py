@@ -1,6 +1,7 @@
 """The page's stylesheet (system fonts only: nothing is fetched from outside)."""
 
-from ui.targets import PHONE_TABLE_CSS
+from ui.evals import FAILED_WIDTHS
+from ui.targets import PHONE_TABLE_CSS, phone_table_css
 
 CSS = """
 .notice {border-radius: 6px; padding: 10px 14px; margin: 6px 0; line-height: 1.6}
@@ -17,6 +18,8 @@ CSS = """
 .source-plan {display: inline-block; background: #eef2ff; color: #1e3a8a; border-radius: 4px; padding: 0 6px;
   font-size: 0.85em; margin: 2px 0}
 .sources-related .source-card {border-style: dashed; background: #fffdf5}
+.source-card.card-flash {animation: card-flash 2s ease-out}
+@keyframes card-flash {from {box-shadow: 0 0 0 3px #f59e0b; background: #fef3c7} to {box-shadow: none}}
 .tech-details {font-size: 0.85em; color: #52525b; margin-top: 10px; border-top: 1px solid #e4e4e7; padding-top: 6px}
 .tech-details ul {margin: 4px 0; padding-left: 1.2em}
 .source-context {margin: 6px 0; line-height: 1.7; color: #3f3f46}
@@ -54,4 +57,4 @@ CSS = """
   #plan-filter {order: 1} #chatbot {order: 2} #sources-col {order: 3}
   #ask-row {order: 4} #examples-title {order: 5} #examples-row {order: 6}
 }
-""" + PHONE_TABLE_CSS
+""" + PHONE_TABLE_CSS + phone_table_css(FAILED_WIDTHS, total=1000, table="#failed-table")
