@@ -50,7 +50,7 @@ from .parse import parse
 from .segment import BIGRAM_MARK, Segmenter
 from .settings import Settings
 from .targets import TargetCues, extract_targets
-from .text import squash
+from .text import squash, time_left
 from .types import Block, Chunk, Document, DocumentMeta, ParsedDocument, Target
 from .understand import Abbreviations, SectorMap
 
@@ -622,14 +622,17 @@ def _update_chroma(settings: Settings, path: Path, collection: str, stale: list[
 
 
 def _add_chunks(store, chunks: list[Chunk], progress: Progress, label: str) -> None:
-    """Embed and add chunks in batches, reporting progress."""
+    """Embed and add chunks in batches, reporting progress and, from the speed measured on
+    the batches so far, the time the rest will take."""
+    began = time.perf_counter()
     for i in range(0, len(chunks), EMBED_BATCH):
         batch = chunks[i:i + EMBED_BATCH]
         store.add_texts(texts=[c.search_text for c in batch],
                         metadatas=[{"chunk_id": c.id, "doc_id": c.doc_id} for c in batch],
                         ids=[c.id for c in batch])
         done = min(i + EMBED_BATCH, len(chunks))
-        progress(0.1 + 0.85 * done / len(chunks), f"{label} {done}/{len(chunks)}")
+        left = time_left(time.perf_counter() - began, done, len(chunks))
+        progress(0.1 + 0.85 * done / len(chunks), f"{label} {done}/{len(chunks)}{left}")
 
 
 def _copy_support(settings: Settings, folder: Path) -> Path:

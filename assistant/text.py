@@ -139,3 +139,15 @@ def contains_fact(text: str, fact: str) -> bool:
     tail = r"(?!\d|\.\d)" if needle[-1].isdigit() else ""
     body = r"\s*".join(re.escape(ch) for ch in needle)  # whitespace inside the fact is ignored
     return re.search(head + body + tail, hay) is not None
+
+
+TIME_LEFT_AFTER = 5  # items (questions, passages) timed before an estimate is shown
+
+
+def time_left(seconds: float, done: int, total: int) -> str:
+    """“，预计还需约 3 分钟”: the time `total - done` more items take at the speed measured so
+    far (`done` items in `seconds`), for a progress message ("" before a few items)."""
+    if done < TIME_LEFT_AFTER or done >= total:
+        return ""
+    left = seconds / done * (total - done)
+    return f"，预计还需约 {max(1, round(left / 60))} 分钟" if left >= 90 else f"，预计还需约 {max(1, round(left))} 秒"

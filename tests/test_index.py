@@ -166,3 +166,10 @@ def test_a_build_keeps_its_segmenters_dictionaries_for_the_next_start(fake_setti
     monkeypatch.setattr(jieba.Tokenizer, "initialize", lambda *_: pytest.fail("jieba's own files read at start"))
     answer = Assistant(fake_settings).ask("大宗固废综合利用率到2025年要达到多少？")
     assert answer.found and "40%" in answer.text
+
+
+def test_a_build_says_how_long_the_rest_of_its_vectors_will_take(fake_settings):
+    steps = []
+    build_index(fake_settings, progress=lambda fraction, message: steps.append(message))
+    vectors = [m for m in steps if m.startswith("计算语义向量")]
+    assert len(vectors) > 2 and "预计还需约" in vectors[1] and "预计还需约" not in vectors[-1]

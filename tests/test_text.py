@@ -48,3 +48,12 @@ def test_a_plans_last_year_is_read_from_its_title():
     assert plan_end_year("塔城地区“十四五”节能规划（2021-2025年）") == "2025"
     assert plan_end_year("某市碳达峰实施方案（2021—2030年）") == "2030"
     assert plan_end_year("某县交通运输发展规划") == ""
+
+
+def test_time_left_is_the_rest_at_the_speed_so_far():
+    from assistant.text import time_left
+
+    assert time_left(3.0, 2, 100) == ""  # too few timed yet
+    assert time_left(10.0, 10, 40) == "，预计还需约 30 秒"
+    assert time_left(60.0, 10, 40) == "，预计还需约 3 分钟"
+    assert time_left(60.0, 40, 40) == ""

@@ -11,6 +11,7 @@ import gradio as gr
 
 from assistant.errors import EvalSetError
 from assistant.report import METRIC_NAMES, TYPE_NAMES
+from assistant.text import time_left
 from ui.common import ERROR_TITLE, ROOT, esc, fail
 
 BUILTIN_EVAL_SET = ROOT / "evals" / "tacheng_plan_qa.dev.jsonl"
@@ -28,17 +29,6 @@ class EvalRun:
 
 def _session(request) -> str:
     return getattr(request, "session_hash", None) or ""
-
-
-def time_left(seconds: float, done: int, total: int) -> str:
-    """“，预计还需约 3 分钟”, at the speed measured so far in this run ("" before a few items)."""
-    if done < TIME_LEFT_AFTER or done >= total:
-        return ""
-    left = seconds / done * (total - done)
-    return f"，预计还需约 {max(1, round(left / 60))} 分钟" if left >= 90 else f"，预计还需约 {max(1, round(left))} 秒"
-
-
-TIME_LEFT_AFTER = 5  # items timed before an estimate is shown
 
 
 def fmt_metric(value) -> str:
