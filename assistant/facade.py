@@ -391,11 +391,13 @@ class Assistant:
         build = self.live.manifest.build_id
         searched_build, searched_count, _ = self._examples
         if searched_build != build or searched_count < count:
-            by_kind: dict[str, list[dict]] = {}
+            per_plan = []
             for doc_id in self.documents:
+                by_kind: dict[str, list[dict]] = {}
                 for item in draft_items(self, doc_id):
                     by_kind.setdefault(item["type"], []).append(item)
-            mixed = [i for group in zip(*by_kind.values(), strict=False) for i in group] if by_kind else []
+                per_plan.append(_taking_turns(by_kind.values()))
+            mixed = _taking_turns(per_plan)  # each plan in turn, each plan's kinds in turn
             offered: list[str] = []
             for item in mixed:
                 if len(offered) >= count:
@@ -818,3 +820,11 @@ def _manifest_stamp(settings: Settings) -> tuple | None:
 
 def _chunks_under(live: Live, doc_id: str, section_path: tuple[str, ...]) -> list:
     return [c for c in live.index.chunks_of(doc_id) if c.section_path[:len(section_path)] == section_path]
+
+
+def _taking_turns(groups) -> list:
+    """The groups' items, one from each group in turn until every group is used up."""
+    import itertools
+
+    gap = object()
+    return [i for turn in itertools.zip_longest(*groups, fillvalue=gap) for i in turn if i is not gap]

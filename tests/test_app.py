@@ -507,6 +507,32 @@ def test_a_greeting_gets_the_help_answer_with_examples_the_plans_answer(tmp_path
     assert assistant.ask("你好，数据中心PUE有什么要求").intent != "help"
 
 
+SHARED_PLANS = Path(__file__).resolve().parent.parent.parent / "shared" / "plans"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_PLANS.is_dir(), reason="shared/plans is not beside the checkout")
+def test_every_example_offered_with_three_plans_indexed_is_answered_from_its_plan_with_its_facts(tmp_path):
+    from assistant.drafts import draft_items
+    from assistant.text import contains_fact
+    from ui.chat import EXAMPLE_SLOTS
+
+    settings = hash_settings(tmp_path)
+    for name in ("province_jiangsu_green_building.pdf", "city_hefei_power_development.pdf"):  # two dev plans
+        shutil.copy(SHARED_PLANS / name, settings.corpus_dir / name)
+    assistant = Assistant(settings)
+    assistant.ensure()
+    assert len(assistant.documents) == 3
+    drafted = {i["question"]: i for doc_id in assistant.documents for i in draft_items(assistant, doc_id)}
+    examples = assistant.example_questions(2 * EXAMPLE_SLOTS)
+    assert len(examples) >= EXAMPLE_SLOTS
+    assert len({drafted[q]["doc"] for q in examples}) == 3, examples  # from every plan, not only the first
+    for question in examples:
+        item, answer = drafted[question], assistant.ask(question)
+        assert answer.found and all(contains_fact(answer.text, f) for f in item["key_facts"]), (question, answer.text)
+        assert item["doc"] in {s.doc for s in answer.sources}, question
+
+
 def test_a_sources_context_is_cut_at_a_clause_boundary_not_mid_word():
     long_before = "加强组织领导，" + "推进节能改造工作" * 16 + "，完善考核制度。"
     long_after = "落实主体责任，" + "开展数据中心示范工程" * 14 + "，强化监督。"
