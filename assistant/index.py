@@ -68,7 +68,6 @@ TARGETS = "targets.json"  # the targets registry, extracted once per plan  # eve
 FILES = "files.json"  # doc id -> hash of its file and metadata file: what a new build may reuse
 ABBREVIATIONS = "abbreviations.json"  # 公建 -> 公共建筑 …: worked out over every plan's text once per build
 SUPPORT = "support"
-SEGMENTER = "segmenter.pickle"  # jieba's dictionaries as loaded with the user dictionary (segment.save_snapshot)
 GRAMS = "grams"  # the plans' character tables (grams.py): counted per plan at build, mapped at start
 TEXT_GRAMS = "text.npy"  # the plans' text 1-3-grams, as words are compared with it
 PATTERNS = "patterns.npy"  # index words with one character blanked
@@ -448,7 +447,7 @@ def _build(settings: Settings, progress: Progress, notify: Notify = _log_notice,
         words = {t for t in vocabulary if t and not t.startswith(BIGRAM_MARK)}
         _write_json(staging / ABBREVIATIONS, Abbreviations.of_plans((d["text"] for d in documents), words, segmenter).full)
         np.save(staging / GRAMS / PATTERNS, patterns(words, PATTERN_MAX))
-        segmenter.save_snapshot(staging / SEGMENTER)
+        segmenter.save_snapshot(staging, builds / previous.build_id if previous else None)
         if base and base.local:
             collection = base.manifest.collection  # the copied store keeps its collection
             shutil.copytree(base.path / "chroma", staging / "chroma")
@@ -644,8 +643,8 @@ def _copy_support(settings: Settings, folder: Path) -> Path:
     return folder
 
 
-def _segmenter(settings: Settings, support: Path, snapshot: Path | None = None) -> Segmenter:
-    return Segmenter(support / settings.user_dict, support / settings.synonyms, snapshot)
+def _segmenter(settings: Settings, support: Path, snapshots: Path | None = None) -> Segmenter:
+    return Segmenter(support / settings.user_dict, support / settings.synonyms, snapshots)
 
 
 def _write_json(path: Path, data) -> None:
@@ -825,7 +824,7 @@ class Index:
 
     @cached_property
     def segmenter(self) -> Segmenter:
-        return _segmenter(self.settings, self.path / SUPPORT, self.path / SEGMENTER)
+        return _segmenter(self.settings, self.path / SUPPORT, self.path)
 
     @cached_property
     def sectors(self) -> SectorMap:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
 import threading
@@ -57,10 +58,10 @@ class Segmenter:
     """Tokens for the lexical index and for question analysis. jieba loads on first use."""
 
     def __init__(self, user_dict: Path | None = None, synonyms: Path | None = None,
-                 snapshot: Path | None = None):
+                 snapshots: Path | None = None):
         self._user_dict = user_dict
         self._synonyms_file = synonyms
-        self._snapshot = snapshot
+        self._snapshots = snapshots  # a folder that may hold a snapshot of these dictionaries
 
     @cached_property
     def _synonyms(self) -> list[tuple[str, str]]:
@@ -106,7 +107,7 @@ class Segmenter:
             tokenizer = _TOKENIZERS.get(key)
             if tokenizer is None:
                 jieba.setLogLevel(60)
-                tokenizer = _from_snapshot(self._snapshot, key)
+                tokenizer = _from_snapshot(self._snapshots / _snapshot_name(key) if self._snapshots else None, key)
                 if tokenizer is None:
                     tokenizer = jieba.Tokenizer()
                     tokenizer.initialize()
@@ -124,17 +125,27 @@ class Segmenter:
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
         return SNAPSHOT_FORMAT, jieba.__version__, digest
 
-    def save_snapshot(self, path: Path) -> None:
+    def save_snapshot(self, folder: Path, earlier: Path | None = None) -> Path:
         """jieba's word frequencies and parts of speech with the user dictionary's words in
-        them, pickled for a later process's `snapshot`: jieba's own cache is a marshal file that
-        takes most of a second to read at every start, and its tagger reads its whole dictionary
-        file again. Written by the index build into its own folder, which is trusted as the
-        rest of the build is."""
+        them, pickled into `folder` for a later process's `snapshots`: jieba's own cache is a
+        marshal file that takes most of a second to read at every start, and its tagger reads
+        its whole dictionary file again. The file is named by the dictionaries, so one that
+        `earlier` (a folder) already holds is linked rather than written again. Written by the
+        index build into its own folder, which is trusted as the rest of the build is."""
+        key = self._dictionary_key()
+        path, before = folder / _snapshot_name(key), (earlier / _snapshot_name(key)) if earlier else None
+        if before is not None and before.is_file():
+            try:
+                os.link(before, path)  # builds never change a file once written
+                return path
+            except OSError:
+                pass  # another file system, or no hard links: written anew
         tagger = self._tagger
         tagger.makesure_userdict_loaded()  # the user words' tags move over at the first cut, maybe not yet made
         tokenizer, tags = self._jieba, tagger.word_tag_tab
-        data = {"key": self._dictionary_key(), "freq": tokenizer.FREQ, "total": tokenizer.total, "tags": tags}
+        data = {"key": key, "freq": tokenizer.FREQ, "total": tokenizer.total, "tags": tags}
         path.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        return path
 
     def words(self, text: str) -> list[str]:
         """jieba search-mode words, lower-cased, punctuation and whitespace dropped. Passages
@@ -324,6 +335,10 @@ def _posseg():
             finally:
                 jieba.dt = default
     return sys.modules["jieba.posseg"]
+
+
+def _snapshot_name(key: tuple) -> str:
+    return f"segmenter-{hashlib.sha256(repr(key).encode()).hexdigest()[:16]}.pickle"
 
 
 def _from_snapshot(path: Path | None, key: tuple):

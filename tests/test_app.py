@@ -216,6 +216,7 @@ def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(t
     assert "正在检索" in shown[0] and all(s.startswith("⏳") for s in shown[:-1])  # searching (and the index
     assert "40%" in shown[-1]  # starting), then the answer whole, never typed out
     chat, turns, sources, source_list, box = steps[-1]
+    assert ui.votes_shown(chat, turns)["feedback_value"] == [None]  # one answer, no vote yet
     assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant" and box == ""
     assert turns[0]["index"] == len(chat) - 1 and turns[0]["answer"]["answer"]
     assert "source-card" in sources and len(source_list) == len(turns[0]["answer"]["sources"])
@@ -223,17 +224,20 @@ def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(t
     class Like:  # what gr.LikeData carries
         index, liked, value = len(chat) - 1, False, None
 
-    assert "已记录" in handlers.on_like(turns, Like())
+    message, turns = handlers.on_like(turns, Like())
+    assert "已记录" in message
     assert feedback.read(tmp_path / "feedback")[0]["vote"] == "down"
     Like.index = 0
-    assert "不是助手的回答" in handlers.on_like(turns, Like())
+    assert "不是助手的回答" in handlers.on_like(turns, Like())[0]
     missing = list(handlers.respond("规划对PM2.5浓度有什么目标？", chat, turns))[-1]
+    assert ui.votes_shown(missing[0], missing[1])["feedback_value"] == ["Dislike", None]  # the first vote stays shown
     Like.index = len(missing[0]) - 1
-    assert missing[1][-1]["answer"]["state"] != "answered" and "未找到" in handlers.on_like(missing[1], Like())
+    assert missing[1][-1]["answer"]["state"] != "answered" and "未找到" in handlers.on_like(missing[1], Like())[0]
     stored = feedback.read(tmp_path / "feedback")  # a wrong refusal can be reported too
     assert len(stored) == 2 and stored[-1]["state"] != "answered" and stored[-1]["vote"] == "down"
     Like.liked = None  # the highlighted 👎 clicked again: taken back, and no longer exported
-    assert "已取消" in handlers.on_like(missing[1], Like())
+    assert "已取消" in handlers.on_like(missing[1], Like())[0]
+    assert missing[1][-1]["vote"] is None
     out = tmp_path / "down.jsonl"
     feedback.export_downvotes(tmp_path / "feedback", out)
     assert "PM2.5" not in out.read_text(encoding="utf-8")

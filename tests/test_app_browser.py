@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.test_app import start_app
 
@@ -188,10 +189,18 @@ def test_a_marker_clicked_in_an_earlier_answer_shows_that_answers_card(browser, 
         last = max(int(n) for n in re.findall(r"\[(\d+)\]", first))  # the card furthest down the panel
         assert last >= 3
         session.ask("大宗固废综合利用率到2025年要达到多少？")
-        page.locator("#chatbot .message.bot").first.scroll_into_view_if_needed()
-        spot = page.evaluate(MARKER_AT, last)
-        page.mouse.click(spot["x"], spot["y"])
-        page.wait_for_function("() => document.querySelector('#sources').innerText.includes('第 1 问')", timeout=15_000)
+        for attempt in range(3):  # a busy page may still move between finding the marker and the click
+            page.locator("#chatbot .message.bot").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            spot = page.evaluate(MARKER_AT, last)
+            page.mouse.click(spot["x"], spot["y"])
+            try:
+                page.wait_for_function("() => document.querySelector('#sources').innerText.includes('第 1 问')",
+                                       timeout=8_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         flashed = page.locator("#sources .source-card.card-flash")
         flashed.wait_for(state="visible", timeout=10_000)
         assert f"[{last}]" in [m.inner_text() for m in flashed.locator(".source-marker").all()]
@@ -258,6 +267,34 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     assert any(p.startswith("[1] 《") for p in paragraphs)
     session.screenshot("05_export_conversation")
     session.assert_all_requests_local()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_vote_stays_shown_on_its_answer_after_the_next_question_and_a_second_click_takes_it_back(
+        browser, server, size):
+    session = Session(browser, server[0], size=SIZES[size], locale="en-US" if size == "phone" else "zh-CN")
+    try:
+        page = session.page
+        session.ask("大宗固废综合利用率到2025年要达到多少？")
+        buttons = page.locator("#chatbot .message-buttons-left")  # each answer's row of buttons, in order
+        page.locator("#chatbot .message.bot").last.hover()
+        buttons.last.locator("button[aria-label='赞'], button[aria-label='Like']").click()
+        page.locator(".toast-body", has_text="已记录").first.wait_for(timeout=15_000)  # confirmed at once
+        session.ask("交通领域有哪些目标？")
+        voted = buttons.first.locator("button[aria-label='已赞'], button[aria-label='Liked']")
+        voted.wait_for(state="attached", timeout=10_000)  # still highlighted under the earlier answer
+        assert buttons.last.locator("button[aria-label='已赞'], button[aria-label='Liked']").count() == 0
+        session.screenshot(f"06c_vote_kept_{size}", full_page=False)
+        page.locator("#chatbot .message.bot").first.hover()
+        voted.click()  # the highlighted button again: the vote is taken back, not recorded twice
+        page.locator(".toast-body", has_text="已取消").first.wait_for(timeout=15_000)
+        stored = [json.loads(line) for line in (server[1] / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+        mine = [r for r in stored if r["question"] == "大宗固废综合利用率到2025年要达到多少？"]
+        assert mine[-1]["vote"] == "none" and mine[-2]["vote"] == "up"
+        text = page.evaluate("() => [...document.querySelectorAll('#chatbot button')].map(b => getComputedStyle(b, '::after').content).join(' ')")
+        assert "赞" in text and "踩" in text, text  # words beside the icons (no emoji font needed)
+    finally:
+        session.close()
 
 
 def test_targets_by_sector_and_csv_download(session):

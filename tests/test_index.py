@@ -159,8 +159,11 @@ def test_a_build_keeps_its_segmenters_dictionaries_for_the_next_start(fake_setti
     import assistant.segment as segment
 
     manifest = ensure_index(fake_settings)
-    snapshot = fake_settings.index_dir / "builds" / manifest.build_id / index_module.SEGMENTER
+    builds = fake_settings.index_dir / "builds"
+    [snapshot] = (builds / manifest.build_id).glob("segmenter-*.pickle")
     assert snapshot.stat().st_size > 0
+    rebuilt = build_index(fake_settings)  # the same dictionaries: the file is linked, not written again
+    assert (builds / rebuilt.build_id / snapshot.name).samefile(snapshot)
     for table in ("_TOKENIZERS", "_TAGGERS", "_SNAPSHOT_TAGS"):  # a new process
         monkeypatch.setattr(segment, table, {})
     monkeypatch.setattr(jieba.Tokenizer, "initialize", lambda *_: pytest.fail("jieba's own files read at start"))

@@ -107,7 +107,7 @@ def test_a_snapshot_loads_the_same_words_and_tags_as_jiebas_own_files(tmp_path, 
     user_dict.write_text("绿能示范园 50 n\n", encoding="utf-8")
     question = "建设绿能示范园，能耗强度下降多少"
     read = Segmenter(user_dict)
-    read.save_snapshot(tmp_path / "segmenter.pickle")
+    read.save_snapshot(tmp_path)
     expected = (read.words(question), read.tagged_terms(question), read.nouns(question))
 
     _fresh_process(monkeypatch)
@@ -119,7 +119,7 @@ def test_a_snapshot_loads_the_same_words_and_tags_as_jiebas_own_files(tmp_path, 
 
     monkeypatch.setattr(jieba.Tokenizer, "initialize", read_files)
     monkeypatch.setattr(jieba.posseg.POSTokenizer, "load_word_tag", read_files)
-    loaded = Segmenter(user_dict, snapshot=tmp_path / "segmenter.pickle")
+    loaded = Segmenter(user_dict, snapshots=tmp_path)
     assert (loaded.words(question), loaded.tagged_terms(question), loaded.nouns(question)) == expected
     assert "绿能示范园" in loaded.nouns(question)
 
@@ -127,12 +127,17 @@ def test_a_snapshot_loads_the_same_words_and_tags_as_jiebas_own_files(tmp_path, 
 def test_a_snapshot_of_other_dictionaries_or_one_that_does_not_read_is_passed_over(tmp_path, monkeypatch):
     user_dict = tmp_path / "userdict.txt"
     user_dict.write_text("绿能示范园 50 n\n", encoding="utf-8")
-    Segmenter(user_dict).save_snapshot(tmp_path / "segmenter.pickle")
+    old = Segmenter(user_dict).save_snapshot(tmp_path)
     user_dict.write_text("绿能示范园 50 n\n零碳服务站 50 n\n", encoding="utf-8")  # a word added since
+    (tmp_path / "later").mkdir()
+    new = Segmenter(user_dict).save_snapshot(tmp_path / "later", earlier=tmp_path)  # not the old one linked
+    assert new.name != old.name and not new.samefile(old)
+    new.rename(tmp_path / new.name)  # a snapshot of other dictionaries by the name of these
+    old.rename(tmp_path / new.name)
 
     _fresh_process(monkeypatch)
-    assert "零碳服务站" in Segmenter(user_dict, snapshot=tmp_path / "segmenter.pickle").nouns("建零碳服务站")
+    assert "零碳服务站" in Segmenter(user_dict, snapshots=tmp_path).nouns("建零碳服务站")
 
-    (tmp_path / "segmenter.pickle").write_bytes(b"not a pickle")
+    (tmp_path / new.name).write_bytes(b"not a pickle")
     _fresh_process(monkeypatch)
-    assert "零碳服务站" in Segmenter(user_dict, snapshot=tmp_path / "segmenter.pickle").nouns("建零碳服务站")
+    assert "零碳服务站" in Segmenter(user_dict, snapshots=tmp_path).nouns("建零碳服务站")

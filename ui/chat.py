@@ -297,7 +297,8 @@ class ChatHandlers:
         data = answer.to_json()
         panel = sources_html(answer, documents, live.manifest.model_id)
         turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data, "panel": panel})
-        yield chat, turns[-TURNS_KEPT:], panel, data["sources"], ""
+        turns = turns[-TURNS_KEPT:]
+        yield chat, turns, panel, data["sources"], ""
 
     @staticmethod
     def chosen_plans(plans, documents) -> list[str] | None:
@@ -343,6 +344,16 @@ class ChatHandlers:
 
 
 
+def votes_shown(chat, turns) -> dict:
+    """Each answer's 赞/踩 highlighted again once the chat has been sent whole after a question:
+    without it the browser shows earlier votes as never given, and a click on one would record
+    a second vote instead of taking the first back. (A step of its own after each question, run
+    by the page: the `/ask` API keeps returning the plain chat.)"""
+    votes = {t["index"]: t.get("vote") for t in turns or []}
+    return gr.update(feedback_value=[votes.get(i) for i, m in enumerate(chat or [])
+                                     if isinstance(m, dict) and m.get("role") == "assistant"])
+
+
 def _ordinal(turns, turn) -> int:
     return next(n for n, t in enumerate(turns, start=1) if t is turn)
 
@@ -383,14 +394,15 @@ def build_tab(app) -> SimpleNamespace:
     chat_outputs = [chatbot, turns, sources, source_list, question]
     chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns, plan_filter], outputs=chat_outputs,
                      concurrency_id="ask", show_progress="hidden")
-    question.submit(**chat_args, api_name="ask")
-    send.click(**chat_args, api_visibility="private")
+    show_votes = dict(fn=votes_shown, inputs=[chatbot, turns], outputs=chatbot, api_visibility="private", queue=False)
+    question.submit(**chat_args, api_name="ask").then(**show_votes)
+    send.click(**chat_args, api_visibility="private").then(**show_votes)
     for button in example_buttons:
         button.click(lambda t: t, inputs=button, outputs=question, api_visibility="private", queue=False).then(
-            **chat_args, api_visibility="private")
+            **chat_args, api_visibility="private").then(**show_votes)
     clear.click(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
     chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
-    chatbot.like(app.on_like, inputs=[turns], outputs=panels.feedback_status, api_visibility="private")
+    chatbot.like(app.on_like, inputs=[turns], outputs=[panels.feedback_status, turns], api_visibility="private")
     chatbot.select(app.show_turn_sources, inputs=[turns], outputs=[sources, source_list], api_visibility="private",
                    queue=False)
     return SimpleNamespace(turns=turns, source_list=source_list, plan_filter=plan_filter, chatbot=chatbot,

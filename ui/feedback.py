@@ -21,7 +21,7 @@ class FeedbackHandlers:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = next((t for t in turns or [] if t["index"] == index), None)
         if turn is None:
-            return "这条消息不是助手的回答，未记录反馈。"
+            return "这条消息不是助手的回答，未记录反馈。", gr.skip()
         if data.liked is True or data.liked == "Like":
             vote = "up"
         elif data.liked is False or data.liked == "Dislike":
@@ -32,7 +32,8 @@ class FeedbackHandlers:
             feedback_store.record(self.feedback_dir, turn["question"], turn["answer"], vote)
         except OSError as exc:
             log.error("cannot write feedback", exc_info=exc)
-            return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。"
+            return f"无法写入反馈文件（{esc(self.feedback_dir)}），请检查目录权限。", gr.skip()
+        turn["vote"] = {"up": "Like", "down": "Dislike"}.get(vote)  # shown again when the chat is next sent
         question = md_escape(turn["question"][:60])
         if vote == "none":
             message = f"已取消对“{question}”的评价。"
@@ -42,7 +43,7 @@ class FeedbackHandlers:
         else:
             message = f"已记录“{'赞' if vote == 'up' else '踩'}”：“{question}”（改投时以最后一次为准；再点一次同一按钮即取消）。"
         gr.Info(message, title="反馈")
-        return message
+        return message, turns
 
     def export_feedback(self, request: gr.Request = None):
         try:

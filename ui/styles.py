@@ -19,6 +19,13 @@ CSS = """
   font-size: 0.85em; margin: 2px 0}
 .sources-related .source-card {border-style: dashed; background: #fffdf5}
 .source-card.card-flash {animation: card-flash 2s ease-out}
+#chatbot .message-buttons button:is([aria-label="赞"], [aria-label="已赞"], [aria-label="踩"], [aria-label="已踩"]) {
+  width: auto !important; min-width: max-content; overflow: visible; display: inline-flex; align-items: center;
+  gap: 2px; padding: 0 6px}
+/* the words beside the icons, in place of gradio's separator line after a button */
+#chatbot .message-buttons button:is([aria-label="赞"], [aria-label="已赞"], [aria-label="踩"], [aria-label="已踩"])::after {
+  content: attr(aria-label); font-size: 12px; line-height: 1;
+  position: static !important; width: auto !important; height: auto !important; background: none !important}
 @keyframes card-flash {from {box-shadow: 0 0 0 3px #f59e0b; background: #fef3c7} to {box-shadow: none}}
 .tech-details {font-size: 0.85em; color: #52525b; margin-top: 10px; border-top: 1px solid #e4e4e7; padding-top: 6px}
 .tech-details ul {margin: 4px 0; padding-left: 1.2em}
