@@ -802,6 +802,8 @@ PART_MIN_TERMS = 2
 BORROWED_CHARS = 12  # at most this much of the first part's subject goes before a part that lacks one
 _SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|哪项|哪一项|谁|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
+# a part that sets the first part's subject beside something else (“…跟自治区的要求一样吗”): it asks of that subject
+_SAME_AS = re.compile(r"一样|相同|一致|相符|不同|区别|差别|相比|相较|比起|比较")
 
 
 def _asking_clauses(clauses: list[str]) -> list[str]:
@@ -864,7 +866,8 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
         terms = _maximal(segmenter.query_words(part))
         if not terms:
             continue
-        if len(terms) < PART_MIN_TERMS and not segmenter.quoted_terms(part):  # “十四五要降多少”: 十四五 takes the place of 十三五
+        if part is not parts[0] and not segmenter.quoted_terms(part) and (
+                len(terms) < PART_MIN_TERMS or _SAME_AS.search(part)):  # “十四五要降多少”: 十四五 takes the place of 十三五
             borrowed = [w for w in subject if w not in terms and not any(_parallel(w, t) for t in terms)]
             part = _whole_words(borrowed, BORROWED_CHARS) + part
         out.append(part)

@@ -283,3 +283,15 @@ def test_a_part_the_plan_does_not_state_is_named_in_the_questions_words():
     assert part_missing(["有没有碳汇交易的安排", "谁来牵头"]) == \
         "问题中“有没有碳汇交易的安排”、“谁来牵头”这一部分，规划中未找到相关内容。"
     assert part_missing(["2030年呢"]) == PART_MISSING  # a figure the quotes lack is never repeated
+
+
+def test_a_part_is_named_as_the_question_asks_it_without_the_subject_it_borrowed():
+    from assistant.answer.parts import _as_asked
+    from assistant.segment import Segmenter
+
+    segmenter = Segmenter()
+    question = "大宗固废综合利用率到2025年要达到多少，跟自治区的要求一样吗"
+    assert _as_asked("大宗固废综合利用率跟自治区的要求一样吗", question, segmenter) == "跟自治区的要求一样吗"
+    assert _as_asked("跟自治区的要求一样吗", question, segmenter) == "跟自治区的要求一样吗"
+    assert _as_asked("碳中和分别是哪年", "碳达峰碳中和分别是哪年", segmenter) == ""  # names nothing of its own
+    assert _as_asked("各类自然怎么定的", "各自怎么定的", segmenter) == ""  # not as the question was typed

@@ -216,7 +216,7 @@ def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(t
     assert "正在检索" in shown[0] and all(s.startswith("⏳") for s in shown[:-1])  # searching (and the index
     assert "40%" in shown[-1]  # starting), then the answer whole, never typed out
     chat, turns, sources, source_list, box = steps[-1]
-    assert ui.votes_shown(chat, turns)["feedback_value"] == [None]  # one answer, no vote yet
+    assert ui.with_votes(chat, turns) is chat  # no vote yet: the plain chat (as every API call gets)
     assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant" and box == ""
     assert turns[0]["index"] == len(chat) - 1 and turns[0]["answer"]["answer"]
     assert "source-card" in sources and len(source_list) == len(turns[0]["answer"]["sources"])
@@ -230,8 +230,8 @@ def test_chat_handler_sends_the_answer_whole_and_turns_bad_input_into_messages(t
     Like.index = 0
     assert "不是助手的回答" in handlers.on_like(turns, Like())[0]
     missing = list(handlers.respond("规划对PM2.5浓度有什么目标？", chat, turns))[-1]
-    assert ui.votes_shown(missing[0], missing[1])["feedback_value"] == ["Dislike", None]  # the first vote stays shown
-    Like.index = len(missing[0]) - 1
+    assert missing[0]["feedback_value"] == ["Dislike", None]  # the first answer's vote stays shown
+    Like.index = len(missing[0]["value"]) - 1
     assert missing[1][-1]["answer"]["state"] != "answered" and "未找到" in handlers.on_like(missing[1], Like())[0]
     stored = feedback.read(tmp_path / "feedback")  # a wrong refusal can be reported too
     assert len(stored) == 2 and stored[-1]["state"] != "answered" and stored[-1]["vote"] == "down"

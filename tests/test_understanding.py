@@ -33,6 +33,7 @@ QUESTIONS = {
     "table_pointing": ["表1倒数第一列也就是2019年的那些数", "表1的计量单位是什么", "表2各项指标用的啥单位"],
     "table_number_then_year": ["表2 25年公共机构人均综合能耗累计下降率定的多少"],
     "table_synonym": ["单位GDP能耗累计降幅同规上工业增加值能耗累计降幅各定了多少"],
+    "compared_part": ["大宗固废综合利用率到2025年要达到多少，跟自治区的要求一样吗"],
     "table_row_of_table": ["表中“煤炭”一行的数值是多少？", "表里石油那一行是多少"],
     "table_group": ["表2中公共机构这一组指标各定了多少"],
     "table_caption": ["2017年各种能源品种消费了多少"],
@@ -265,6 +266,13 @@ def test_each_row_of_a_table_named_by_its_title_without_the_word_table(ask):
     answer = ask(QUESTIONS["table_caption"][0])  # 能源品种…消费: the title of 表1, less 塔城地区
     assert answer.found and answer.intent == "table"
     assert "468.8" in answer.text and "38.2/11.2" in answer.text and "453.9" not in answer.text
+
+
+@pytest.mark.slow
+def test_a_part_setting_the_answer_beside_something_the_plan_does_not_state_is_named_as_missing(ask):
+    answer = ask(QUESTIONS["compared_part"][0])  # the figure, then the comparison the plan cannot answer
+    assert answer.found and "40%" in answer.text
+    assert "问题中“跟自治区的要求一样吗”这一部分，规划中未找到相关内容。" in answer.text
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from ui.chat import (  # noqa: E402
                      sources_html,
                      standalone,
                      tech_details_html,
-                     votes_shown,
+                     with_votes,
 )
 from ui.common import ALL, GENERIC_ERROR, OUT_RUNS_KEPT, esc, fail, md_escape, plan_notice, user_message  # noqa: E402
 from ui.evals import BUILTIN, BUILTIN_EVAL_SET, METRIC_NAMES, TYPE_NAMES, UPLOADED, fmt_metric  # noqa: E402
@@ -36,4 +36,4 @@ __all__ = ["ALL", "BUILTIN", "BUILTIN_EVAL_SET", "CSS", "GENERIC_ERROR", "OUT_RU
            "TARGET_HEADERS", "TYPE_NAMES", "UPLOADED", "App", "Startup", "build_app", "chat_text", "cjk_tidy",
            "empty_sources_html", "esc", "excerpt_html", "fail", "fmt_metric", "input_notice_html", "launch",
            "load_users", "md_escape", "outline_html", "password_check", "plan_html", "plan_notice",
-           "sources_html", "standalone", "tech_details_html", "user_message", "votes_shown"]
+           "sources_html", "standalone", "tech_details_html", "user_message", "with_votes"]

@@ -262,7 +262,7 @@ class ChatHandlers:
         try:
             self.assistant.validate(question)
         except InvalidQuestion as exc:  # refused: its own notice, the chat untouched, the question kept
-            yield chat, turns, input_notice_html(user_message(exc)), gr.skip(), question
+            yield with_votes(chat, turns), turns, input_notice_html(user_message(exc)), gr.skip(), question
             return
         try:
             self.assistant.check_conversation(len(chat), sum(len(str(m.get("content", ""))) if isinstance(m, dict)
@@ -275,13 +275,13 @@ class ChatHandlers:
         if shown_q:
             chat.append({"role": "user", "content": md_escape(shown_q)})
         chat.append({"role": "assistant", "content": "⏳ 正在检索规划原文…"})
-        yield chat, turns, empty_sources_html("正在检索…"), [], ""
+        yield with_votes(chat, turns), turns, empty_sources_html("正在检索…"), [], ""
 
         while not self.startup.wait(0.5):
             chat[-1] = {"role": "assistant",
                         "content": f"⏳ 索引准备中（{int(self.startup.fraction * 100)}%）：{self.startup.message}。"
                                    "完成后自动回答。"}
-            yield chat, turns, gr.skip(), gr.skip(), gr.skip()
+            yield with_votes(chat, turns), turns, gr.skip(), gr.skip(), gr.skip()
 
         history = [(t["question"], t["answer"]["answer"]) for t in turns][-HISTORY_TURNS:]
         try:
@@ -290,7 +290,7 @@ class ChatHandlers:
             answer = self.assistant.ask(question, history, live=live, docs=self.chosen_plans(plans, documents))
         except Exception as exc:  # noqa: BLE001 - turned into a message in the chat
             chat[-1] = {"role": "assistant", "content": "⚠️ " + md_escape(user_message(exc))}
-            yield chat, turns, empty_sources_html(), [], ""
+            yield with_votes(chat, turns), turns, empty_sources_html(), [], ""
             return
 
         chat[-1] = {"role": "assistant", "content": chat_text(answer)}
@@ -298,7 +298,7 @@ class ChatHandlers:
         panel = sources_html(answer, documents, live.manifest.model_id)
         turns.append({"index": len(chat) - 1, "question": question.strip(), "answer": data, "panel": panel})
         turns = turns[-TURNS_KEPT:]
-        yield chat, turns, panel, data["sources"], ""
+        yield with_votes(chat, turns), turns, panel, data["sources"], ""
 
     @staticmethod
     def chosen_plans(plans, documents) -> list[str] | None:
@@ -344,14 +344,16 @@ class ChatHandlers:
 
 
 
-def votes_shown(chat, turns) -> dict:
-    """Each answer's 赞/踩 highlighted again once the chat has been sent whole after a question:
-    without it the browser shows earlier votes as never given, and a click on one would record
-    a second vote instead of taking the first back. (A step of its own after each question, run
-    by the page: the `/ask` API keeps returning the plain chat.)"""
+def with_votes(chat: list, turns: list):
+    """The chat as sent after a question, with each answer's 赞/踩 still highlighted once a vote
+    has been given: the chat is sent whole, and without the votes the browser would show them
+    as never given (a click on one would then record a second vote instead of taking the first
+    back). With no vote, as for every `/ask` API call, the plain chat."""
     votes = {t["index"]: t.get("vote") for t in turns or []}
-    return gr.update(feedback_value=[votes.get(i) for i, m in enumerate(chat or [])
-                                     if isinstance(m, dict) and m.get("role") == "assistant"])
+    if not any(votes.values()):
+        return chat
+    return gr.update(value=chat, feedback_value=[votes.get(i) for i, m in enumerate(chat)
+                                                 if isinstance(m, dict) and m.get("role") == "assistant"])
 
 
 def _ordinal(turns, turn) -> int:
@@ -394,12 +396,11 @@ def build_tab(app) -> SimpleNamespace:
     chat_outputs = [chatbot, turns, sources, source_list, question]
     chat_args = dict(fn=app.respond, inputs=[question, chatbot, turns, plan_filter], outputs=chat_outputs,
                      concurrency_id="ask", show_progress="hidden")
-    show_votes = dict(fn=votes_shown, inputs=[chatbot, turns], outputs=chatbot, api_visibility="private", queue=False)
-    question.submit(**chat_args, api_name="ask").then(**show_votes)
-    send.click(**chat_args, api_visibility="private").then(**show_votes)
+    question.submit(**chat_args, api_name="ask")
+    send.click(**chat_args, api_visibility="private")
     for button in example_buttons:
         button.click(lambda t: t, inputs=button, outputs=question, api_visibility="private", queue=False).then(
-            **chat_args, api_visibility="private").then(**show_votes)
+            **chat_args, api_visibility="private")
     clear.click(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
     chatbot.clear(app.clear, outputs=chat_outputs, api_visibility="private", queue=False)
     chatbot.like(app.on_like, inputs=[turns], outputs=[panels.feedback_status, turns], api_visibility="private")

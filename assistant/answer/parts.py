@@ -44,10 +44,30 @@ def with_text(composer, table_answer: Answer, query: Query, hits: list[Hit]) -> 
 def part_missing(parts: list[str]) -> str:
     """Which part of the question the plan does not state, in the question's own words (a part
     with a figure of its own is not repeated: the answer states no number its quotes lack)."""
-    named = [p.strip(" ，,。？?") for p in parts if p.strip(" ，,。？?") and not re.search(r"\d", p)]
-    if not named or len(named) < len(parts):
+    named = list(dict.fromkeys(p.strip(" ，,。？?") for p in parts if p.strip(" ，,。？?") and not re.search(r"\d", p)))
+    if not named or len(named) < len(set(parts)):
         return PART_MISSING
     return "问题中" + "、".join(f"“{p}”" for p in named) + "这一部分，规划中未找到相关内容。"
+
+
+# a part that sets the answer beside something else (“…跟自治区的要求一样吗”, “和国家目标相比呢”): what it is set beside
+_COMPARED_WITH = re.compile(r"(?:跟|和|与|同|比)([^，,。？?]{2,16}?)(?:一样|相同|一致|相符|不同|相比|比起|比较|有区别|有差别)")
+
+
+def _outside_party_unstated(asked: str, sources, segmenter) -> bool:
+    """The part compares the answer with something (the region's or the province's own
+    requirement) that none of the quotes names: the plan does not state that side."""
+    found = _COMPARED_WITH.search(asked)
+    party = segmenter.content_terms(found.group(1), nouns=True) if found else []
+    return bool(party) and not any(w in s.quote for s in sources for w in party)
+
+
+def _as_asked(part: str, question: str, segmenter) -> str:
+    """A part in the question's own words, without the subject it borrowed from the first
+    part; "" when the question does not hold it as typed (its words were put right) or it
+    names nothing of its own (“分别是多少”), which only the generic notice can say."""
+    asked = next((part[i:] for i in range(len(part) - 1) if part[i:] in question), "")
+    return asked if segmenter.content_terms(asked, nouns=True) else ""
 
 
 def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) -> Answer:
@@ -59,16 +79,21 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
         # no part answered: the first part's own answer (related passages keep their sources)
         return dataclasses.replace(answers[0], question=query.text, intent=query.intent)
     sources: list[Source] = []
-    lines = []
-    for answer in found:
-        for line in answer.text.splitlines()[1:]:
+    lines: list[str] = []
+    missing = []
+    for (part, _), answer in zip(parts, answers, strict=True):
+        added = []
+        for line in answer.text.splitlines()[1:] if answer.found else ():
             renumbered = {m: cite(sources, answer.sources[m - 1]) for m in markers_in(line, answer.sources)}
             line = renumber(line, renumbered)
             if line not in lines:
-                lines.append(line)
+                added.append(line)
+        asked = _as_asked(part.search, query.text, composer.words.segmenter)
+        if not answer.found or not added and _outside_party_unstated(asked, sources, composer.words.segmenter):
+            missing.append(asked)
+        lines += added
     verdicts = [h for h in (PREMISE_WRONG, PREMISE_MISMATCH) if any(a.text.startswith(h) for a in found)]
     head = verdicts[0] if verdicts else "规划原文如下："
-    missing = [part.text for (part, _), answer in zip(parts, answers, strict=True) if not answer.found]
     if missing:
         lines.append(part_missing(missing))
     text = "\n".join([head, *lines])
