@@ -88,9 +88,8 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
             line = renumber(line, renumbered)
             if line not in lines:
                 added.append(line)
-        asked = _as_asked(part.search, query.text, composer.words.segmenter)
-        if not answer.found or not added and _outside_party_unstated(asked, sources, composer.words.segmenter):
-            missing.append(asked)
+        if not answer.found or not added and _outside_party_unstated(part.search, sources, composer.words.segmenter):
+            missing.append(_as_asked(part.search, query.text, composer.words.segmenter))
         lines += added
     verdicts = [h for h in (PREMISE_WRONG, PREMISE_MISMATCH) if any(a.text.startswith(h) for a in found)]
     head = verdicts[0] if verdicts else "规划原文如下："
