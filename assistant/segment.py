@@ -18,7 +18,7 @@ _QUOTED_TERM = re.compile(r"[“\"「『‘]([^”\"」』’]{2,20})[”\"」�
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 BIGRAM_MARK = "§"
-_TOKENIZERS: dict = {}  # sha256 of the user dictionary -> an initialised jieba.Tokenizer
+_TOKENIZERS: dict = {}  # the dictionaries' key (Segmenter._dictionary_key) -> an initialised jieba.Tokenizer
 _TOKENIZERS_LOCK = threading.Lock()
 _POSSEG_LOCK = threading.Lock()
 _TAGGERS: dict = {}  # id of a shared tokenizer -> its part-of-speech tagger (tokenizers are never dropped)
@@ -322,7 +322,6 @@ def _posseg():
     third of a second at every start); the taggers here never use it, so while it is imported
     the default tokenizer is one with an empty dictionary (jieba.posseg's own cut functions
     are not used)."""
-    import os
     import sys
 
     import jieba
