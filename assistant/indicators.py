@@ -84,7 +84,8 @@ def indicator_matrix(targets: list[Target], plans: dict[str, str], cues: TargetC
     cells = []
     for target in targets:
         name = cues.indicator_named(target.indicator, canonical)
-        if name and (not indicators or name in indicators) and target.doc_id in plans:
+        if name and (not indicators or name in indicators) and target.doc_id in plans and not (
+                cues.for_part_of_region(target.indicator, name, canonical, plans[target.doc_id])):
             cells.append(cell_of(target, name, horizon(plans[target.doc_id]), tuple(cues.suffixes)))
     named = {c.indicator for c in cells}
     rank = {n: i for i, n in enumerate(cues.indicators)}

@@ -275,7 +275,7 @@ def _table_row(state: _State, start: int, end: int, cells: tuple[str, ...]) -> B
                  cells=tuple(cells[j] if j < len(cells) else "" for j in table.order))
 
 
-LABEL_HEADER = re.compile(r"(主要)?指标(名称|内容)?|(项目|指标)?名称|项目")
+LABEL_HEADER = re.compile(r"(主要)?指标(名称|内容|体系|项目)?|(项目|指标)?名称|项目")
 GROUP_HEADER = re.compile(r"(指标)?(类别|分类|类型)|领域|一级指标")
 NUMBERING_HEADER = re.compile(r"序号|编号")
 

