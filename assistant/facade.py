@@ -666,7 +666,7 @@ class Assistant:
         if scope is not None:
             kind, heading, doc_id = scope
             yield "section", lambda: self._scoped(live, composer, query, kind, heading, doc_id)
-        parts = split_parts(query.search, live.segmenter)
+        parts = split_parts(query.search, live.segmenter, live.ask_cues)
         if len(parts) > 1 and scope is None:
             yield "parts", lambda: compose_parts(composer, query, [
                 (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
@@ -693,7 +693,7 @@ class Assistant:
         subject = outline_subject(question, parsed, live.ask_cues, live.lookup, strict=strict)
         if subject is None:
             return None
-        parts = split_parts(question, live.segmenter)
+        parts = split_parts(question, live.segmenter, live.ask_cues)
         if len(parts) > 1:
             subjects = {outline_subject(p, parsed, live.ask_cues, live.lookup, strict=strict) for p in parts}
             if len(subjects - {None}) > 1:

@@ -278,6 +278,14 @@ def _table_row(state: _State, start: int, end: int, cells: tuple[str, ...]) -> B
 LABEL_HEADER = re.compile(r"(主要)?指标(名称|内容|体系|项目)?|(项目|指标)?名称|项目")
 GROUP_HEADER = re.compile(r"(指标)?(类别|分类|类型)|领域|一级指标")
 NUMBERING_HEADER = re.compile(r"序号|编号")
+UNIT_HEADER = re.compile(r"(计量)?单位([（(：:].{0,8})?")  # 单位, 计量单位, 单位（万吨）; not 责任单位
+# a row label's unit in its closing brackets: 森林覆盖率（%）, 能源消费总量（万吨标准煤）
+LABEL_UNIT = re.compile(r"[（(]\s*(%|％|[\u4e00-\u9fff/·•]{1,8})\s*[）)]\s*$")
+
+
+def unit_column(header: tuple[str, ...]) -> int | None:
+    """The column of a table's header that holds each row's unit (单位), if it has one."""
+    return next((j for j, h in enumerate(header) if j and UNIT_HEADER.fullmatch(squash(h))), None)
 
 
 def _column_plan(header: tuple[str, ...]) -> tuple[tuple[int, ...], int | None]:

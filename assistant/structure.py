@@ -101,6 +101,8 @@ class AskCues:
     extremes: dict = dataclasses.field(default_factory=dict)  # "highest"/"lowest" -> cue words (最高, 最少): the extreme of a table's cells
     confirm_words: tuple[str, ...] = ()  # 对吧, 是吗: the question asks to confirm what it states
     small_talk: tuple[str, ...] = ()  # 你好, 在吗, 你是谁, 怎么用: greetings and questions about the assistant
+    same_as: tuple[str, ...] = ()  # 一样, 相同, 不同: the question asks whether two things agree
+    parties: tuple[str, ...] = ()  # 跟, 和, 与: the word before the other side of such a comparison
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -113,6 +115,8 @@ class AskCues:
                        unit_words=tuple(data.get("table", {}).get("unit_words", [])),
                        of_table=tuple(data.get("table", {}).get("of_table", [])),
                        compare_words=tuple(data.get("compare", {}).get("words", [])),
+                       same_as=tuple(data.get("compare", {}).get("same_as", [])),
+                       parties=tuple(data.get("compare", {}).get("parties", [])),
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        confirm_words=tuple(data.get("confirm", {}).get("words", [])),
                        small_talk=tuple(data.get("small_talk", {}).get("words", [])),
@@ -133,6 +137,18 @@ class AskCues:
         for word in sorted({*self.small_talk, *self.filler}, key=len, reverse=True):
             rest = rest.replace(word.lower(), "")
         return bool(squash(question)) and not re.sub(r"[\W_]+", "", rest)
+
+    def asks_same(self, text: str) -> bool:
+        """The words ask whether two things agree or differ (“…跟自治区的要求一样吗”)."""
+        return any(w in text for w in self.same_as)
+
+    def compared_party(self, text: str) -> str:
+        """The other side of such a comparison, as written (“自治区的要求”), or ""."""
+        if not (self.same_as and self.parties):
+            return ""
+        found = re.search(f"(?:{'|'.join(map(re.escape, self.parties))})([^，,。？?]{{2,16}}?)"
+                          f"(?:有?(?:{'|'.join(map(re.escape, self.same_as))}))", text)
+        return found.group(1) if found else ""
 
     def asks_confirmation(self, question: str) -> bool:
         """The question ends by asking to confirm what it states (“…要降20%，对吧？”), and asks

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .errors import CorpusError
+from .parse import LABEL_UNIT, unit_column
 from .text import collapse, sentence_spans, squash
 from .types import SECTION_SEPARATOR, ParsedDocument, Responsibility, Target
 from .understand import SectorMap
@@ -167,7 +168,7 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues)
     for block in parsed.blocks:
         if block.kind == "table_header":
             header, header_block = block.cells, block
-            columns, unit_at = _target_columns(header), _unit_column(header)
+            columns, unit_at = _target_columns(header), unit_column(header)
         if block.kind != "table_row" or cues.in_history(block.section_path):
             continue
         if not columns or block.cells == header:  # a header printed again on the next page
@@ -193,7 +194,6 @@ def _table_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues)
 NUMBERING = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
 DASHES = re.compile(r"[—\-－/／\s]+")
 PAST_COLUMN = re.compile(r"现状|实际|完成|实现|执行|基期|基准|增速|增长率|增幅")
-UNIT_NOTE = re.compile(r"[（(]([^（）()]{1,12})[）)]\s*$")
 TABLE_VALUE = re.compile(r"^([≥≤＞＜>]|不低于|不高于|大于|小于)?\s*[\[【]?(\d+(?:\.\d+)?)[\]】]?\s*([%％])?"
                          r"\s*(以上|以下|左右|以内)?\s*\*?$")
 SIGNS = {"≥": "不低于", "不低于": "不低于", "＞": "超过", ">": "超过", "大于": "超过", "≤": "不高于", "不高于": "不高于",
@@ -215,14 +215,10 @@ def _target_columns(header: tuple[str, ...]) -> list[tuple[int, str]]:
     return out
 
 
-def _unit_column(header: tuple[str, ...]) -> int | None:
-    return next((j for j, h in enumerate(header) if squash(h).startswith("单位") and len(squash(h)) <= 4), None)
-
-
 def _table_value(cell: str, indicator: str, cues: TargetCues) -> tuple[str, str, str]:
     """(value, unit, comparator) of a table cell: ≥25 → 25 不低于; 15.0以上; [4.0]; or the
     cell's words (完成省下达任务, 全部消除) when it states no number."""
-    note = UNIT_NOTE.search(indicator)
+    note = LABEL_UNIT.search(indicator)
     unit = note.group(1) if note else ""
     if m := TABLE_VALUE.match(squash(cell)):
         sign, number, percent, suffix = m.groups()

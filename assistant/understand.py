@@ -17,6 +17,7 @@ import numpy as np
 from .grams import PrintedGrams
 from .grams import codes as grams_codes
 from .segment import Segmenter
+from .structure import AskCues
 from .text import squash, without_words
 from .types import Query
 
@@ -803,9 +804,6 @@ BORROWED_CHARS = 12  # at most this much of the first part's subject goes before
 _SHARED_ASK = re.compile(r"分别|各自|各是|各为|哪个|哪一个|哪项|哪一项|谁|多少|要|是|达到|有多")  # where the ask after the last thing begins
 _ASKS = re.compile(r"多少|哪|什么|啥|几|吗|是否|怎|如何|为何|为什么|有没有|是不是|对吧|对不对|对吗|呢|？|\?")
 # a part that sets the first part's subject beside something else (“…跟自治区的要求一样吗”): it asks of that subject
-_SAME_AS = re.compile(r"一样|相同|一致|相符|不同|区别|差别|相比|相较|比起|比较")
-
-
 def _asking_clauses(clauses: list[str]) -> list[str]:
     """The clauses that ask something, each with the clauses before it that only set the
     scene (“城管口子上，…要到多少”, “到十四五末，…达到多少”): those ask nothing alone."""
@@ -849,7 +847,7 @@ def part_query(query: Query, part: str, segmenter: Segmenter) -> Query:
     return dataclasses.replace(query, text=text, search_text=part, years=years, target_year=target, numbers=numbers)
 
 
-def split_parts(question: str, segmenter: Segmenter) -> list[str]:
+def split_parts(question: str, segmenter: Segmenter, cues: AskCues | None = None) -> list[str]:
     """A question that asks for two things at once (“…绿色出行分担率和公交占比分别是多少”,
     “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
     a subject borrows the first part's."""
@@ -867,7 +865,7 @@ def split_parts(question: str, segmenter: Segmenter) -> list[str]:
         if not terms:
             continue
         if part is not parts[0] and not segmenter.quoted_terms(part) and (
-                len(terms) < PART_MIN_TERMS or _SAME_AS.search(part)):  # “十四五要降多少”: 十四五 takes the place of 十三五
+                len(terms) < PART_MIN_TERMS or (cues and cues.asks_same(part))):  # “十四五要降多少”: 十四五 takes the place of 十三五
             borrowed = [w for w in subject if w not in terms and not any(_parallel(w, t) for t in terms)]
             part = _whole_words(borrowed, BORROWED_CHARS) + part
         out.append(part)

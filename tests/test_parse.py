@@ -140,3 +140,15 @@ def test_a_lone_tab_separated_cell_outside_a_table_is_kept_as_its_own_line():
     parsed = parse(Document("d", "d.txt", text, DocumentMeta(title="某市方案")))
     kept = [text[b.start:b.end] for b in parsed.blocks if b.kind == "paragraph"]
     assert any("能耗强度下降 14%" in k for k in kept)  # a stray tab does not drop the sentence
+
+
+def test_a_tables_unit_column_is_headed_unit_and_a_department_column_is_not():
+    from assistant.parse import LABEL_UNIT, unit_column
+
+    assert unit_column(("指标", "单位", "2020年", "2025年")) == 1
+    assert unit_column(("指标名称", "计量单位", "目标值")) == 1
+    assert unit_column(("重点任务", "目标", "责任单位")) is None  # departments, not units
+    assert unit_column(("指标", "2025年", "牵头单位")) is None
+    assert LABEL_UNIT.search("森林覆盖率（%）").group(1) == "%"
+    assert LABEL_UNIT.search("细颗粒物浓度（微克/立方米）").group(1) == "微克/立方米"
+    assert LABEL_UNIT.search("细颗粒物（PM2.5）浓度") is None

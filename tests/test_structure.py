@@ -107,3 +107,12 @@ def test_an_outline_answer_says_how_many_parts_and_what_each_covers(plan_text):
     assert "下列有五项" in lines[0] and len(lines) == 6
     assert "“十三五”时期，塔城地区将能耗“双控”目标纳入国民经济和社会发展规划" in lines[1]  # the title, then its first sentence
     assert "工业领域。2020 年规模以上工业万元增加值能耗" in lines[3]  # a short lead sentence takes the next one with it
+
+
+def test_the_other_side_of_a_comparison_is_read_with_the_cue_files_words():
+    cues = _cues()
+    assert cues.compared_party("大宗固废综合利用率跟自治区的要求一样吗") == "自治区的要求"
+    assert cues.compared_party("和全国的目标相比怎么样") == "全国的目标"
+    assert cues.compared_party("与省里定的有区别吗") == "省里定的"
+    assert cues.compared_party("到2025年要达到多少") == ""
+    assert cues.asks_same("跟省里的一致吗") and not cues.asks_same("要达到多少")

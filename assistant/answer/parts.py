@@ -51,14 +51,11 @@ def part_missing(parts: list[str]) -> str:
 
 
 # a part that sets the answer beside something else (“…跟自治区的要求一样吗”, “和国家目标相比呢”): what it is set beside
-_COMPARED_WITH = re.compile(r"(?:跟|和|与|同|比)([^，,。？?]{2,16}?)(?:一样|相同|一致|相符|不同|相比|比起|比较|有区别|有差别)")
-
-
-def _outside_party_unstated(asked: str, sources, segmenter) -> bool:
+def _outside_party_unstated(asked: str, sources, segmenter, cues) -> bool:
     """The part compares the answer with something (the region's or the province's own
     requirement) that none of the quotes names: the plan does not state that side."""
-    found = _COMPARED_WITH.search(asked)
-    party = segmenter.content_terms(found.group(1), nouns=True) if found else []
+    found = cues.compared_party(asked) if cues else ""
+    party = segmenter.content_terms(found, nouns=True) if found else []
     return bool(party) and not any(w in s.quote for s in sources for w in party)
 
 
@@ -88,7 +85,8 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
             line = renumber(line, renumbered)
             if line not in lines:
                 added.append(line)
-        if not answer.found or not added and _outside_party_unstated(part.search, sources, composer.words.segmenter):
+        if not answer.found or not added and _outside_party_unstated(part.search, sources, composer.words.segmenter,
+                                                                        composer.ranker.ask_cues):
             missing.append(_as_asked(part.search, query.text, composer.words.segmenter))
         lines += added
     verdicts = [h for h in (PREMISE_WRONG, PREMISE_MISMATCH) if any(a.text.startswith(h) for a in found)]

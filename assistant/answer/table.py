@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..parse import LABEL_UNIT, unit_column
 from ..structure import YEAR, TableAsk
 from ..text import collapse, squash
 from ..types import Answer, Document, ParsedDocument, Query, Source
@@ -58,7 +59,7 @@ def _units_answer(query: Query, ask: TableAsk, sources: list[Source], name: str,
     header = sources[0]
     lines = [f"{name}{label}的计量单位见表题与表头：",
              f"· 表头：{header.quote}[1]"]
-    unit_at = _unit_column(table.header.cells)
+    unit_at = unit_column(table.header.cells)
     if unit_at is not None:
         for row in table.rows:
             if unit_at < len(row.cells) and row.cells[unit_at]:
@@ -101,20 +102,12 @@ def _number(cell: str) -> float | None:
 def row_cells(names: tuple[str, ...], cells: tuple[str, ...], columns: tuple[int, ...] = ()) -> list[str]:
     """A table row's value cells, each read with its column's name and the row's unit
     (“2016：74.1”, “16%（2025 年目标值）”): the columns asked, or all."""
-    unit_at = _unit_column(names)
+    unit_at = unit_column(names)
     unit = cells[unit_at] if unit_at is not None and unit_at < len(cells) else ""
     if not unit and cells and (note := LABEL_UNIT.search(cells[0])):  # 森林覆盖率（%）: ≥25 is ≥25%
         unit = note.group(1)
     return [_cell(names[i], cells[i], unit) for i in (columns or range(1, len(names)))
             if i != unit_at and i < len(cells) and cells[i]]
-
-
-LABEL_UNIT = re.compile(r"[（(]\s*(%|％|[\u4e00-\u9fff/·•]{1,8})\s*[）)]\s*$")
-
-
-def _unit_column(names: tuple[str, ...]) -> int | None:
-    """The header's unit column (单位), if it has one."""
-    return next((i for i, h in enumerate(names) if i and "单位" in h), None)
 
 
 def _cell(column: str, value: str, unit: str) -> str:
