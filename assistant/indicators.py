@@ -52,9 +52,10 @@ def printed_value(target: Target, suffixes=()) -> str:
 
 def cell_of(target: Target, indicator: str, plan_end: str = "", suffixes=()) -> IndicatorCell:
     """One target as a cell of the matrix: only what its own quote and fields state, and
-    for a target that states no year, the year its plan's title runs to (`plan_end`)."""
+    for a target that states no year, the deadline its paragraph opens with, else the year its
+    plan's title runs to (`plan_end`)."""
     number = _NUMBER.fullmatch(target.value.strip())
-    year = _YEAR.search(target.year) or _YEAR.search(horizon(target.year) or plan_end)
+    year = _YEAR.search(target.year) or _YEAR.search(horizon(target.year) or target.opened_year or plan_end)
     baseline = _YEAR.search(target.baseline)
     return IndicatorCell(
         indicator=indicator, doc_id=target.doc_id, plan=target.plan, value=printed_value(target, suffixes),
@@ -85,7 +86,7 @@ def indicator_matrix(targets: list[Target], plans: dict[str, str], cues: TargetC
     for target in targets:
         name = cues.indicator_named(target.indicator, canonical)
         if name and (not indicators or name in indicators) and target.doc_id in plans and not (
-                cues.for_part_of_region(target.indicator, name, canonical, plans[target.doc_id])):
+                cues.narrower_than(target.indicator, name, canonical, plans[target.doc_id])):
             cells.append(cell_of(target, name, horizon(plans[target.doc_id]), tuple(cues.suffixes)))
     named = {c.indicator for c in cells}
     rank = {n: i for i, n in enumerate(cues.indicators)}

@@ -60,7 +60,9 @@ class TargetCues:
     responsibility: tuple[str, ...]
     department_suffixes: tuple[str, ...]
     adopted: tuple[str, ...] = ()
+    adopted_before: tuple[str, ...] = ()
     part_areas: tuple[str, ...] = ()
+    increments: tuple[str, ...] = ()
     indicators: dict = field(default_factory=dict)  # indicator -> its spellings (see the cue file)
 
     @classmethod
@@ -89,13 +91,16 @@ class TargetCues:
                  for spelled in (squash(canonical(t)) for t in terms) if _names_itself(flat, spelled)]
         return max(found, key=lambda f: f[0])[1] if found else ""
 
-    def for_part_of_region(self, text: str, indicator: str, canonical, title: str) -> bool:
-        """The words set `indicator` for a part of the plan's region (平原地区森林覆盖率, 一级管控区
-        森林覆盖率), not for all of it (全市森林覆盖率, 塔城地区…: the plan's own place, in `title`)."""
+    def narrower_than(self, text: str, indicator: str, canonical, title: str) -> bool:
+        """The words set less than `indicator` itself: an increment of it (新增可再生能源装机), or
+        it for a part of the plan's region (平原地区森林覆盖率, 一级管控区森林覆盖率), not for all of
+        it (全市森林覆盖率, 塔城地区…: the plan's own place, in `title`)."""
         flat = _flat_indicator(text, canonical)
         at = min((m.start() for t in self.indicators.get(indicator, ()) for spelled in [squash(canonical(t))]
                   for m in re.finditer(re.escape(spelled), flat)), default=-1)
         words = re.split(r"[^\u4e00-\u9fff]", flat[:max(at, 0)])[-1]
+        if words.endswith(self.increments):
+            return True
         area = next((a for a in self.part_areas if words.endswith(a)), "")
         place = words[:len(words) - len(area)]
         if not area or (place and place in squash(title)) or place.startswith(WHOLE_REGION):
@@ -127,7 +132,7 @@ class TargetCues:
         often as a review (夯实基础)."""
         return any(_heads(h, w) for h in section_path[:1] for w in self.history_headings) or any(
             any(w in h for w in self.history_headings if len(w) >= 4)
-            or (any(w in h for w in self.history_headings) and any(p in h for p in self.past if len(p) >= 3))
+            or (any(w in h for w in self.history_headings) and _opens_with_period(h, self.past))
             for h in map(squash, section_path[1:]))
 
     def is_history(self, sentence: str, section_path: tuple[str, ...]) -> bool:
@@ -149,6 +154,15 @@ class TargetCues:
 
 WHOLE_REGION = ("全", "本", "我")  # 全市, 本省, 我区
 GENERIC_AREAS = ("地区", "区域")  # a place's own name (塔城地区) as often as a part of it (平原地区)
+
+
+def _opens_with_period(heading: str, past: tuple[str, ...]) -> bool:
+    """The heading opens with a past period (“（一）“十三五”时期…成效卓著”), not a task on it (巩固“十三五”成效)."""
+    rest = HEADING_NUMBER.sub("", heading).lstrip("“\"'「")
+    return any(rest.startswith(p) for p in past if len(p) >= 3)
+
+
+HEADING_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?")
 
 
 def extract_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:
@@ -242,8 +256,12 @@ def _text_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) 
         history = cues.in_history(block.section_path)
         lead = _lead(text, block)
         heading_year = _deadline(" ".join(block.section_path))
+        opened = ""
         for start, end in sentence_spans(text, block.start, block.end):
             sentence = text[start:end]
+            # a paragraph of aims opens with its deadline (“到 2025 年，…。完成…；煤炭消费比重下降至 75%”):
+            # the sentences after it that name no year of their own are that year's (for the matrix only)
+            opened = _deadline(sentence[:OPENING]) or opened
             if not cues.is_future(sentence, history):
                 continue
             for found in _sentence_targets(sentence, lead, cues, quantity, heading_year):
@@ -252,8 +270,11 @@ def _text_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) 
                     indicator=indicator, value=value, unit=unit.replace("％", "%"), comparator=comparator,
                     year=year, sector=_sector(block, lead, indicator, sectors), section_path=block.section_path,
                     quote=collapse(sentence), doc_id=parsed.document.doc_id, start=start, end=end,
-                    baseline=baseline))
+                    baseline=baseline, opened_year="" if year else opened))
     return out
+
+
+OPENING = 16  # characters at a sentence's start in which its deadline opens it (“到 2025 年底前，”)
 
 
 def _lead(text: str, block) -> str:
@@ -308,6 +329,13 @@ def _adopted_targets(flat: str, cues: TargetCues, numeric: list[str]):
     目标任务”, “能源消费总量得到合理控制”. Only indicators of the cue file's vocabulary, and only
     those the clause gives no number for."""
     squashed = squash(flat)
+    taken = {cues.indicator_named(n, str) for n in numeric} - {""}
+    for w in cues.adopted_before:  # “合理控制能源消费总量”: the requirement before what it sets
+        for at in (m.end() for m in re.finditer(re.escape(w), squashed)):
+            for name, spelled in _spellings_in(squashed[at:], cues):
+                if name not in taken and squashed.startswith(spelled, at):
+                    taken.add(name)
+                    yield spelled, w
     word = min(((squashed.find(w), w) for w in cues.adopted if w in squashed), default=None)
     if word is None:
         return
@@ -317,7 +345,6 @@ def _adopted_targets(flat: str, cues: TargetCues, numeric: list[str]):
     value = re.split(r"[，；。,;]", squashed[verb:], maxsplit=1)[0]
     if not value.endswith(ADOPTED_ENDS):  # “对…达到省下达的激励目标的市” sets nothing: it picks who a rule is for
         return
-    taken = {cues.indicator_named(n, str) for n in numeric} - {""}
     for name, spelled in _spellings_in(squashed, cues):
         if name not in taken:
             yield spelled, value

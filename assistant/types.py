@@ -159,6 +159,9 @@ class Target:
     note_start: int = -1  # that note's span, cited beside the target
     note_end: int = -1
     plan: str = ""  # the plan's title, for lists that span several plans
+    # the deadline its paragraph opens with (“到 2025 年，…。完成…”) when its own quote states none: not a
+    # year the target states (answers never say it), only the matrix's year for it, as a plan's horizon is
+    opened_year: str = ""
 
     @property
     def section(self) -> str:

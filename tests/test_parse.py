@@ -152,3 +152,16 @@ def test_a_tables_unit_column_is_headed_unit_and_a_department_column_is_not():
     assert LABEL_UNIT.search("森林覆盖率（%）").group(1) == "%"
     assert LABEL_UNIT.search("细颗粒物浓度（微克/立方米）").group(1) == "微克/立方米"
     assert LABEL_UNIT.search("细颗粒物（PM2.5）浓度") is None
+
+
+def test_a_tables_indicator_column_is_its_label_and_a_category_column_its_sector():
+    from assistant.parse import parse
+    from assistant.types import Document, DocumentMeta
+
+    text = ("二、主要指标\n表 1 青原市生态环境保护主要指标\n指标类别\t序号\t指标体系\t2020年\t2025年\t指标属性\n"
+            "环境质量\t1\t城市空气质量优良天数比率（%）\t85.3\t88\t约束性\n\t2\t森林覆盖率（%）\t40\t41.5\t约束性\n")
+    blocks = [b for b in parse(Document("x", "x.txt", text, DocumentMeta(title="青原市规划"))).blocks
+              if b.kind in ("table_header", "table_row")]
+    assert blocks[0].cells == ("指标体系", "2020年", "2025年", "指标属性")
+    assert [(b.cells[0], b.sector) for b in blocks[1:]] == [("城市空气质量优良天数比率（%）", "环境质量"),
+                                                           ("森林覆盖率（%）", "环境质量")]

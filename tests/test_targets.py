@@ -376,3 +376,42 @@ def test_a_chapter_reviews_the_past_by_its_heading_noun_not_a_longer_word():
     assert CUES.in_history(("一、发展环境", "（一）发展基础"))
     assert not CUES.in_history(("五、加快基础设施绿色升级", "（十七）改善城乡人居环境"))
     assert not CUES.in_history(("三、重点任务", "（二）夯实基础"))
+
+
+def test_a_paragraph_of_aims_that_opens_with_its_deadline_sets_the_matrix_year_of_its_later_sentences(assistant):
+    from assistant.indicators import cell_of
+
+    targets = _targets_of("二、主要目标\n到 2025 年，青原市绿色低碳发展取得积极进展。煤炭消费比重下降至 60%以下，"
+                          "非化石能源消费比重达到 20%。\n三、保障措施\n加强组织领导。非化石能源消费比重达到 30%。\n", assistant,
+                          title="青原市碳达峰实施意见")
+    coal = next(t for t in targets if t.value == "60")
+    assert coal.year == "" and coal.opened_year == "2025"  # the registry states no year its quote lacks
+    assert cell_of(coal, "煤炭消费比重").target_year == "2025"
+    assert next(t for t in targets if t.value == "30").opened_year == ""  # its paragraph opens with no deadline
+
+
+def test_a_year_between_the_indicator_and_its_verb_is_that_values_year(assistant):
+    targets = _targets_of("二、远景目标\n展望 2035 年，非化石能源消费比重在 2030 年达到 25%的基础上进一步提高。\n", assistant)
+    assert {(t.indicator, t.value, t.year) for t in targets} == {("非化石能源消费比重", "25", "2030")}
+
+
+def test_a_requirement_written_before_its_indicator_or_a_national_one_is_adopted(assistant):
+    targets = _targets_of("二、主要目标\n到 2025 年，合理控制能源消费总量，严格控制能耗强度；单位地区生产总值二氧化碳排放量"
+                          "完成国家下达的目标指标，单位地区生产总值能耗降幅达到国家要求。\n", assistant)
+    adopted = {(t.indicator, t.value) for t in targets if t.unit == ""}
+    assert adopted == {("能源消费总量", "合理控制"), ("单位地区生产总值二氧化碳排放", "完成国家下达的目标指标"),
+                       ("单位地区生产总值能耗", "达到国家要求")}  # 严格控制 is a measure, not a target
+
+
+def test_an_indicator_for_part_of_the_region_or_an_increment_is_narrower_than_the_indicator():
+    narrower = lambda text, name: CUES.narrower_than(text, name, str, "青原地区“十四五”生态环境保护规划")  # noqa: E731
+    assert narrower("平原地区森林覆盖率", "森林覆盖率") and narrower("一级管控区森林覆盖率", "森林覆盖率")
+    assert narrower("城区森林覆盖率", "森林覆盖率") and narrower("新增可再生能源装机", "可再生能源发电装机")
+    assert not narrower("全市森林覆盖率", "森林覆盖率") and not narrower("地区森林覆盖率", "森林覆盖率")
+    assert not narrower("青原地区森林覆盖率", "森林覆盖率")  # the plan's own place
+    assert not narrower("森林覆盖率", "森林覆盖率")
+
+
+def test_a_section_that_opens_with_the_past_period_reviews_it():
+    assert CUES.in_history(("一、新发展阶段新要求", "（一）“十三五”时期生态环境保护成效卓著", "4.绿色发展水平显著提高"))
+    assert not CUES.in_history(("三、重点任务", "（二）巩固“十三五”治理成效"))  # a task on the past period's results
