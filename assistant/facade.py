@@ -584,6 +584,16 @@ class Assistant:
         return proposals, self._described(live, query, proposals)
 
     @staticmethod
+    def _of_indicator_asked(live: Live, query: Query, registry: list) -> list | None:
+        """For an amount asked of an indicator of the cue file (非化石能源占比), the targets of that
+        indicator whatever their sector ([] when there are none); None when no such amount is asked."""
+        canonical = live.segmenter.canonical
+        asked = set(live.target_cues.indicators_named(query.search, canonical))
+        if not asked or not asks_amount(query):
+            return None
+        return [t for t in registry if live.target_cues.indicator_named(t.indicator, canonical) in asked]
+
+    @staticmethod
     def _described(live: Live, query: Query, proposals: list[Proposal]) -> list[ProposalFeatures]:
         terms = live.segmenter.content_terms(query.search)
         asked_pairs = frozenset(bigrams(query.search))
@@ -648,8 +658,12 @@ class Assistant:
         if query.intent == "field_mentions":
             yield "mentions", lambda: compose_mentions(query, parsed, plans_indexed)
         if query.intent in ("sector_targets", "department_unknown"):
-            chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
-            yield "targets", lambda: compose_targets(query, chosen, live.sectors, live.documents, live.registry_by_doc)
+            chosen = self._of_indicator_asked(live, query, live.registry_of(plans))
+            if chosen is None:
+                chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
+            if chosen:  # else: the indicator asked is no target of these plans; the passages may still find it
+                yield "targets", lambda: compose_targets(query, chosen, live.sectors, live.documents,
+                                                         live.registry_by_doc)
         if fields := live.ask_cues.doc_fields_asked(question):
             yield "doc_fact", lambda: answer_doc_fact(query, fields, parsed)
         if cells:

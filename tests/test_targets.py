@@ -415,3 +415,24 @@ def test_an_indicator_for_part_of_the_region_or_an_increment_is_narrower_than_th
 def test_a_section_that_opens_with_the_past_period_reviews_it():
     assert CUES.in_history(("一、新发展阶段新要求", "（一）“十三五”时期生态环境保护成效卓著", "4.绿色发展水平显著提高"))
     assert not CUES.in_history(("三、重点任务", "（二）巩固“十三五”治理成效"))  # a task on the past period's results
+
+
+
+def test_an_amount_asked_of_one_indicator_is_answered_from_that_indicators_targets_whatever_their_sector():
+    from types import SimpleNamespace
+
+    from assistant.facade import Assistant
+    from assistant.types import Query, Target
+
+    def target(indicator: str, value: str, sector: str) -> Target:
+        return Target(indicator=indicator, value=value, unit="%", comparator="达到", year="2025", sector=sector,
+                      section_path=("二、主要目标",), quote=f"{indicator}达到{value}%。", doc_id="d", start=0, end=9)
+
+    live = SimpleNamespace(target_cues=CUES, segmenter=SimpleNamespace(canonical=str))
+    registry = [target("非化石能源消费比重", "20", "能源结构"), target("规模以上工业单位增加值能耗", "13.5", "工业"),
+                target("森林覆盖率", "40", "生态")]
+    of = lambda question: Assistant._of_indicator_asked(  # noqa: E731
+        live, Query(text=question, intent="sector_targets", terms=()), registry)
+    assert [t.value for t in of("工业用能里非化石能源占比定了多少目标？")] == ["20"]  # not the 工业 list
+    assert of("工业领域碳排放强度要降多少？") == []  # no target of it: no list answers it
+    assert of("工业领域有哪些目标？") is None  # no amount of an indicator asked: the sector's list
