@@ -535,10 +535,11 @@ class Assistant:
         asked = self._prepared(live, question)
         if across and plans and len(plans) > 1:
             parts = [(plan_label(live.documents[p], 2)[1:-1],
-                      self._named_plans(live, self._answer_within(live, asked, frozenset({p}), plans), frozenset({p})))
+                      self._named_plans(live, self._answer_within(live, asked, frozenset({p}), plans, question),
+                                        frozenset({p})))
                      for p in sorted(plans)]
             return compose_across_plans(question, parts)
-        answer = dataclasses.replace(self._answer_within(live, asked, plans), question=question)
+        answer = dataclasses.replace(self._answer_within(live, asked, plans, typed=question), question=question)
         if live.ask_cues.asks_confirmation(question):
             answer = confirmed(answer, stated_numbers(question))
         return self._named_plans(live, answer, plans)
@@ -564,14 +565,16 @@ class Assistant:
         return Answer(question=question, text=text, found=False, intent="plan_not_indexed")
 
     def _answer_within(self, live: Live, question: str, plans: frozenset[str] | None,
-                       named: frozenset[str] | None = None) -> Answer:
-        """`named`: all the plans the question names, when it is answered in one of them.
-        Every strategy proposes; the fitted chooser picks (choose.py)."""
+                       named: frozenset[str] | None = None, typed: str = "") -> Answer:
+        """`named`: all the plans the question names, when it is answered in one of them;
+        `typed`: the question as the user wrote it (before spelling was put right), whose
+        words name a part the plans do not state. Every strategy proposes; the fitted chooser
+        picks (choose.py)."""
         model = live.chooser
         # a margin of 1 or more cannot be beaten (scores are probabilities): the first proposal answers,
         # and the others are not worth computing
         query, proposals = self._proposed(live, question, plans, named,
-                                          first_only=model is None or model.margin >= 1.0)
+                                          first_only=model is None or model.margin >= 1.0, typed=typed)
         if not weighs(model, proposals):  # e.g. a passage answer alone: its own confidence stands
             return proposals[0].answer
         return choose(model, proposals, self._described(live, query, proposals))
@@ -601,14 +604,15 @@ class Assistant:
                          for i, p in enumerate(proposals)])
 
     def _proposed(self, live: Live, question: str, plans: frozenset[str] | None,
-                  named: frozenset[str] | None = None, first_only: bool = False) -> tuple[Query, list[Proposal]]:
+                  named: frozenset[str] | None = None, first_only: bool = False,
+                  typed: str = "") -> tuple[Query, list[Proposal]]:
         question = live.target_cues.respelled(question, lambda term: live.printed(term, plans))
         specific = live.index.statistics(plans).is_specific
         titles = live.title_words  # 十四五 of a 十四五 plan names no subject in it
         query = analyze(question, live.segmenter, live.sectors, lambda w: w not in titles and specific(w))
         proposals: list[Proposal] = []
         failed: list[InternalCheckError] = []
-        for strategy, propose in self._strategies(live, question, query, plans, named):
+        for strategy, propose in self._strategies(live, question, query, plans, named, typed):
             try:
                 answer = propose()
             except InternalCheckError as exc:  # a proposal whose numbers fail the check is not offered
@@ -623,7 +627,7 @@ class Assistant:
         return query, proposals
 
     def _strategies(self, live: Live, question: str, query, plans: frozenset[str] | None,
-                    named: frozenset[str] | None):
+                    named: frozenset[str] | None, typed: str = ""):
         """(strategy, a call that proposes an answer or None), in the order the fixed cascade tried them."""
         composer = live.composer.within(plans, live.plan_words(named or plans))
         retriever, plans_indexed = live.retriever, len(live.documents)
@@ -682,7 +686,7 @@ class Assistant:
             yield "section", lambda: self._scoped(live, composer, query, kind, heading, doc_id)
         parts = split_parts(query.search, live.segmenter, live.ask_cues)
         if len(parts) > 1 and scope is None:
-            yield "parts", lambda: compose_parts(composer, query, [
+            yield "parts", lambda: compose_parts(composer, query, typed=typed, parts=[
                 (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
         yield "passages", lambda: composer.compose(query, retriever.search(query.search, docs=plans))
         listed = self._outline_subject(live, heading_words, parsed, strict=False)

@@ -273,6 +273,10 @@ def test_a_part_setting_the_answer_beside_something_the_plan_does_not_state_is_n
     answer = ask(QUESTIONS["compared_part"][0])  # the figure, then the comparison the plan cannot answer
     assert answer.found and "40%" in answer.text
     assert "问题中“跟自治区的要求一样吗”这一部分，规划中未找到相关内容。" in answer.text
+    # a part whose words were put right (能原 → 能源) is not named in words the user never wrote
+    typo = ask("大宗固废综合利用率到2025年要达到多少，跟自治区的能原要求一样吗")
+    assert "40%" in typo.text and "能源要求" not in typo.text
+    assert typo.text.splitlines()[-1] == "问题的其余部分，规划中未找到相关内容。"
 
 
 @pytest.mark.slow
@@ -522,6 +526,20 @@ def test_a_question_naming_two_plans_is_answered_plan_by_plan():
     assert answer.found and answer.answer_state == "answered" and answer.confidence == 0.9
     assert answer.text.splitlines() == ["《甲市节能方案》：", "规划原文如下：", "· 甲市能耗下降14%[1]",
                                         "《乙省节能方案》：", "《乙省节能方案》中未找到与该问题直接相关的内容。"]
+
+
+def test_a_part_that_no_plan_states_is_said_once_after_all_plans():
+    from assistant.answer import compose_across_plans
+    from assistant.types import Answer, Source
+
+    missing = "问题中“跟国家的要求一样吗”这一部分，规划中未找到相关内容。"
+    answers = [(title, Answer(question="q", text=f"规划原文如下：\n· {quote}[1]\n{missing}", found=True,
+                              sources=(Source(doc=title, title=title, section="一", quote=quote, score=1.0, start=0,
+                                              end=len(quote)),), confidence=0.9))
+               for title, quote in (("甲市节能方案", "甲市能耗下降14%"), ("乙省节能方案", "乙省能耗下降13%"))]
+    lines = compose_across_plans("甲市和乙省能耗分别降多少，跟国家的要求一样吗", answers).text.splitlines()
+    assert lines == ["《甲市节能方案》：", "规划原文如下：", "· 甲市能耗下降14%[1]", "《乙省节能方案》：", "规划原文如下：",
+                     "· 乙省能耗下降13%[2]", "问题中“跟国家的要求一样吗”这一部分，以上规划中均未找到相关内容。"]
 
 
 @pytest.mark.parametrize("question,small_talk", [

@@ -67,9 +67,11 @@ def _as_asked(part: str, question: str, segmenter) -> str:
     return asked if segmenter.content_terms(asked, nouns=True) else ""
 
 
-def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) -> Answer:
+def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]], typed: str = "") -> Answer:
     """One answer to a question in several parts: each part's best sentences, quoted
-    once; a part the plan does not answer is said to be missing."""
+    once; a part the plan does not answer is said to be missing, named in the words the
+    user `typed` (a part whose words were put right is not named: its corrected words were
+    never the user's)."""
     answers = [composer.compose(part, hits) for part, hits in parts]
     found = [a for a in answers if a.found]
     if not found:
@@ -87,7 +89,7 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
                 added.append(line)
         if not answer.found or not added and _outside_party_unstated(part.search, sources, composer.words.segmenter,
                                                                         composer.ranker.ask_cues):
-            missing.append(_as_asked(part.search, query.text, composer.words.segmenter))
+            missing.append(_as_asked(part.search, typed or query.text, composer.words.segmenter))
         lines += added
     verdicts = [h for h in (PREMISE_WRONG, PREMISE_MISMATCH) if any(a.text.startswith(h) for a in found)]
     head = verdicts[0] if verdicts else "规划原文如下："
@@ -99,15 +101,25 @@ def compose_parts(composer, query: Query, parts: list[tuple[Query, list[Hit]]]) 
                   sources=tuple(sources), intent=query.intent, hits=tuple(merged(hits for _, hits in parts)))
 
 
+def _names_missing_part(line: str) -> bool:
+    return line == PART_MISSING or (line.startswith("问题中") and line.endswith("这一部分，规划中未找到相关内容。"))
+
+
 def compose_across_plans(question: str, answers: list[tuple[str, Answer]]) -> Answer:
     """A question about several plans (“甲地和乙地的…分别是多少”), answered plan by plan: each
     plan's own answer under its title, so that a plan that does not say is named as such."""
     sources: list[Source] = []
     lines = []
+    # a part of the question that no plan states is said once, after them all, not under each plan
+    missing_everywhere = set.intersection(*({line for line in a.text.splitlines() if _names_missing_part(line)}
+                                            for _, a in answers)) if answers else set()
     for title, answer in answers:
         lines.append(f"《{title}》：")
         for line in answer.text.splitlines():
-            lines.append(renumber(line, {m: cite(sources, answer.sources[m - 1]) for m in markers_in(line, answer.sources)}))
+            if line not in missing_everywhere:
+                lines.append(renumber(line, {m: cite(sources, answer.sources[m - 1])
+                                             for m in markers_in(line, answer.sources)}))
+    lines += [line.replace("规划中未找到", "以上规划中均未找到", 1) for line in sorted(missing_everywhere)]
     text = "\n".join(lines)
     check_numbers(text, [s.quote for s in sources])
     found = [a for _, a in answers if a.found]
