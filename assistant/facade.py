@@ -662,9 +662,10 @@ class Assistant:
         if query.intent == "field_mentions":
             yield "mentions", lambda: compose_mentions(query, parsed, plans_indexed)
         if query.intent in ("sector_targets", "department_unknown"):
-            chosen = self._of_indicator_asked(live, query, live.registry_of(plans))
+            registry = live.registry_of(plans)
+            chosen = self._of_indicator_asked(live, query, registry)
             if chosen is None:
-                chosen = select(live.registry_of(plans), live.sectors, query.sector, query.department)
+                chosen = select(registry, live.sectors, query.sector, query.department)
             if chosen:  # else: the indicator asked is no target of these plans; the passages may still find it
                 yield "targets", lambda: compose_targets(query, chosen, live.sectors, live.documents,
                                                          live.registry_by_doc)

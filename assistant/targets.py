@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .parse import LABEL_UNIT, unit_column
+from .structure import NUMBERING as HEADING_NUMBERING
 from .text import collapse, sentence_spans, squash
 from .types import SECTION_SEPARATOR, ParsedDocument, Responsibility, Target
 from .understand import SectorMap
@@ -158,11 +159,8 @@ GENERIC_AREAS = ("地区", "区域")  # a place's own name (塔城地区) as oft
 
 def _opens_with_period(heading: str, past: tuple[str, ...]) -> bool:
     """The heading opens with a past period (“（一）“十三五”时期…成效卓著”), not a task on it (巩固“十三五”成效)."""
-    rest = HEADING_NUMBER.sub("", heading).lstrip("“\"'「")
+    rest = HEADING_NUMBERING.sub("", heading).lstrip("“\"'「")
     return any(rest.startswith(p) for p in past if len(p) >= 3)
-
-
-HEADING_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?")
 
 
 def extract_targets(parsed: ParsedDocument, sectors: SectorMap, cues: TargetCues) -> list[Target]:

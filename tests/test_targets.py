@@ -415,6 +415,7 @@ def test_an_indicator_for_part_of_the_region_or_an_increment_is_narrower_than_th
 def test_a_section_that_opens_with_the_past_period_reviews_it():
     assert CUES.in_history(("一、新发展阶段新要求", "（一）“十三五”时期生态环境保护成效卓著", "4.绿色发展水平显著提高"))
     assert not CUES.in_history(("三、重点任务", "（二）巩固“十三五”治理成效"))  # a task on the past period's results
+    assert CUES.in_history(("一、新阶段新要求", "十三五时期成效显著"))  # unnumbered and unquoted: 十三 is no heading number
 
 
 

@@ -50,7 +50,6 @@ def part_missing(parts: list[str]) -> str:
     return "问题中" + "、".join(f"“{p}”" for p in named) + "这一部分，规划中未找到相关内容。"
 
 
-# a part that sets the answer beside something else (“…跟自治区的要求一样吗”, “和国家目标相比呢”): what it is set beside
 def _outside_party_unstated(asked: str, sources, segmenter, cues) -> bool:
     """The part compares the answer with something (the region's or the province's own
     requirement) that none of the quotes names: the plan does not state that side."""
