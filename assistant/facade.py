@@ -31,6 +31,7 @@ from .answer import (
     compose_parts,
     compose_sections,
     compose_targets,
+    compose_task_departments,
     confirmed,
     department_matches,
     plan_label,
@@ -61,11 +62,12 @@ from .structure import (
     Lookup,
     closest_heading,
     find_scope,
+    named_heading,
     outline_subject,
     table_lookup,
 )
 from .targets import TargetCues, responsibilities, select
-from .text import contains_fact, squash
+from .text import contains_fact, sentence_spans, squash
 from .types import (
     Answer,
     Block,
@@ -106,7 +108,7 @@ HELP_PLANS = 6  # plans named in the help answer
 HELP_EXAMPLES = 4
 HELP_TEXT = ("您好！我是规划问答助手：根据已索引的规划原文回答问题，每个回答都附原文出处（章节与原文摘录）；"
              "规划里没有写的，我会说明未找到，不作推测。\n\n"
-             "可以问目标与指标（某项指标到2025年要达到多少）、任务与部门（某部门要做什么）、章节与提纲（某章讲了什么、"
+             "可以问目标与指标（某项指标到2025年要达到多少）、任务与部门（某部门要做什么、某项任务由哪个部门负责）、章节与提纲（某章讲了什么、"
              "有几条）、表格中的数值、文件信息（文号、印发单位），也可以对比几份规划。例如：\n{examples}\n\n"
              "已索引的规划：{plans}。\n“指标”页按领域、部门列出目标，并可对比同一指标在各规划中的目标；"
              "“原文”页可查看规划全文。")
@@ -196,6 +198,11 @@ class Live:
     def title_words(self) -> frozenset[str]:
         """Lexical search leaves these out when a question has other words (see title_words)."""
         return title_words(self.documents, self.segmenter)
+
+    @cached_property
+    def printed_titles(self) -> tuple[str, ...]:
+        """The plans' titles as printed, without spaces (“土壤、地下水和农村生态环境保护规划”)."""
+        return tuple(squash(d.meta.title) for d in self.documents.values())
 
     @cached_property
     def target_cues(self) -> TargetCues:
@@ -635,6 +642,9 @@ class Assistant:
         department = find_named_department(question, live.departments_named_by(plans))
         if department and asks_assignment(question):
             yield "department", lambda: self._named_department(live, query, department, plans)
+        elif live.ask_cues.asks_responsible(question):
+            # read off the responsibility notes, as the department strategy is: the chooser weighs it as one
+            yield "department", lambda: self._task_departments(live, question, query, plans, parsed, composer)
         heading_words = live.sectors.without_departments(question)  # a department is no heading
         subject = self._outline_subject(live, heading_words, parsed)
         if live.ask_cues.asks_outline(question) and subject:
@@ -685,7 +695,7 @@ class Assistant:
         if scope is not None:
             kind, heading, doc_id = scope
             yield "section", lambda: self._scoped(live, composer, query, kind, heading, doc_id)
-        parts = split_parts(query.search, live.segmenter, live.ask_cues)
+        parts = split_parts(query.search, live.segmenter, live.ask_cues, live.printed_titles)
         if len(parts) > 1 and scope is None:
             yield "parts", lambda: compose_parts(composer, query, typed=typed, parts=[
                 (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
@@ -694,6 +704,32 @@ class Assistant:
         if listed is not None and listed != subject:  # “X有哪些Y”: X's outline, beside the passages about Y
             yield "heading_outline", lambda: answer_outline(query, *listed, parsed, plans_indexed,
                                                             detail=asks_amount(query))
+
+    def _task_departments(self, live: Live, question: str, query, plans: frozenset[str] | None,
+                          parsed: dict, composer) -> Answer | None:
+        """Who carries out the task the question names: the responsibility notes under the
+        heading it names, else the note after the sentence the passages answer with; None when
+        the plans print no note for it."""
+        notes = [n for n in live.responsibilities if plans is None or n.doc_id in plans]
+        if not notes:
+            return None
+        task_words = live.sectors.without_departments(live.ask_cues.without_responsible_cues(question))
+        if (heading := named_heading(task_words, parsed, live.lookup)) is not None:
+            doc_id, block = heading
+            path = block.section_path
+            under = [n for n in notes if n.doc_id == doc_id and n.section_path[:len(path)] == path][:TASK_NOTES_SHOWN]
+            tasks = [(n, *spans[0]) for n in under
+                     if (spans := sentence_spans(live.documents[n.doc_id].text, n.task_start, n.start))]
+            if tasks:
+                return compose_task_departments(query, tasks, live.documents)
+        passages = composer.compose(query, live.retriever.search(query.search, docs=plans))
+        if not passages.found or not passages.sources:
+            return None
+        quoted = passages.sources[0]
+        note = next((n for n in notes if n.doc_id == quoted.doc and n.task_start <= quoted.start < n.end), None)
+        if note is None:
+            return None
+        return compose_task_departments(query, [(note, quoted.start, quoted.end)], live.documents)
 
     @staticmethod
     def _scoped(live: Live, composer, query, kind: str, heading: Block | None, doc_id: str) -> Answer:
@@ -712,7 +748,7 @@ class Assistant:
         subject = outline_subject(question, parsed, live.ask_cues, live.lookup, strict=strict)
         if subject is None:
             return None
-        parts = split_parts(question, live.segmenter, live.ask_cues)
+        parts = split_parts(question, live.segmenter, live.ask_cues, live.printed_titles)
         if len(parts) > 1:
             subjects = {outline_subject(p, parsed, live.ask_cues, live.lookup, strict=strict) for p in parts}
             if len(subjects - {None}) > 1:
@@ -826,6 +862,9 @@ class Assistant:
         if messages > s.max_history_messages or chars > s.max_history_chars:
             raise InvalidQuestion(f"对话记录过长（{messages} 条消息、{chars:,} 字；上限 {s.max_history_messages} 条、"
                                   f"{s.max_history_chars:,} 字）。")
+
+
+TASK_NOTES_SHOWN = 3  # of the notes under a heading the question names: the first, in order
 
 
 def _manifest_stamp(settings: Settings) -> tuple | None:

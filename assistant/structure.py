@@ -103,6 +103,7 @@ class AskCues:
     small_talk: tuple[str, ...] = ()  # 你好, 在吗, 你是谁, 怎么用: greetings and questions about the assistant
     same_as: tuple[str, ...] = ()  # 一样, 相同, 不同: the question asks whether two things agree
     parties: tuple[str, ...] = ()  # 跟, 和, 与: the word before the other side of such a comparison
+    responsible: tuple[str, ...] = ()  # 哪个部门负责, 责任单位, 由谁牵头: the question asks who carries out a task
 
     @classmethod
     def load(cls, path: Path) -> AskCues:
@@ -120,6 +121,7 @@ class AskCues:
                        extremes={k: tuple(v) for k, v in data.get("extreme", {}).items()},
                        confirm_words=tuple(data.get("confirm", {}).get("words", [])),
                        small_talk=tuple(data.get("small_talk", {}).get("words", [])),
+                       responsible=tuple(data.get("responsible", {}).get("cues", [])),
                        contents_words=tuple(data["outline"].get("contents_words", [])),
                        plan_itself=tuple(data["outline"].get("plan_itself", [])),
                        section_pointers=tuple(data["outline"].get("section_pointers", [])),
@@ -149,6 +151,18 @@ class AskCues:
         found = re.search(f"(?:{'|'.join(map(re.escape, self.parties))})([^，,。？?]{{2,16}}?)"
                           f"(?:有?(?:{'|'.join(map(re.escape, self.same_as))}))", text)
         return found.group(1) if found else ""
+
+    def asks_responsible(self, question: str) -> bool:
+        """The question asks which department or unit carries out a task (由哪些部门负责, 责任单位是谁)."""
+        q = squash(question)
+        return any(cue_in(c, q) for c in self.responsible)
+
+    def without_responsible_cues(self, question: str) -> str:
+        """The question less its words that ask who is responsible: what is left names the task."""
+        q = question
+        for cue in self.responsible:
+            q = re.sub(_chain_pattern(cue), "", q) if ">" in cue else without_words(q, _alternatives([cue]))
+        return q
 
     def asks_confirmation(self, question: str) -> bool:
         """The question ends by asking to confirm what it states (“…要降20%，对吧？”), and asks
@@ -199,9 +213,24 @@ class AskCues:
 
     @property
     def outline_words(self) -> list[str]:
-        """Every word the outline cues are made of (for taking them out of a question)."""
+        """The words the outline cues are made of that stand alone (for taking them out of a
+        question). A chain cue's parts (两|三>大工程) mean something only together: they are
+        taken out where the chain matches (`without_outline_cues`), never alone (重大工程)."""
         # a lone 节 or 章 of a paired cue would cut 节能 in two
-        return [alt for alt in _alternatives(self.outline + self.list_words) if len(alt) > 1]
+        return [alt for alt in _alternatives([*(c for c in self.outline if ">" not in c), *self.list_words])
+                if len(alt) > 1]
+
+    def without_outline_cues(self, question: str) -> str:
+        """The question less what asks for an outline: each chain cue where it matches and ends
+        in a word (三大工程, 哪几个方面), then the words of the other cues. A chain ending in one
+        character (哪>节, 哪>项) is left in: 哪些节能, 哪些项目 hold that character as part of a word."""
+        q = question
+        for cue in (c for c in self.outline if ">" in c):
+            *lead, last = cue.split(">")
+            words = [w for w in last.split("|") if len(w) > 1]
+            if words:
+                q = re.sub(_chain_pattern(">".join([*lead, "|".join(words)])), "", q)
+        return without_words(q, self.outline_words)
 
     def asks_outline(self, question: str) -> bool:
         q = squash(question)
@@ -224,9 +253,14 @@ def cue_in(cue: str, q: str) -> bool:
     characters (“哪>条” is “哪几条”, “哪两条”, not “哪些…试点” or “哪些…节能”); a chain
     “甲>乙>丙” wants each part close after the one before."""
     if ">" in cue:
-        parts = [f"(?:{'|'.join(map(re.escape, part.split('|')))})" for part in cue.split(">")]
-        return re.search(f".{{0,{CUE_GAP}}}".join(parts), q) is not None
+        return re.search(_chain_pattern(cue), q) is not None
     return all(any(alt in q for alt in part.split("|")) for part in cue.split("+"))
+
+
+def _chain_pattern(cue: str) -> str:
+    """“甲|乙>丙|丁”: one of 丙/丁 within `CUE_GAP` characters after one of 甲/乙 (longest alternatives first)."""
+    parts = [f"(?:{'|'.join(map(re.escape, sorted(part.split('|'), key=len, reverse=True)))})" for part in cue.split(">")]
+    return f".{{0,{CUE_GAP}}}?".join(parts)
 
 
 # ---- document facts ---------------------------------------------------------------------
@@ -295,20 +329,11 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
         return None
     if m := _CHAPTER.search(q):
         return _chapter(m.group(1), parsed, lookup)
-    rest = without_words(q, cues.outline_words)
-    asked = set(bigrams(rest))
-    best, best_score = None, 0.0
-    candidates = lookup.headings_sharing(asked, parsed) if lookup is not None else (
-        (doc_id, block) for doc_id, p in parsed.items() for block in p.headings())
-    for doc_id, block in candidates:
-        title = set(bigrams(heading_title(block)))
-        shared = len(title & asked)
-        if not title or shared < min(MIN_SHARED, len(title)):
-            continue
-        score = shared / len(title)
-        if score > best_score or (score == best_score and best and len(block.section_path) > len(best[1].section_path)):
-            best, best_score = (doc_id, block), score
-    if best is None or best_score < MATCH_MIN:
+    if (m := _ANNEX_NUMBER.search(q)) and (annex := _annex(m.group(1), parsed)):
+        return annex
+    rest = cues.without_outline_cues(q)
+    best = named_heading(rest, parsed, lookup)
+    if best is None:
         return _whole_plan(rest, parsed, cues) if asks_outline else None
     title = heading_title(best[1])
     # “X这部分的重点工作有啥” asks X's contents
@@ -317,6 +342,47 @@ def outline_subject(question: str, parsed: dict[str, ParsedDocument], cues: AskC
     if strict and not asks_outline and len(set(bigrams(title)) & asked_subject) / max(1, len(asked_subject)) < BARE_LIST:
         return None  # “X有哪些Y”: a list question about X, not X's outline
     return best
+
+
+def named_heading(words: str, parsed: dict[str, ParsedDocument], lookup: Lookup | None = None) -> tuple[str, Block] | None:
+    """(doc_id, heading) of the heading whose title the words name best: the largest share of
+    its character pairs (at least MATCH_MIN), ties ranked by `_placement`; None when none does."""
+    asked = set(bigrams(squash(words)))
+    best, best_rank = None, (0.0,)
+    candidates = lookup.headings_sharing(asked, parsed) if lookup is not None else (
+        (doc_id, block) for doc_id, p in parsed.items() for block in p.headings())
+    for doc_id, block in candidates:
+        title = set(bigrams(heading_title(block)))
+        shared = len(title & asked)
+        if not title or shared < min(MIN_SHARED, len(title)):
+            continue
+        rank = (shared / len(title), *_placement(block, parsed[doc_id], asked))
+        if rank > best_rank:
+            best, best_rank = (doc_id, block), rank
+    return best if best is not None and best_rank[0] >= MATCH_MIN else None
+
+
+_ANNEX_NUMBER = re.compile(r"附件\s*(\d{1,2})(?!\d)")
+
+
+def _annex(number: str, parsed: dict[str, ParsedDocument]) -> tuple[str, Block] | None:
+    """(doc_id, heading) of the annex numbered so (附件 2 …), when one plan has it: the question
+    “附件2…包含哪些部分” asks its outline."""
+    found = [(doc_id, block) for doc_id, p in parsed.items() for block in p.headings()
+             if len(block.section_path) == 1 and (m := _ANNEX_NUMBER.match(squash(block.section_path[0])))
+             and m.group(1) == number]
+    return found[0] if len(found) == 1 else None
+
+
+def _placement(block: Block, parsed: ParsedDocument, asked: set[str]) -> tuple[int, int, int]:
+    """How a heading ranks among headings of one title (二、重点任务 in each of three annexed
+    plans, 保障措施 in the plan and in its annex): the question's pairs its part's title shares
+    (an annex's, a part's; in the main text, the plan's own title), then the main text before
+    an annex, then the deeper heading."""
+    path = block.section_path
+    part = path[0] if len(path) > 1 and not NUMBERING.match(path[0]) else ""
+    context = set(bigrams(squash(part or parsed.document.meta.title)))
+    return len(context & asked), int(not part), len(path)
 
 
 def closest_heading(question: str, sections: list[tuple[str, Block]]) -> tuple[str, Block] | None:
@@ -642,8 +708,8 @@ def _row_subject(q: str, table: Table, cues: AskCues, nouns=None) -> str:
     """What the question asks of a named table besides its header and generic words: a row
     subject (核电, 农业农村领域) when anything specific is left — with `nouns`, only when
     what is left names something (就是最后那列 names nothing)."""
-    rest = _TABLE_REF.sub("", q)
-    for word in sorted((*cues.table_words, *table.header.cells, *cues.outline_words, *cues.extreme_words),
+    rest = cues.without_outline_cues(_TABLE_REF.sub("", q))
+    for word in sorted((*cues.table_words, *table.header.cells, *cues.extreme_words),
                        key=len, reverse=True):
         rest = rest.replace(squash(word), "")
     rest = _without_runs_of(rest, _caption_title(table.header.context))  # 十四五节能目标表里: the table's name

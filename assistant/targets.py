@@ -598,9 +598,9 @@ def _names(part: str, cues: TargetCues) -> tuple[str, ...]:
 
 
 def _with_departments(target: Target, notes: list[Responsibility]) -> Target:
-    """A target gets the departments of the note that covers its sentence."""
+    """A target gets the departments of the note that covers its sentence (the note may end it)."""
     for note in notes:
-        if note.doc_id == target.doc_id and note.task_start <= target.start and target.end <= note.start:
+        if note.doc_id == target.doc_id and note.task_start <= target.start and target.end <= note.end:
             return replace(target, departments=note.leads + note.partners,
                            note_start=note.start, note_end=note.end)
     return target

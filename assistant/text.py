@@ -66,12 +66,27 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     begin = start
     for i in range(start, end):
-        if text[i] in SENTENCE_END:
-            spans.append((begin, i + 1))
-            begin = i + 1
+        if text[i] in SENTENCE_END and i + 1 > begin:
+            close = _note_after(text, i + 1, end)
+            spans.append((begin, close))
+            begin = close
     if begin < end:
         spans.append((begin, end))
     return [piece for a, b in spans for piece in bounded_spans(text, a, b, MAX_SENTENCE_CHARS)]
+
+
+# “…超过 50%。（责任单位：省邮政管理局）提高…”: a bracketed note right after a sentence's end
+# (its departments, 详见附件 1) belongs to that sentence, not to the one it runs into.
+_NOTE_AFTER = re.compile(r"[（(][^（()）。！？；!?;\n]{4,150}[）)]")
+_LIST_NUMBER = re.compile(r"[（(](?:[一二三四五六七八九十]+|\d{1,2})[）)]")
+
+
+def _note_after(text: str, at: int, end: int) -> int:
+    """Where a sentence ending at `at` ends with the note that follows it, if one does."""
+    m = _NOTE_AFTER.match(text, at, end)
+    if m is None or _LIST_NUMBER.match(text, at, end):  # “。（二）…”: the next item of a list
+        return at
+    return m.end()
 
 
 def bounded_spans(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -648,6 +648,18 @@ def plan_names(meta) -> list[str]:
     return [n for n in dict.fromkeys(names) if len(n) >= PLAN_NAME_MIN_CHARS]
 
 
+# A department is named after its field (生态环境局, 住房和城乡建设厅): a title word the question
+# writes only as part of a department's name names that department, not the plan whose title it is.
+_DEPARTMENT_AFTER = re.compile(r"[局厅委办]|部(?!分)")
+
+
+def _names_subject(word: str, q: str) -> bool:
+    """`word` stands in `q` somewhere other than as the head of a department's name."""
+    return any(not _DEPARTMENT_AFTER.match(q, m.end()) for m in re.finditer(re.escape(word), q))
+
+
+TITLE_SHARED_SHARE = 3
+PLAN_KINDS = ("规划", "方案", "意见", "计划", "纲要", "办法", "通知", "指引")  # what kind of document a title ends by
 TITLE_NAME_MIN_CHARS = 4  # of a plan's distinctive title words, to name it (“土壤地下水规划”, “循环经济规划”)
 
 
@@ -659,7 +671,9 @@ class PlanNames:
     def __init__(self, documents: dict, segmenter: Segmenter):
         self.documents = documents
         titles = {d: set(segmenter.query_words(doc.meta.title)) for d, doc in documents.items()}
-        shared = {w for w in set().union(*titles.values()) if sum(w in t for t in titles.values()) > len(titles) / 2}
+        # a word printed in more than a third of the titles (实施, 方案, 发展 of 16 plans) sets none apart
+        shared = {w for w in set().union(*titles.values())
+                  if sum(w in t for t in titles.values()) > max(1.0, len(titles) / TITLE_SHARED_SHARE)}
         self._title_words = {d: {w for w in t - shared if len(w) >= 2 and not w.isdigit()} for d, t in titles.items()}
         self._names = {d: plan_names(doc.meta) for d, doc in documents.items()}
         self._titles = {d: squash(doc.meta.title) for d, doc in documents.items()}
@@ -685,13 +699,16 @@ class PlanNames:
 
     def _by_title(self, q: str, among: list[str], explained: frozenset[str] | set[str] = frozenset()) -> list[str]:
         """The plans whose distinctive title words the question holds most (at least
-        TITLE_NAME_MIN_CHARS characters of them, other than `explained`), ties broken by the
-        longest stretch of the title written as printed (“循环经济” names 循环经济发展规划, not
+        TITLE_NAME_MIN_CHARS characters of them, other than `explained`), a plan of the kind the
+        question names (规划, 方案, 意见) before one of another kind, ties broken by the longest
+        stretch of the title written as printed (“循环经济” names 循环经济发展规划, not
         …循环发展经济体系…)."""
-        words = {d: sum(len(w) for w in self._title_words[d] if w in q and w not in explained) for d in among}
+        words = {d: sum(len(w) for w in self._title_words[d] if _names_subject(w, q) and w not in explained) for d in among}
         if max(words.values(), default=0) < TITLE_NAME_MIN_CHARS:
             return []
-        scores = {d: (words[d], _common_run(q, self._titles[d])) for d in among if words[d]}
+        kinds = {k for k in PLAN_KINDS if k in q}  # “循环经济规划”: a 规划, not an 实施意见 that shares its words
+        scores = {d: (words[d] >= TITLE_NAME_MIN_CHARS and any(k in self._titles[d] for k in kinds),
+                      words[d], _common_run(q, self._titles[d])) for d in among if words[d]}
         best = max(scores.values())
         return [d for d, score in scores.items() if score == best]
 
@@ -847,17 +864,19 @@ def part_query(query: Query, part: str, segmenter: Segmenter) -> Query:
     return dataclasses.replace(query, text=text, search_text=part, years=years, target_year=target, numbers=numbers)
 
 
-def split_parts(question: str, segmenter: Segmenter, cues: AskCues | None = None) -> list[str]:
+def split_parts(question: str, segmenter: Segmenter, cues: AskCues | None = None,
+                titles: tuple[str, ...] = ()) -> list[str]:
     """A question that asks for two things at once (“…绿色出行分担率和公交占比分别是多少”,
     “十三五降了多少，十四五要降多少”) as one question per thing; a later part that lacks
-    a subject borrows the first part's."""
+    a subject borrows the first part's. A 和 inside a plan's title (`titles`, as printed:
+    “土壤、地下水和农村生态环境保护规划”) joins no two things."""
     parts = _asking_clauses([c for c in _CLAUSE.findall(question) if c.strip("？? ")])
     if len(parts) == 1 and (_COMPARE.search(question) or _AMOUNT_ASK.search(question)):
-        return _and_parts(question, segmenter)  # “A和B要达到多少”: the amount of each
+        return _and_parts(question, segmenter, titles)  # “A和B要达到多少”: the amount of each
     if len(parts) < 2:
         return [question]
     if _COMPARE.search(parts[0]) and not any(segmenter.content_terms(p, nouns=True) for p in parts[1:]):
-        return _and_parts(question, segmenter)  # “A和B，哪个多？多多少？”: the later asks name nothing new
+        return _and_parts(question, segmenter, titles)  # “A和B，哪个多？多多少？”: the later asks name nothing new
     subject = _maximal(segmenter.query_words(parts[0]))
     out = []
     for part in parts:
@@ -889,19 +908,35 @@ def _shared_ask(last: str) -> str:
     return last[found.start():] if found and found.start() > 0 else ""
 
 
-def _and_parts(question: str, segmenter: Segmenter) -> list[str]:
+def _and_parts(question: str, segmenter: Segmenter, titles: tuple[str, ...] = ()) -> list[str]:
     """“…规上工业能耗和用水分别要降多少”: one part per thing joined by 和, each with the
     clauses before it and the shared ask after the last thing (分别要降多少)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(question) if c.strip()]
-    joined = next((i for i, c in enumerate(clauses) if len(_AND_SPLIT.split(c)) > 1), None)
+    joined = next((i for i, c in enumerate(clauses) if len(_things(c, titles)) > 1), None)
     if joined is None:
         return [question]
-    things = [p for p in _AND_SPLIT.split(clauses[joined]) if p.strip()]
+    things = [p for p in _things(clauses[joined], titles) if p.strip()]
     before = "".join(c + "，" for c in clauses[:joined])
     after = "".join("，" + c for c in clauses[joined + 1:])  # “A和B，2025年目标哪个高”: the ask is its own clause
     ask = _shared_ask(things[-1])
     return [before + thing + (_shared_tail(thing, things[-1], ask, segmenter) + ask if i < len(things) - 1 else "")
             + after for i, thing in enumerate(things)]
+
+
+TITLE_JOINT_CONTEXT = 2  # characters each side of a 和 that, with it, stand in a plan's title
+
+
+def _things(clause: str, titles: tuple[str, ...]) -> list[str]:
+    """The clause cut at each 和 (与, 跟, 以及) that joins two things, not at one inside a plan's
+    title (地下水和农村 of “…地下水和农村生态环境保护规划”)."""
+    pieces, last = [], 0
+    for m in _AND_SPLIT.finditer(clause):
+        around = clause[max(0, m.start() - TITLE_JOINT_CONTEXT):m.end() + TITLE_JOINT_CONTEXT]
+        if any(around in t for t in titles):
+            continue
+        pieces.append(clause[last:m.start()])
+        last = m.end()
+    return [*pieces, clause[last:]]
 
 
 def _shared_tail(thing: str, last: str, ask: str, segmenter: Segmenter) -> str:

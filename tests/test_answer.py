@@ -295,3 +295,27 @@ def test_a_part_is_named_as_the_question_asks_it_without_the_subject_it_borrowed
     assert _as_asked("跟自治区的要求一样吗", question, segmenter) == "跟自治区的要求一样吗"
     assert _as_asked("碳中和分别是哪年", "碳达峰碳中和分别是哪年", segmenter) == ""  # names nothing of its own
     assert _as_asked("各类自然怎么定的", "各自怎么定的", segmenter) == ""  # not as the question was typed
+
+
+def test_who_carries_out_a_task_is_read_from_the_note_after_it(tmp_path):
+    from assistant import Assistant, Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.txt").write_text(
+        "某市“十四五”节能减排实施方案\n一、重点工程\n（一）交通物流节能减排工程。推广新能源公交车。"
+        "到 2025 年，新增城市物流配送车辆新能源比例超过 50%。（责任单位：市邮政管理局）全面实施国六排放标准，"
+        "柴油货车氮氧化物排放量下降 12%。（责任单位：市生态环境局，配合单位：市交通运输局等）\n"
+        "（二）绿色金融支持工程。完善绿色金融激励机制，引导金融机构扩大绿色信贷投放。"
+        "（市发展改革委、人民银行等按职责分工负责）\n二、保障措施\n（一）加强组织领导。建立工作机制。\n",
+        encoding="utf-8")
+    assistant = Assistant(Settings.load(env={}, corpus_dir=corpus, index_dir=tmp_path / "index",
+                                        embedding_backend="hash"))
+    answer = assistant.ask("新增城市物流配送车辆新能源比例超过50%这项任务由哪个部门负责？")
+    assert answer.found and answer.intent == "task_department"
+    assert "（牵头：市邮政管理局）" in answer.text and "生态环境局" not in answer.text  # the note after it, not before
+    assert answer.sources[0].quote.endswith("（责任单位：市邮政管理局）")  # the note ends the task's sentence
+    named = assistant.ask("绿色金融支持工程由哪些单位负责")  # a heading named: the notes under it
+    assert named.found and "按职责分工负责：市发展改革委、人民银行" in named.text
+    assert all(squash(s.quote) in squash(assistant.documents[s.doc].text) for s in named.sources)
+

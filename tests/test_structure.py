@@ -93,6 +93,42 @@ def test_a_chapter_named_by_its_title_is_found_without_its_chapter_number():
     assert subject is not None and subject[1].section_path == ("第二章 保障措施",)
 
 
+def test_a_chained_cue_is_taken_out_of_a_question_only_where_it_matches():
+    from assistant.parse import parse
+    from assistant.structure import outline_subject
+    from assistant.types import Document, DocumentMeta
+
+    cues = _cues()
+    assert cues.without_outline_cues("重大工程包括哪几项") == "重大工程"  # 大工程 of “三大工程” stays in 重大工程
+    assert cues.without_outline_cues("重点任务有三大工程") == "重点任务有"
+    text = "一、主要任务\n推进治理。\n二、重大工程\n（一）源头预防工程\n实施项目。\n（二）农村整治工程\n开展试点。\n"
+    parsed = {"x": parse(Document(doc_id="x", path="x.txt", text=text, meta=DocumentMeta(title="某省土壤规划")))}
+    subject = outline_subject("土壤规划的重大工程包括哪几项", parsed, cues)
+    assert subject is not None and subject[1].section_path == ("二、重大工程",)
+
+
+def test_of_headings_with_one_title_the_one_in_the_part_the_question_names_is_outlined():
+    from assistant.parse import parse
+    from assistant.structure import outline_subject
+    from assistant.types import Document, DocumentMeta
+
+    parts = "".join(f"某省{trade}行业节能降碳实施方案\n一、总体要求\n坚持节约优先。\n二、重点任务\n（一）严格{trade}项目管理\n"
+                    f"控制产能。\n（二）推进{trade}改造\n加快改造。\n" for trade in ("冶金", "建材", "石化化工"))
+    notice = Document(doc_id="n", path="n.txt", text=parts, meta=DocumentMeta(title="冶金、建材、石化化工行业节能降碳实施方案"))
+    parsed = {"n": parse(notice)}
+    subject = outline_subject("石化化工那个方案的重点任务分哪几个方面", parsed, _cues())
+    assert subject is not None and subject[1].section_path == ("某省石化化工行业节能降碳实施方案", "二、重点任务")
+    # the plan's own 保障措施 and its annex's: the annex only when the question names it more than the plan
+    text = ("一、主要任务\n开展试点。\n二、保障措施\n（一）加强组织领导\n建立机制。\n（二）做好资金支持\n加大投入。\n"
+            "附件 2 某市近零碳试点创建方案编制大纲\n一、申报主体概况\n主体情况。\n二、保障措施\n说明组织与资金。\n")
+    parsed = {"z": parse(Document("z", "z.txt", text, DocumentMeta(title="某市近零碳试点建设方案")))}
+    assert outline_subject("近零碳试点方案的保障措施有哪几条", parsed, _cues())[1].section_path == ("二、保障措施",)
+    annexed = outline_subject("创建方案编制大纲的保障措施有哪几条", parsed, _cues())[1].section_path
+    assert annexed[0].startswith("附件 2") and annexed[-1] == "二、保障措施"
+    whole = outline_subject("近零碳方案附件2的编制大纲主要包含哪些部分", parsed, _cues())[1].section_path
+    assert whole == ("附件 2 某市近零碳试点创建方案编制大纲",)  # the annex by its number: its outline
+
+
 def test_an_outline_answer_says_how_many_parts_and_what_each_covers(plan_text):
     from assistant.answer.outline import answer_outline
     from assistant.parse import parse
@@ -116,3 +152,18 @@ def test_the_other_side_of_a_comparison_is_read_with_the_cue_files_words():
     assert cues.compared_party("与省里定的有区别吗") == "省里定的"
     assert cues.compared_party("到2025年要达到多少") == ""
     assert cues.asks_same("跟省里的一致吗") and not cues.asks_same("要达到多少")
+
+
+def test_the_document_a_plan_follows_is_no_issuer_asked():
+    cues = _cues()
+    assert "issuer" not in cues.doc_fields_asked("江苏绿建规划是依据哪个文件编制的")
+    assert "issuer" in cues.doc_fields_asked("江苏绿建规划是哪个部门编制的")
+    assert "issuer" in cues.doc_fields_asked("这个方案由谁印发")
+
+
+def test_a_question_asking_who_carries_out_a_task_and_the_task_it_names():
+    cues = _cues()
+    assert cues.asks_responsible("发展绿色金融这项任务由哪些部门负责")
+    assert cues.asks_responsible("快递包装绿色转型由谁牵头")
+    assert not cues.asks_responsible("农业农村局要做哪些事")  # a department named: what it does, not who
+    assert cues.without_responsible_cues("发展绿色金融这项任务由哪些部门负责") == "发展绿色金融这项任务由负责"

@@ -27,6 +27,15 @@ def test_find_span_and_sentences():
     assert [text[a:b] for a, b in sentence_spans(text, 0, len(text))] == ["第一句。", "第二句\n\n跨页。"]
 
 
+def test_a_note_after_a_sentences_end_belongs_to_that_sentence():
+    text = ("柴油货车排放量下降 12%左右。（责任单位：市生态环境局，配合单位：市交通运输局等）提高物流车辆新能源比例，"
+            "到 2025 年超过 50%。（责任单位：市邮政管理局）\n加强监管。（二）完善制度。（详见附件 1）")
+    assert [text[a:b] for a, b in sentence_spans(text, 0, len(text))] == [
+        "柴油货车排放量下降 12%左右。（责任单位：市生态环境局，配合单位：市交通运输局等）",
+        "提高物流车辆新能源比例，到 2025 年超过 50%。（责任单位：市邮政管理局）",
+        "加强监管。", "（二）完善制度。（详见附件 1）"]  # a list number is the next item, not a note
+
+
 def test_a_sentence_printed_twice_is_found_in_both_places():
     text = "到 2025 年，绿色出行达 30%。表中略。到2025年，绿色出行达30%。"
     spans = find_spans(text, "到2025年，绿色出行达30%。")

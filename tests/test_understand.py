@@ -71,3 +71,12 @@ def test_a_compare_by_which_is_larger_splits_even_with_words_between(segmenter):
 def test_an_amount_asked_of_two_things_joined_by_and_is_asked_of_each(segmenter):
     assert split_parts("新建停车场充电桩比例和节水器具普及率要达到多少", segmenter, CUES) == [
         "新建停车场充电桩比例要达到多少", "节水器具普及率要达到多少"]
+
+
+def test_an_and_inside_a_plans_title_joins_no_two_things(segmenter):
+    titles = ("“十四五”土壤、地下水和农村生态环境保护规划",)
+    question = "这个土壤地下水和农村规划对农村卫生厕所普及率2025年要求达到多少"
+    assert split_parts(question, segmenter, CUES, titles) == [question]
+    assert len(split_parts(question, segmenter, CUES)) == 2  # without the titles it reads as two things
+    assert split_parts("土壤地下水和农村规划里秸秆利用率和农膜回收率要达到多少", segmenter, CUES, titles) == [
+        "土壤地下水和农村规划里秸秆利用率要达到多少", "农膜回收率要达到多少"]

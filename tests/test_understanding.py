@@ -512,6 +512,26 @@ def test_a_plan_is_named_by_its_region_or_by_the_words_that_set_its_title_apart(
     assert names.named("福建节能减排方案和国家循环经济规划里能耗降幅分别是多少") == ("fj", "ce")
     assert names.named("福建的节能减排方案目标") == ("fj",)  # 节能减排 is Anhui's too, but 福建 chose
     assert names.named("能耗强度要降多少") == ()
+    # 生态环境局 names a department: the soil plan's 生态环境保护 title does not make it that plan
+    assert names.named("安徽生态环境局那个节能减排方案有哪些保障措施") == ("ah",)
+    assert names.named("生态环境保护那个规划的主要任务") == ("soil",)
+
+
+def test_a_word_many_titles_print_names_no_plan():
+    from assistant.segment import Segmenter
+    from assistant.understand import PlanNames
+
+    names = PlanNames(_plans(hb="湖北省人民政府关于加快建立健全绿色低碳循环发展经济体系的实施意见",
+                             ce="“十四五”循环经济发展规划", ah="安徽省“十四五”节能减排实施方案",
+                             fj="福建省“十四五”节能减排综合工作实施方案", sz="深圳市近零碳排放区试点建设实施方案",
+                             gx="广西可再生能源发展“十四五”规划", nx="宁夏回族自治区应对气候变化“十四五”规划",
+                             js="江苏省“十四五”绿色建筑高质量发展规划", gy="“十四五”工业绿色发展规划"),
+                      Segmenter())
+    # 实施 is in four titles of nine: the question's 组织实施 does not tip it to the 实施意见
+    assert names.named("循环经济规划里建筑垃圾资源化利用示范工程由哪个部门组织实施") == ("ce",)
+    # the 意见 shares more words (循环, 经济, 体系), but the question names a 规划
+    assert names.named("循环经济规划打算选多少个城市开展废旧物资循环利用体系建设") == ("ce",)
+    assert names.named("湖北循环经济体系那个意见里的目标") == ("hb",)
 
 
 def test_a_question_naming_two_plans_is_answered_plan_by_plan():

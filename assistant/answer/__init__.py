@@ -38,6 +38,7 @@ from .targets import (
     compose_mentions,
     compose_named_department,
     compose_targets,
+    compose_task_departments,
     department_matches,
     strip_region,
     targets_by_doc,
@@ -46,7 +47,8 @@ from .targets import (
 __all__ = [
     "HOW_MUCH", "NO_SUCH_PART", "NOT_FOUND", "RELATED_HEAD", "Composer", "Evidence", "NumberFaithfulnessError",
     "answer_doc_fact", "answer_outline", "answer_table", "asks_amount", "by_question", "check_numbers", "confirmed",
-    "compose_across_plans", "compose_mentions", "compose_named_department", "compose_parts", "compose_sections", "compose_targets",
+    "compose_across_plans", "compose_mentions", "compose_named_department", "compose_parts", "compose_sections",
+    "compose_targets", "compose_task_departments",
     "department_matches", "plan_label", "row_cells", "span_source", "strip_region", "targets_by_doc", "why",
     "with_text",
 ]

@@ -126,6 +126,29 @@ def compose_named_department(query: Query, department: str, targets: list, notes
     return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="department_named")
 
 
+def compose_task_departments(query: Query, tasks: list, documents: dict[str, Document]) -> Answer:
+    """Who carries out the tasks a question names: each task's sentence and the plan's own
+    responsibility note after it (“（省发展改革委牵头，省交通运输厅等按职责分工负责）”), each
+    cited, with the note's lead and sharing units as it words them. `tasks`: (the note, the
+    start and end of the task's sentence)."""
+    sources: list[Source] = []
+    lines = []
+    for note, start, end in tasks:
+        doc = documents[note.doc_id]
+        task = span_source(doc, note.section_path, start, end, "问题所说的任务")
+        lines.append(f"· {task.quote}[{cite(sources, task)}]"
+                     f"{where(SECTION_SEPARATOR.join(note.section_path))}{plan_label(doc, len(documents))}")
+        if not (task.start <= note.start and note.end <= task.end):  # else the sentence ends with its note
+            quoted = span_source(doc, note.section_path, note.start, note.end, "规划原文的责任分工说明")
+            lines.append(f"  {quoted.quote}[{cite(sources, quoted)}]")
+        roles = (f"牵头：{'、'.join(note.leads)}" + (f"；配合：{'、'.join(note.partners)}" if note.partners else "")
+                 if note.leads else f"按职责分工负责：{'、'.join(note.partners)}")
+        lines.append(f"  （{roles}）")
+    text = "\n".join(["规划原文写明的责任分工如下：", *lines])
+    check_numbers(text, [s.quote for s in sources])
+    return Answer(question=query.text, text=text, found=True, sources=tuple(sources), intent="task_department")
+
+
 def _role(department: str, note) -> str:
     """The department's part as the note words it: it leads, it works with the lead, or
     several units share the task with none leading."""
