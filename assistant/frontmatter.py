@@ -151,6 +151,11 @@ def _apart(name: str, place: str) -> str:
     return "、".join([*pieces, rest])
 
 
+def date_of_line(line: str) -> str:
+    """The document date a line prints (a cover's, a signature's), as 2022-03-04, or ""."""
+    return _date_line(_flat(line))
+
+
 def _date_line(line: str) -> str:
     """The date a line holds when the line is a date (a cover, a signature) or a paragraph's
     last words; a date inside a sentence (“2020年6月，…”) is the body's, not the document's."""

@@ -74,8 +74,8 @@ PATTERNS = "patterns.npy"  # index words with one character blanked
 LEASE = ".lease"
 STAGING = ".staging-"  # builds/.staging-<id>: a build being written; builds/.staging-corpus-<id>: a staged corpus
 PARTIAL = ".partial"  # corpus/.<name>.partial: a plan file being moved into the corpus
-INDEX_FORMAT = 7  # 2: documents, support files, reader leases; 3: parsed, tokens, files; 4: targets; 5: their plan;
-# 6: character tables (grams/), the lexical index read memory-mapped; 7: a note after a sentence's end is that sentence's
+INDEX_FORMAT = 9  # 2: documents, support files, reader leases; 3: parsed, tokens, files; 4: targets; 5: their plan;
+# 6: character tables (grams/), the lexical index read memory-mapped; 7: a note after a sentence's end is that sentence's; 8: a download link is no annex; 9: a percentage of a total is a share
 DELETE_BATCH = 500
 EMBED_BATCH = 16
 COMMON_SHARE = 0.2  # a word in more than this share of passages names no particular subject

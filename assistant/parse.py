@@ -156,8 +156,9 @@ def parse(document: Document) -> ParsedDocument:
         lone = kind == "row" and sum(1 for c in cells[i] if c) == 1
         if lone and not (state.table is not None and state.table.header):
             kind, title = classify_heading(line)  # one cell outside a table is the line it reads as, not lost
-        if kind == "annex" and not state.seen_body:
-            kind = "text"  # “附件：…” in the cover letter names the plan that follows
+        if kind == "annex" and (not state.seen_body or _download_link(lines, i)):
+            # “附件：…” in the cover letter names the plan that follows; “附件：….rar” is a web page's download link
+            kind = "text"
         if i in parts:
             kind, title = "part", parts[i]
         if annex_title and kind == "text" and _is_title_line(line):
@@ -231,6 +232,15 @@ def _part_titles(lines: list, kinds: list) -> dict[int, int]:
         if ahead is not None and kinds[ahead][0] == "h1" and lines[ahead][2].startswith("一、"):
             found[i] = len(m.group(1))
     return found if len(found) >= 2 else {}
+
+
+_FILE_NAME_END = re.compile(r"\.(?:rar|zip|7z|docx?|pdf|xlsx?|wps|ofd|et)\s*$", re.I)
+
+
+def _download_link(lines: list, i: int) -> bool:
+    """The annex line (or the line its name runs on to) ends in a file's extension: a link to
+    download the file, printed by the web page the plan was saved from, not an annex heading."""
+    return any(_FILE_NAME_END.search(line) for _, _, line in lines[i:i + 2])
 
 
 def _bare_annex(line: str) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
-from .frontmatter import DATE, NUMBER
+from .frontmatter import DATE, NUMBER, date_of_line
 from .segment import QUESTION_WORDS, bigrams
 from .text import YEAR_SPAN, collapse, other_period, squash, without_words
 from .types import Block, ParsedDocument
@@ -282,11 +282,38 @@ def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
         "approval": lambda line: any(w in line for w in APPROVAL_WORDS),
     }
     found = [span for span in lines if tests[field](doc.text[span[0]:span[1]])]
-    if field == "period" and not found:  # the period stands in the title of a plan without front matter
-        found = [span for span in _first_lines(doc.text, 3) if _YEAR_RANGE.search(doc.text[span[0]:span[1]])]
+    if field in ("period", "title") and not found:  # they stand in the title of a plan without front matter
+        found = [span for span in _first_lines(doc.text, 3) if tests[field](doc.text[span[0]:span[1]])]
+    if field == "date" and not any(date_of_line(doc.text[a:b]) == doc.meta.date for a, b in found):
+        found = _signature_spans(p, field) or found  # the day signed (2021 年 12 月 29 日), not a cover's month
+    if field == "issuer" and not found:
+        found = _signature_spans(p, field)
     if not found:
         return None
     return found[-1] if field == "date" else found[0]
+
+
+SIGNATURE_LINES = 16  # lines above a signature's date in which its issuers are printed
+
+
+def _signature_spans(p: ParsedDocument, field: str) -> list[tuple[int, int]]:
+    """A notice signed after the plan it wraps (…issuers, then 2022 年 3 月 4 日): the line
+    printing the document's date, or the issuer lines above it that name its first issuer."""
+    doc = p.document
+    if not doc.meta.date:
+        return []
+    lines = _lines(doc.text, 0, len(doc.text))
+    dated = [i for i, (a, b) in enumerate(lines) if DATE.search(doc.text[a:b])
+             and date_of_line(doc.text[a:b]) == doc.meta.date]
+    if not dated:
+        return []
+    if field == "date":  # the date itself: a signature may run on from the last paragraph
+        start, end = lines[dated[-1]]
+        m = list(DATE.finditer(doc.text, start, end))[-1]
+        return [(m.start(), m.end())]
+    first = squash(re.split(r"[、，,]", doc.meta.issuer)[0]) if doc.meta.issuer else ""
+    above = lines[max(0, dated[-1] - SIGNATURE_LINES):dated[-1]]
+    return [span for span in above if first and first in squash(doc.text[span[0]:span[1]])][:1]
 
 
 def _first_lines(text: str, count: int) -> list[tuple[int, int]]:

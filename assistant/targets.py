@@ -315,10 +315,25 @@ def _sentence_targets(sentence: str, lead: str, cues: TargetCues, quantity, head
         for (indicator, value, unit, comparator), when in zip(found, years, strict=True):
             if (own := YEAR_BEFORE_VERB.search(indicator)) and indicator[:own.start()].strip():  # “…比重在 2030 年达到 25%”
                 indicator, when = indicator[:own.start()], own.group(1)
+            indicator = _as_share(collapse(clause), indicator, value, unit)
             previous = indicator
             yield indicator, value, unit, comparator, when, baseline
         for indicator, value in _adopted_targets(collapse(clause), cues, [f[0] for f in found]):
             yield indicator, value, "", "完成", year or heading_year, baseline
+
+
+_SHARE_OF = re.compile(r"\s*(?:达到|占)\s*[^，；。,;的\d]{2,20}的\s*$")
+
+
+def _as_share(clause: str, indicator: str, value: str, unit: str) -> str:
+    """“新能源汽车新车销售量达到汽车新车销售总量的 20%”: a percentage of a total is a share of
+    it, 新能源汽车新车销售量占比, not the amount itself."""
+    at = clause.find(indicator)
+    if unit not in ("%", "％") or at < 0:
+        return indicator
+    end = at + len(indicator)
+    number = clause.find(value, end)
+    return f"{indicator}占比" if number > end and _SHARE_OF.fullmatch(clause[end:number]) else indicator
 
 
 def _adopted_targets(flat: str, cues: TargetCues, numeric: list[str]):

@@ -165,3 +165,14 @@ def test_a_tables_indicator_column_is_its_label_and_a_category_column_its_sector
     assert blocks[0].cells == ("指标体系", "2020年", "2025年", "指标属性")
     assert [(b.cells[0], b.sector) for b in blocks[1:]] == [("城市空气质量优良天数比率（%）", "环境质量"),
                                                            ("森林覆盖率（%）", "环境质量")]
+
+
+def test_an_annex_line_naming_a_file_to_download_is_no_heading():
+    from assistant.parse import parse
+    from assistant.types import Document, DocumentMeta
+
+    text = ("一、创建目标\n到 2025 年，绿色建筑占比达到 100%。\n二、保障措施\n加强组织领导。\n"
+            "附件：某市绿色建筑创建行动实施方案（2022-2025）某市绿色建筑创\n建行动实施方案（2022-2025）.rar\n"
+            "某市住房和城乡建设局\n2022 年 3 月 4 日\n")
+    parsed = parse(Document("x", "x.txt", text, DocumentMeta(title="某市绿色建筑创建行动实施方案")))
+    assert [b.section_path for b in parsed.headings()] == [("一、创建目标",), ("二、保障措施",)]

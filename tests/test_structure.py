@@ -167,3 +167,23 @@ def test_a_question_asking_who_carries_out_a_task_and_the_task_it_names():
     assert cues.asks_responsible("快递包装绿色转型由谁牵头")
     assert not cues.asks_responsible("农业农村局要做哪些事")  # a department named: what it does, not who
     assert cues.without_responsible_cues("发展绿色金融这项任务由哪些部门负责") == "发展绿色金融这项任务由负责"
+
+
+def test_the_date_and_issuer_of_a_notice_signed_after_its_plan_are_read_from_the_signature():
+    from assistant.parse import parse
+    from assistant.structure import field_span
+    from assistant.types import Document, DocumentMeta
+
+    text = ("关于印发《某市绿色建筑创建行动实施方案》的通知\n各区人民政府：\n现将方案印发给你们，请认真贯彻落实。\n"
+            "一、创建目标\n到 2025 年，绿色建筑占比达到 100%。\n二、保障措施\n加强组织领导。\n"
+            "某市住房和城乡建设局 某市发展和改革局\n某市财政局\n2022 年 3 月 4 日\n")
+    meta = DocumentMeta(title="某市绿色建筑创建行动实施方案", issuer="某市住房和城乡建设局、某市发展和改革局、某市财政局",
+                        date="2022-03-04")
+    parsed = parse(Document("x", "x.txt", text, meta))
+    date, issuer = field_span(parsed, "date"), field_span(parsed, "issuer")
+    assert text[date[0]:date[1]] == "2022 年 3 月 4 日"
+    assert text[issuer[0]:issuer[1]] == "某市住房和城乡建设局 某市发展和改革局"
+    # a cover that prints the month only: the day signed is the document's date
+    covered = "某市绿色建筑创建行动实施方案\n2022 年 3 月\n" + text + "加强督促落实。2022 年 3 月 4 日\n"
+    span = field_span(parse(Document("y", "y.txt", covered, meta)), "date")
+    assert covered[span[0]:span[1]] == "2022 年 3 月 4 日" and span[0] > covered.index("加强督促落实")

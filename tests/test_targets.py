@@ -244,6 +244,18 @@ def test_units_verbs_and_past_from_the_cue_file(assistant):
     assert sewage.departments == ("市发展改革委", "市住房城乡建设局", "市农业农村局")
 
 
+def test_a_percentage_of_a_total_is_a_share_of_it(assistant):
+    from assistant.types import Document, DocumentMeta
+
+    text = ("一、主要目标\n到 2025 年，新能源汽车新车销售量达到汽车新车销售总量的 20%以上，秸秆综合利用率达到 95%，"
+            "新增光伏装机达到 300 万千瓦。（市交通运输局牵头）\n")
+    parsed = parse(Document("x", "x.txt", text, DocumentMeta(title="某市方案")))
+    named = {t.value: t.indicator for t in extract_targets(parsed, assistant.sectors, CUES)}
+    assert named["20"] == "新能源汽车新车销售量占比"
+    assert CUES.indicator_named(named["20"], str) == "新能源汽车占比"  # the cue file's indicator, in the matrix
+    assert named["95"] == "秸秆综合利用率" and "占比" not in named["300"]
+
+
 # ---- lead and sharing departments, checked against hand lists of six shared plans ----------
 
 def _notes_found(stem: str):

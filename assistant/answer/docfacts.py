@@ -1,11 +1,13 @@
 """The document-fact answer: 文号, 印发单位, 日期, 规划期 … quoted from the front-matter line
-that states each, for every plan in scope."""
+that states each (or, for a notice signed after the plan it wraps, its 落款), for every plan in scope."""
 
 from __future__ import annotations
 
 from ..structure import FIELD_NAMES, field_span
 from ..types import Answer, ParsedDocument, Query, Source
 from .quotes import check_numbers, front_source, plan_label
+
+SIGNATURE = "落款"
 
 
 def answer_doc_fact(query: Query, fields: tuple[str, ...], parsed: dict[str, ParsedDocument]) -> Answer:
@@ -21,7 +23,9 @@ def answer_doc_fact(query: Query, fields: tuple[str, ...], parsed: dict[str, Par
             if span is None:
                 lines.append(f"· {label}正文前未写明{FIELD_NAMES[field]}。")
                 continue
-            source = front_source(doc, span, f"文件的{FIELD_NAMES[field]}")
+            body_start = next((b.start for b in p.blocks if b.kind == "heading"), len(doc.text))
+            signed = (SIGNATURE,) if span[0] >= body_start else ()  # a signature after the plan it wraps
+            source = front_source(doc, span, f"文件的{FIELD_NAMES[field]}", section=signed)
             sources.append(source)
             lines.append(f"· {label}的{FIELD_NAMES[field]}：{source.quote}[{len(sources)}]")
     if not sources:
