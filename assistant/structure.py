@@ -378,15 +378,39 @@ def named_heading(words: str, parsed: dict[str, ParsedDocument], lookup: Lookup 
     best, best_rank = None, (0.0,)
     candidates = lookup.headings_sharing(asked, parsed) if lookup is not None else (
         (doc_id, block) for doc_id, p in parsed.items() for block in p.headings())
+    scores = {}
     for doc_id, block in candidates:
         title = set(bigrams(heading_title(block)))
         shared = len(title & asked)
         if not title or shared < min(MIN_SHARED, len(title)):
             continue
+        scores[(doc_id, block.section_path)] = shared / len(title)
         rank = (shared / len(title), *_placement(block, parsed[doc_id], asked))
         if rank > best_rank:
             best, best_rank = (doc_id, block), rank
-    return best if best is not None and best_rank[0] >= MATCH_MIN else None
+    if best is None or best_rank[0] < MATCH_MIN:
+        return None
+    return _common_parent(best, scores, parsed) or best
+
+
+SIBLINGS_NAMED_ALIKE = 3  # siblings the question names as well as the best: it names what they share
+SIBLING_SCORE_GAP = 0.1
+
+
+def _common_parent(best: tuple[str, Block], scores: dict, parsed: dict[str, ParsedDocument]) -> tuple[str, Block] | None:
+    """The heading over the best one, when the question names several of its siblings as well
+    (近零碳排放区试点分成哪几种类型: 近零碳排放区域试点, …园区试点, …社区试点 alike): it asks
+    what they have in common, the parent's outline."""
+    doc_id, block = best
+    path = block.section_path
+    if len(path) < 2:
+        return None
+    top = scores[(doc_id, path)]
+    alike = [p for (d, p), score in scores.items() if d == doc_id and len(p) == len(path) and p[:-1] == path[:-1]
+             and score >= top - SIBLING_SCORE_GAP]
+    if len(alike) < SIBLINGS_NAMED_ALIKE:
+        return None
+    return next(((doc_id, b) for b in parsed[doc_id].headings() if b.section_path == path[:-1]), None)
 
 
 _ANNEX_NUMBER = re.compile(r"附件\s*(\d{1,2})(?!\d)")

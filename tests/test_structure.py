@@ -129,6 +129,19 @@ def test_of_headings_with_one_title_the_one_in_the_part_the_question_names_is_ou
     assert whole == ("附件 2 某市近零碳试点创建方案编制大纲",)  # the annex by its number: its outline
 
 
+def test_a_question_naming_what_several_sibling_headings_share_gets_their_parent():
+    from assistant.parse import parse
+    from assistant.structure import outline_subject
+    from assistant.types import Document, DocumentMeta
+
+    text = ("一、总体要求\n开展试点。\n二、主要任务\n（一）近零碳排放区域试点\n遴选城区。\n（二）近零碳排放园区试点\n"
+            "遴选园区。\n（三）近零碳排放社区试点\n遴选社区。\n（四）近零碳排放校园试点\n遴选校园。\n三、保障措施\n加强领导。\n")
+    parsed = {"x": parse(Document("x", "x.txt", text, DocumentMeta(title="某市近零碳排放区试点建设实施方案")))}
+    assert outline_subject("近零碳排放区试点分成哪几种类型", parsed, _cues())[1].section_path == ("二、主要任务",)
+    one = outline_subject("近零碳排放园区试点包括哪些内容", parsed, _cues())[1].section_path  # one named: that one
+    assert one == ("二、主要任务", "（二）近零碳排放园区试点")
+
+
 def test_an_outline_answer_says_how_many_parts_and_what_each_covers(plan_text):
     from assistant.answer.outline import answer_outline
     from assistant.parse import parse
