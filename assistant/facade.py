@@ -14,7 +14,7 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from .abstain import AbstentionModel
@@ -640,11 +640,13 @@ class Assistant:
         retriever, plans_indexed = live.retriever, len(live.documents)
         parsed = {d: p for d, p in live.parsed.items() if plans is None or d in plans}
         department = find_named_department(question, live.departments_named_by(plans))
+        # the passages' answer, computed once: the responsibility notes may need it before it is proposed
+        passages = cache(lambda: composer.compose(query, retriever.search(query.search, docs=plans)))
         if department and asks_assignment(question):
             yield "department", lambda: self._named_department(live, query, department, plans)
         elif live.ask_cues.asks_responsible(question):
             # read off the responsibility notes, as the department strategy is: the chooser weighs it as one
-            yield "department", lambda: self._task_departments(live, question, query, plans, parsed, composer)
+            yield "department", lambda: self._task_departments(live, question, query, plans, parsed, passages)
         heading_words = live.sectors.without_departments(question)  # a department is no heading
         subject = self._outline_subject(live, heading_words, parsed)
         if live.ask_cues.asks_outline(question) and subject:
@@ -699,14 +701,15 @@ class Assistant:
         if len(parts) > 1 and scope is None:
             yield "parts", lambda: compose_parts(composer, query, typed=typed, parts=[
                 (part_query(query, p, live.segmenter), retriever.search(p, docs=plans)) for p in parts])
-        yield "passages", lambda: composer.compose(query, retriever.search(query.search, docs=plans))
+        yield "passages", passages
         listed = self._outline_subject(live, heading_words, parsed, strict=False)
         if listed is not None and listed != subject:  # “X有哪些Y”: X's outline, beside the passages about Y
             yield "heading_outline", lambda: answer_outline(query, *listed, parsed, plans_indexed,
                                                             detail=asks_amount(query))
 
-    def _task_departments(self, live: Live, question: str, query, plans: frozenset[str] | None,
-                          parsed: dict, composer) -> Answer | None:
+    @staticmethod
+    def _task_departments(live: Live, question: str, query, plans: frozenset[str] | None,
+                          parsed: dict, passages: Callable[[], Answer]) -> Answer | None:
         """Who carries out the task the question names: the responsibility notes under the
         heading it names, else the note after the sentence the passages answer with; None when
         the plans print no note for it."""
@@ -722,10 +725,10 @@ class Assistant:
                      if (spans := sentence_spans(live.documents[n.doc_id].text, n.task_start, n.start))]
             if tasks:
                 return compose_task_departments(query, tasks, live.documents)
-        passages = composer.compose(query, live.retriever.search(query.search, docs=plans))
-        if not passages.found or not passages.sources:
+        answered = passages()
+        if not answered.found or not answered.sources:
             return None
-        quoted = passages.sources[0]
+        quoted = answered.sources[0]
         note = next((n for n in notes if n.doc_id == quoted.doc and n.task_start <= quoted.start < n.end), None)
         if note is None:
             return None

@@ -266,10 +266,14 @@ def _chain_pattern(cue: str) -> str:
 # ---- document facts ---------------------------------------------------------------------
 
 
+def body_start(p: ParsedDocument) -> int:
+    """Where the plan's body begins: its first heading (the text before it is front matter)."""
+    return next((b.start for b in p.headings()), len(p.document.text))
+
+
 def field_span(p: ParsedDocument, field: str) -> tuple[int, int] | None:
     doc = p.document
-    front_end = next((b.start for b in p.blocks if b.kind == "heading"), len(doc.text))
-    lines = _lines(doc.text, 0, front_end)
+    lines = _lines(doc.text, 0, body_start(p))
     flat_title = squash(doc.meta.title)[:8]
     tests = {
         "number": lambda line: bool(NUMBER.search(line)),
@@ -384,8 +388,8 @@ def named_heading(words: str, parsed: dict[str, ParsedDocument], lookup: Lookup 
         shared = len(title & asked)
         if not title or shared < min(MIN_SHARED, len(title)):
             continue
-        scores[(doc_id, block.section_path)] = shared / len(title)
-        rank = (shared / len(title), *_placement(block, parsed[doc_id], asked))
+        score = scores[(doc_id, block.section_path)] = shared / len(title)
+        rank = (score, *_placement(block, parsed[doc_id], asked))
         if rank > best_rank:
             best, best_rank = (doc_id, block), rank
     if best is None or best_rank[0] < MATCH_MIN:
@@ -473,7 +477,7 @@ def _whole_plan(rest: str, parsed: dict[str, ParsedDocument], cues: AskCues) -> 
 def _title_line(p: ParsedDocument, title: set[str]) -> Block | None:
     """The front-matter line that prints the plan's title (its character pairs: `title`), the
     heading of its 正文: the last such line before its first chapter."""
-    first = next((b.start for b in p.headings()), len(p.document.text))
+    first = body_start(p)
     lines = [b for b in p.blocks if b.kind == "front" and b.end <= first
              and len(set(bigrams(squash(p.document.text[b.start:b.end]))) & title) >= MATCH_MIN * len(title)]
     return lines[-1] if lines else None

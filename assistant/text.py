@@ -66,7 +66,7 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     begin = start
     for i in range(start, end):
-        if text[i] in SENTENCE_END and i + 1 > begin:
+        if text[i] in SENTENCE_END:
             close = _note_after(text, i + 1, end)
             spans.append((begin, close))
             begin = close

@@ -912,10 +912,11 @@ def _and_parts(question: str, segmenter: Segmenter, titles: tuple[str, ...] = ()
     """“…规上工业能耗和用水分别要降多少”: one part per thing joined by 和, each with the
     clauses before it and the shared ask after the last thing (分别要降多少)."""
     clauses = [c for c in _CLAUSE_SPLIT.split(question) if c.strip()]
-    joined = next((i for i, c in enumerate(clauses) if len(_things(c, titles)) > 1), None)
+    split = [_things(c, titles) for c in clauses]
+    joined = next((i for i, pieces in enumerate(split) if len(pieces) > 1), None)
     if joined is None:
         return [question]
-    things = [p for p in _things(clauses[joined], titles) if p.strip()]
+    things = [p for p in split[joined] if p.strip()]
     before = "".join(c + "，" for c in clauses[:joined])
     after = "".join("，" + c for c in clauses[joined + 1:])  # “A和B，2025年目标哪个高”: the ask is its own clause
     ask = _shared_ask(things[-1])

@@ -3,7 +3,7 @@ that states each (or, for a notice signed after the plan it wraps, its 落款), 
 
 from __future__ import annotations
 
-from ..structure import FIELD_NAMES, field_span
+from ..structure import FIELD_NAMES, body_start, field_span
 from ..types import Answer, ParsedDocument, Query, Source
 from .quotes import check_numbers, front_source, plan_label
 
@@ -23,8 +23,7 @@ def answer_doc_fact(query: Query, fields: tuple[str, ...], parsed: dict[str, Par
             if span is None:
                 lines.append(f"· {label}正文前未写明{FIELD_NAMES[field]}。")
                 continue
-            body_start = next((b.start for b in p.blocks if b.kind == "heading"), len(doc.text))
-            signed = (SIGNATURE,) if span[0] >= body_start else ()  # a signature after the plan it wraps
+            signed = (SIGNATURE,) if span[0] >= body_start(p) else ()  # a signature after the plan it wraps
             source = front_source(doc, span, f"文件的{FIELD_NAMES[field]}", section=signed)
             sources.append(source)
             lines.append(f"· {label}的{FIELD_NAMES[field]}：{source.quote}[{len(sources)}]")
